@@ -1,0 +1,82 @@
+// Messages as the model reads them: text as it is, everything else described in words.
+import type { MessageRow } from '../store/queries.js';
+import type { InboundContent } from '../whatspie/inbound.js';
+import { asList, replySchema, type SingleReply } from '../whatspie/reply.js';
+
+const quoted = (text: string) => `"${text.replaceAll('"', "'")}"`;
+
+/** Names and numbers from a vCard, enough for the model to understand what was shared. */
+export function summariseVcard(vcard: string): { name: string | null; numbers: string[] } {
+  const lines = vcard.split(/\r?\n/);
+  const name = lines.find((l) => l.toUpperCase().startsWith('FN'))?.split(':').slice(1).join(':').trim() || null;
+  const numbers = lines
+    .filter((l) => l.toUpperCase().startsWith('TEL'))
+    .map((l) => l.split(':').slice(1).join(':').trim())
+    .filter(Boolean);
+  return { name, numbers };
+}
+
+export function describeInbound(content: InboundContent): string {
+  switch (content.kind) {
+    case 'text':
+      return content.text;
+    case 'image':
+      return content.caption
+        ? `[The customer sent an image with the caption ${quoted(content.caption)}. You cannot see the image.]`
+        : '[The customer sent an image without a caption. You cannot see the image.]';
+    case 'document': {
+      const name = content.fileName ? ` named ${quoted(content.fileName)}` : '';
+      const caption = content.caption ? ` with the caption ${quoted(content.caption)}` : '';
+      return `[The customer sent a document${name}${caption}. You cannot open it.]`;
+    }
+    case 'audio':
+      return content.seconds === null
+        ? '[The customer sent a voice note. You cannot listen to it.]'
+        : `[The customer sent a voice note of ${content.seconds} seconds. You cannot listen to it.]`;
+    case 'contact': {
+      const people = content.contacts.map((c) => {
+        const card = c.vcard ? summariseVcard(c.vcard) : { name: null, numbers: [] };
+        const name = c.name ?? card.name ?? 'unnamed';
+        return card.numbers.length > 0 ? `${name} (${card.numbers.join(', ')})` : name;
+      });
+      return `[The customer shared ${people.length === 1 ? 'a contact' : 'contacts'}: ${people.join('; ') || 'none'}.]`;
+    }
+    case 'unknown':
+      return `[The customer sent a message of type ${quoted(content.type)}, which you cannot open.]`;
+  }
+}
+
+/** How an inbound row from the store reads to the model. */
+export function describeStoredInbound(row: MessageRow): string {
+  const kind = row.kind;
+  if (kind === 'text') return row.text ?? '';
+  if (kind === 'image') return describeInbound({ kind: 'image', url: '', caption: row.mediaCaption });
+  if (kind === 'document') return describeInbound({ kind: 'document', url: '', caption: row.mediaCaption, fileName: row.mediaFileName });
+  if (kind === 'audio') return describeInbound({ kind: 'audio', url: '', seconds: row.text === null ? null : Number(row.text) });
+  if (kind === 'contact') return `[The customer shared contacts: ${row.text ?? 'unnamed'}.]`;
+  return describeInbound({ kind: 'unknown', type: kind.replace(/^unknown:/, '') });
+}
+
+export function describeReply(reply: SingleReply): string {
+  if (reply.type === 'reaction') return `[reacted with ${reply.body}]`;
+  if ('params' in reply) {
+    const what = 'image' in reply.params ? 'an image' : `the document ${quoted(reply.params.fileName)}`;
+    return `[sent ${what}${reply.body ? ` with the text ${quoted(reply.body)}` : ''}]`;
+  }
+  return reply.body;
+}
+
+/** What the bot sent, as it reads to the model in later turns; null when nothing was sent. */
+export function describeStoredReply(row: MessageRow): string | null {
+  if (row.replyJson === null) return row.text;
+  let json: unknown;
+  try {
+    json = JSON.parse(row.replyJson);
+  } catch {
+    return row.text;
+  }
+  const parsed = replySchema.safeParse(json);
+  if (!parsed.success) return row.text;
+  const parts = asList(parsed.data).map(describeReply);
+  return parts.length > 0 ? parts.join('\n') : null;
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { MAX_BODY_CHARS, type SingleReply } from '../../whatspie/reply.js';
+import { defineTool } from './tool.js';
+
+/** Splits text that is too long for one WhatsApp message at paragraph, line or word boundaries. */
+export function splitText(text: string, max = MAX_BODY_CHARS): string[] {
+  const parts: string[] = [];
+  let rest = text.trim();
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    const cut = Math.max(window.lastIndexOf('\n\n'), window.lastIndexOf('\n'), window.lastIndexOf(' '));
+    const at = cut > max / 2 ? cut : max;
+    parts.push(rest.slice(0, at).trim());
+    rest = rest.slice(at).trim();
+  }
+  if (rest !== '') parts.push(rest);
+  return parts;
+}
+
+export function textReplies(text: string): SingleReply[] {
+  return splitText(text).map((body) => ({ type: 'chat', body, simulation: true }));
+}
+
+export const sendTextTool = defineTool({
+  name: 'send_text',
+  description: 'Send a WhatsApp text message to the customer.',
+  args: z.object({
+    text: z.string().trim().min(1).describe('The message text. WhatsApp formatting (*bold*, _italic_) is allowed; no HTML or Markdown headings.'),
+  }),
+  toReplies: ({ text }) => textReplies(text),
+});

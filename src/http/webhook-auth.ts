@@ -1,0 +1,19 @@
+// The webhook's shared secret, carried in ?token= because Whatspie's webhook settings take only a URL.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../store/db.js';
+import { initSetting } from '../store/queries.js';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Constant-time comparison; hashing first makes the time independent of the lengths too. */
+export function tokenMatches(given: string | undefined, secret: string): boolean {
+  return given !== undefined && timingSafeEqual(digest(given), digest(secret));
+}
+
+/** The configured secret, or one generated on first start and kept in the database across restarts. */
+export function resolveWebhookSecret(db: Db, configured: string | undefined): { secret: string; generated: boolean } {
+  if (configured) return { secret: configured, generated: false };
+  const candidate = randomBytes(24).toString('base64url');
+  const secret = initSetting(db, 'webhook_secret', candidate);
+  return { secret, generated: secret === candidate };
+}

@@ -1,0 +1,117 @@
+// The only module that imports 'openai'. Any OpenAI-compatible server works through OPENAI_BASE_URL.
+import OpenAI from 'openai';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { z } from 'zod';
+
+export type ChatMessage = ChatCompletionMessageParam;
+export type ToolSpec = ChatCompletionTool;
+
+export interface ToolCall {
+  name: string;
+  arguments: string;
+}
+
+export interface Completion {
+  content: string | null;
+  toolCalls: ToolCall[];
+  model: string;
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  tools: ToolSpec[];
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+export interface Llm {
+  readonly model: string;
+  complete(request: CompletionRequest): Promise<Completion>;
+}
+
+/** Why an LLM call gave no usable answer; stored with the fallback it caused. */
+export type LlmFailure = 'timeout' | 'rate_limited' | 'server_error' | 'client_error' | 'connection_error' | 'bad_response';
+
+export class LlmError extends Error {
+  override name = 'LlmError';
+  constructor(
+    readonly reason: LlmFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// What we need of a completion; anything else a server sends is ignored, anything missing is a bad response.
+const completionSchema = z.object({
+  model: z.string().nullish(),
+  choices: z
+    .array(
+      z.object({
+        message: z.object({
+          content: z.string().nullish(),
+          tool_calls: z
+            .array(z.object({ type: z.string().nullish(), function: z.object({ name: z.string(), arguments: z.string().nullish() }).nullish() }))
+            .nullish(),
+        }),
+      }),
+    )
+    .min(1),
+  usage: z.object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() }).nullish(),
+});
+
+function classify(error: unknown): LlmError {
+  if (error instanceof LlmError) return error;
+  if (error instanceof OpenAI.APIUserAbortError || error instanceof OpenAI.APIConnectionTimeoutError) {
+    return new LlmError('timeout', 'the LLM did not answer in time');
+  }
+  if (error instanceof OpenAI.RateLimitError) return new LlmError('rate_limited', error.message);
+  if (error instanceof OpenAI.APIConnectionError) return new LlmError('connection_error', error.message);
+  if (error instanceof OpenAI.APIError) {
+    const status = error.status ?? 0;
+    return new LlmError(status >= 500 || status === 0 ? 'server_error' : 'client_error', error.message);
+  }
+  return new LlmError('bad_response', error instanceof Error ? error.message : String(error));
+}
+
+export function createLlm(options: { apiKey?: string; baseURL?: string; model: string }): Llm {
+  const client = new OpenAI({
+    // Local servers (llama.cpp, Ollama, vLLM) need no key, but the SDK insists on one.
+    apiKey: options.apiKey ?? 'not-needed',
+    baseURL: options.baseURL,
+    // Retries and the SDK's 10-minute timeout would push a reply past Whatspie's window; the caller owns time.
+    maxRetries: 0,
+  });
+  return {
+    model: options.model,
+    async complete(request) {
+      try {
+        const raw: unknown = await client.chat.completions.create(
+          {
+            model: options.model,
+            messages: request.messages,
+            ...(request.tools.length > 0 ? { tools: request.tools, tool_choice: 'auto' as const } : {}),
+          },
+          { signal: request.signal, timeout: Math.max(1, request.timeoutMs), maxRetries: 0 },
+        );
+        const parsed = completionSchema.safeParse(raw);
+        if (!parsed.success) throw new LlmError('bad_response', `not a chat completion: ${parsed.error.issues[0]?.message ?? ''}`);
+        const completion = parsed.data;
+        const message = completion.choices[0]!.message;
+        return {
+          content: message.content ?? null,
+          toolCalls: (message.tool_calls ?? []).flatMap((call) =>
+            call.function ? [{ name: call.function.name, arguments: call.function.arguments ?? '{}' }] : [],
+          ),
+          model: completion.model ?? options.model,
+          promptTokens: completion.usage?.prompt_tokens ?? null,
+          completionTokens: completion.usage?.completion_tokens ?? null,
+        };
+      } catch (error) {
+        throw classify(error);
+      }
+    },
+  };
+}

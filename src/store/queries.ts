@@ -1,0 +1,133 @@
+// Every query the program runs, as named functions. Nothing outside src/store builds SQL.
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { InboundMessage } from '../whatspie/inbound.js';
+import type { Db } from './db.js';
+import { contacts, messages, settings } from './schema.js';
+
+export type MessageRow = typeof messages.$inferSelect;
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export function upsertContact(db: Db | Tx, input: { phone: string; jid: string; displayName: string | null; at: number }): number {
+  const row = db
+    .insert(contacts)
+    .values({ phone: input.phone, jid: input.jid, displayName: input.displayName, firstSeenAt: input.at, lastSeenAt: input.at })
+    .onConflictDoUpdate({
+      target: contacts.phone,
+      set: {
+        lastSeenAt: input.at,
+        jid: input.jid,
+        displayName: sql`coalesce(${input.displayName}, ${contacts.displayName})`,
+      },
+    })
+    .returning({ id: contacts.id })
+    .get();
+  return row.id;
+}
+
+function inboundColumns(message: InboundMessage) {
+  const c = message.content;
+  switch (c.kind) {
+    case 'text':
+      return { kind: 'text', text: c.text };
+    case 'image':
+      return { kind: 'image', text: c.caption, mediaUrl: c.url, mediaCaption: c.caption };
+    case 'document':
+      return { kind: 'document', text: c.caption, mediaUrl: c.url, mediaCaption: c.caption, mediaFileName: c.fileName };
+    case 'audio':
+      return { kind: 'audio', text: c.seconds === null ? null : `${c.seconds}`, mediaUrl: c.url };
+    case 'contact':
+      return { kind: 'contact', text: c.contacts.map((x) => x.name ?? '').filter(Boolean).join(', ') || null };
+    case 'unknown':
+      return { kind: `unknown:${c.type}` };
+  }
+}
+
+/** Stores an inbound message once; a redelivery of the same WhatsApp id returns the first row. */
+export function storeInbound(db: Db, input: { message: InboundMessage; at: number }): { row: MessageRow; isNew: boolean } {
+  const { message, at } = input;
+  return db.transaction((tx) => {
+    const existing = tx.select().from(messages).where(eq(messages.waMessageId, message.messageId)).get();
+    if (existing) return { row: existing, isNew: false };
+    const contactId = upsertContact(tx, {
+      phone: message.from,
+      jid: message.jid,
+      displayName: message.senderName,
+      at,
+    });
+    const row = tx
+      .insert(messages)
+      .values({
+        contactId,
+        direction: 'in',
+        waMessageId: message.messageId,
+        rawPayload: JSON.stringify(message.raw),
+        sentAt: message.sentAt * 1000,
+        createdAt: at,
+        ...inboundColumns(message),
+      })
+      .returning()
+      .get();
+    return { row, isNew: true };
+  });
+}
+
+export function findInbound(db: Db, waMessageId: string): MessageRow | undefined {
+  return db.select().from(messages).where(eq(messages.waMessageId, waMessageId)).get();
+}
+
+/** The reply stored for an inbound message, if one was sent. */
+export function findReplyTo(db: Db, inboundId: number): MessageRow | undefined {
+  return db.select().from(messages).where(and(eq(messages.inReplyTo, inboundId), eq(messages.direction, 'out'))).get();
+}
+
+export interface OutboundRecord {
+  contactId: number;
+  inReplyTo: number;
+  kind: string;
+  text: string | null;
+  mediaUrl?: string | null;
+  replyJson: string;
+  model: string | null;
+  llmLatencyMs: number | null;
+  fellBack: boolean;
+  fallbackReason: string | null;
+  promptTokens?: number | null;
+  completionTokens?: number | null;
+  at: number;
+}
+
+export function storeOutbound(db: Db, record: OutboundRecord): MessageRow {
+  const { at, ...rest } = record;
+  return db.insert(messages).values({ direction: 'out', createdAt: at, ...rest }).returning().get();
+}
+
+/** The `limit` messages of a contact before message `beforeId`, oldest first. */
+export function recentMessages(db: Db, input: { contactId: number; beforeId: number; limit: number }): MessageRow[] {
+  if (input.limit <= 0) return [];
+  const rows = db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.contactId, input.contactId), lt(messages.id, input.beforeId)))
+    .orderBy(desc(messages.id))
+    .limit(input.limit)
+    .all();
+  return rows.reverse();
+}
+
+export function readSetting(db: Db, key: string): string | undefined {
+  return db.select().from(settings).where(eq(settings.key, key)).get()?.value;
+}
+
+/** Writes the value only if the key is still unset, and returns whichever value won. */
+export function initSetting(db: Db, key: string, value: string): string {
+  db.insert(settings).values({ key, value }).onConflictDoNothing().run();
+  return readSetting(db, key) ?? value;
+}
+
+export function databaseAnswers(db: Db): boolean {
+  try {
+    return db.get<{ ok: number }>(sql`select 1 as ok`).ok === 1;
+  } catch {
+    return false;
+  }
+}

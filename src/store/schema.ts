@@ -1,0 +1,80 @@
+// The conversation store. Times are Unix milliseconds; the `transcript` view shows them readably.
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, sqliteView, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const contacts = sqliteTable('contacts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Whatspie's `from`: the customer's number, or a group's id. */
+  phone: text('phone').notNull().unique(),
+  jid: text('jid').notNull(),
+  displayName: text('display_name'),
+  firstSeenAt: integer('first_seen_at').notNull(),
+  lastSeenAt: integer('last_seen_at').notNull(),
+});
+
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    direction: text('direction', { enum: ['in', 'out'] }).notNull(),
+    /** WhatsApp's id of an inbound message; unique, so a redelivery is recognised. */
+    waMessageId: text('wa_message_id'),
+    /** For a reply: the inbound message it answers. */
+    inReplyTo: integer('in_reply_to'),
+    /** in: text, image, document, audio, contact or unknown:<type>; out: text, image, document, reaction, several or silent. */
+    kind: text('kind').notNull(),
+    text: text('text'),
+    mediaUrl: text('media_url'),
+    mediaCaption: text('media_caption'),
+    mediaFileName: text('media_file_name'),
+    /** Inbound: the exact JSON Whatspie posted. */
+    rawPayload: text('raw_payload'),
+    /** Outbound: the exact JSON answered to Whatspie. */
+    replyJson: text('reply_json'),
+    model: text('model'),
+    llmLatencyMs: integer('llm_latency_ms'),
+    fellBack: integer('fell_back', { mode: 'boolean' }),
+    fallbackReason: text('fallback_reason'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    /** When WhatsApp says the customer sent it (inbound only). */
+    sentAt: integer('sent_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('messages_inbound_wa_id').on(t.waMessageId),
+    index('messages_contact_id').on(t.contactId, t.id),
+    index('messages_in_reply_to').on(t.inReplyTo),
+  ],
+);
+
+/** Small key/value facts the server keeps about itself, such as the generated webhook secret. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+/** A conversation as a person reads it: `SELECT * FROM transcript WHERE phone = '…'`. */
+export const transcript = sqliteView('transcript').as((qb) =>
+  qb
+    .select({
+      phone: contacts.phone,
+      name: contacts.displayName,
+      at: sql<string>`strftime('%Y-%m-%d %H:%M:%S', ${messages.createdAt} / 1000.0, 'unixepoch')`.as('at'),
+      who: sql<string>`case ${messages.direction} when 'in' then 'customer' else 'bot' end`.as('who'),
+      kind: messages.kind,
+      text: messages.text,
+      mediaUrl: messages.mediaUrl,
+      fellBack: messages.fellBack,
+      fallbackReason: messages.fallbackReason,
+      llmLatencyMs: messages.llmLatencyMs,
+      replyJson: messages.replyJson,
+      messageId: messages.id,
+    })
+    .from(messages)
+    .innerJoin(contacts, sql`${contacts.id} = ${messages.contactId}`)
+    .orderBy(messages.id),
+);
