@@ -72,7 +72,7 @@ export function createResponder(deps: ResponderDeps): Responder {
 
     const conversation = buildConversation({
       systemPrompt: deps.prompts.systemPrompt(),
-      history: recentMessages(db, { contactId: inbound.contactId, beforeId: inbound.id, limit: deps.historyLimit }),
+      history: recentMessages(db, { contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
       newMessage: describeInbound(message.content),
     });
     const controller = new AbortController();

@@ -1,5 +1,5 @@
 // Every query the program runs, as named functions. Nothing outside src/store builds SQL.
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, ne, not, sql } from 'drizzle-orm';
 import type { InboundMessage } from '../whatspie/inbound.js';
 import type { Db } from './db.js';
 import { contacts, messages, settings } from './schema.js';
@@ -101,13 +101,22 @@ export function storeOutbound(db: Db, record: OutboundRecord): MessageRow {
   return db.insert(messages).values({ direction: 'out', createdAt: at, ...rest }).returning().get();
 }
 
-/** The `limit` messages of a contact before message `beforeId`, oldest first. */
-export function recentMessages(db: Db, input: { contactId: number; beforeId: number; limit: number }): MessageRow[] {
+/**
+ * The last `limit` messages of a contact as they happened, oldest first, leaving out the inbound message
+ * `current` and any that arrived after it (those are answered in their own turn).
+ */
+export function recentMessages(db: Db, input: { contactId: number; current: number; limit: number }): MessageRow[] {
   if (input.limit <= 0) return [];
   const rows = db
     .select()
     .from(messages)
-    .where(and(eq(messages.contactId, input.contactId), lt(messages.id, input.beforeId)))
+    .where(
+      and(
+        eq(messages.contactId, input.contactId),
+        ne(messages.id, input.current),
+        not(and(eq(messages.direction, 'in'), gt(messages.id, input.current))!),
+      ),
+    )
     .orderBy(desc(messages.id))
     .limit(input.limit)
     .all();

@@ -8,8 +8,9 @@ export function splitText(text: string, max = MAX_BODY_CHARS): string[] {
   let rest = text.trim();
   while (rest.length > max) {
     const window = rest.slice(0, max);
-    const cut = Math.max(window.lastIndexOf('\n\n'), window.lastIndexOf('\n'), window.lastIndexOf(' '));
-    const at = cut > max / 2 ? cut : max;
+    // Prefer the last paragraph break, then line break, then space, as long as it keeps the piece at least half full.
+    const cut = ['\n\n', '\n', ' '].map((sep) => window.lastIndexOf(sep)).find((i) => i > max / 2);
+    const at = cut ?? max;
     parts.push(rest.slice(0, at).trim());
     rest = rest.slice(at).trim();
   }

@@ -1,0 +1,145 @@
+import { delay, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { makeBot, storedMessages, jsonOf } from './helpers/app.js';
+import { textFrom } from './helpers/fixtures.js';
+import { answerWith, completion, llmRequests, replyWith } from './helpers/llm.js';
+
+/** The LLM echoes the last user message, after `ms`. */
+function echo(ms = 0) {
+  let running = 0;
+  const peak = { value: 0 };
+  answerWith(async (request) => {
+    running += 1;
+    peak.value = Math.max(peak.value, running);
+    await delay(ms);
+    running -= 1;
+    return HttpResponse.json(completion({ content: `you said: ${request.messages.at(-1)!.content}` }));
+  });
+  return peak;
+}
+
+describe('duplicate deliveries', () => {
+  it('a redelivered message gets the stored reply and no second LLM call', async () => {
+    echo();
+    const bot = makeBot();
+    const message = textFrom('6281100000001', 'Where is my order?');
+    const first = await jsonOf(bot.post(message));
+    const second = await jsonOf(bot.post(message));
+    expect(second).toEqual(first);
+    expect(llmRequests).toHaveLength(1);
+    expect(storedMessages(bot.db)).toHaveLength(2);
+  });
+
+  it('two deliveries at the same moment make one LLM call; the second waits for the first', async () => {
+    echo(100);
+    const bot = makeBot();
+    const message = textFrom('6281100000002', 'Hello?');
+    const [a, b] = await Promise.all([bot.post(message), bot.post(message)]);
+    expect(await jsonOf(b)).toEqual(await jsonOf(a));
+    expect(llmRequests).toHaveLength(1);
+    expect(storedMessages(bot.db).map((r) => r.direction)).toEqual(['in', 'out']);
+  });
+});
+
+describe('ordering', () => {
+  it("one sender's messages are handled one at a time, each seeing the previous exchange", async () => {
+    const peak = echo(50);
+    const bot = makeBot();
+    const first = bot.post(textFrom('6281100000003', 'first'));
+    await delay(5);
+    const second = bot.post(textFrom('6281100000003', 'second'));
+    expect((await jsonOf(first)).body).toBe('you said: first');
+    expect((await jsonOf(second)).body).toBe('you said: second');
+    expect(peak.value).toBe(1);
+    expect(llmRequests[1]!.messages.slice(1)).toEqual([
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: 'you said: first' },
+      { role: 'user', content: 'second' },
+    ]);
+  });
+
+  it('different senders are answered concurrently', async () => {
+    const peak = echo(100);
+    const bot = makeBot();
+    await Promise.all(['6281100000004', '6281100000005', '6281100000006'].map((from) => bot.post(textFrom(from, `hi from ${from}`))));
+    expect(peak.value).toBe(3);
+  });
+
+  it('a burst of messages gets one answer: messages queued behind a newer one stay silent', async () => {
+    echo(100);
+    const bot = makeBot();
+    const from = '6281100000007';
+    const replies = [];
+    for (const text of ['hi', 'I ordered', 'a red bag', 'where is it?']) {
+      replies.push(bot.post(textFrom(from, text)));
+      await delay(5);
+    }
+    const bodies = await Promise.all(replies.map(async (r) => jsonOf(r)));
+    expect(bodies[0].body).toBe('you said: hi');
+    expect(bodies[1]).toEqual([]);
+    expect(bodies[2]).toEqual([]);
+    expect(bodies[3].body).toBe('you said: where is it?');
+    // The answer to the last one saw the whole burst.
+    expect(llmRequests).toHaveLength(2);
+    const customerSaid = llmRequests[1]!.messages.filter((m) => m.role === 'user').map((m) => m.content);
+    expect(customerSaid).toEqual(['hi', 'I ordered', 'a red bag', 'where is it?']);
+    const silent = storedMessages(bot.db).filter((r) => r.kind === 'silent');
+    expect(silent).toHaveLength(2);
+    expect(silent[0]).toMatchObject({ fell_back: 0, reply_json: '[]' });
+  });
+});
+
+describe('history', () => {
+  it("goes to the LLM per sender: one customer never sees another's messages", async () => {
+    echo();
+    const bot = makeBot();
+    await bot.post(textFrom('6281100000010', 'my secret order 111'));
+    await bot.post(textFrom('6281100000011', 'hello'));
+    const seen = JSON.stringify(llmRequests[1]!.messages);
+    expect(seen).not.toContain('111');
+  });
+
+  it('sends only the last HISTORY_LIMIT messages, oldest first, after the system prompt', async () => {
+    echo();
+    const bot = makeBot({ historyLimit: 3 });
+    for (const text of ['one', 'two', 'three']) await bot.post(textFrom('6281100000012', text));
+    const messages = llmRequests[2]!.messages;
+    expect(messages[0]!.role).toBe('system');
+    expect(messages.slice(1)).toEqual([
+      { role: 'assistant', content: 'you said: one' },
+      { role: 'user', content: 'two' },
+      { role: 'assistant', content: 'you said: two' },
+      { role: 'user', content: 'three' },
+    ]);
+  });
+
+  it('survives a restart on the same database file', async () => {
+    echo();
+    const before = makeBot();
+    await before.post(textFrom('6281100000013', 'I am Ana, order 42'));
+    before.db.$client.close();
+    const after = makeBot({ dbPath: before.dbPath, promptsDir: before.promptsDir });
+    await after.post(textFrom('6281100000013', 'any news?'));
+    expect(llmRequests[1]!.messages.map((m) => m.content)).toContain('I am Ana, order 42');
+  });
+
+  it('describes what the bot sent earlier, including media and reactions', async () => {
+    replyWith({ content: 'Here it is', toolCalls: [{ name: 'send_document', arguments: '{"media_id":"price-list"}' }, { name: 'react', arguments: '{"emoji":"👍"}' }] });
+    const bot = makeBot();
+    await bot.post(textFrom('6281100000014', 'price list please'));
+    await bot.post(textFrom('6281100000014', 'thanks'));
+    expect(llmRequests[1]!.messages.at(-2)).toEqual({
+      role: 'assistant',
+      content: 'Here it is\n[sent the document "price_list.pdf" with the text "Our current price list"]\n[reacted with 👍]',
+    });
+  });
+
+  it('keeps the system prompt an unchanging prefix between turns', async () => {
+    echo();
+    const bot = makeBot();
+    await bot.post(textFrom('6281100000015', 'a'));
+    await bot.post(textFrom('6281100000016', 'b'));
+    expect(llmRequests[0]!.messages[0]).toEqual(llmRequests[1]!.messages[0]);
+    expect(JSON.stringify(llmRequests[0]!.tools)).toBe(JSON.stringify(llmRequests[1]!.tools));
+  });
+});

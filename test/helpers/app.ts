@@ -1,0 +1,79 @@
+// Builds the real app on a temporary SQLite file and a copy of the shipped prompts folder.
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../src/app.js';
+import { createLlm } from '../../src/llm/client.js';
+import { silentLogger } from '../../src/logger.js';
+import { loadPrompts } from '../../src/prompts/prompts.js';
+import { openDatabase, type Db } from '../../src/store/db.js';
+import { LLM_BASE_URL } from './llm.js';
+
+export const SECRET = 'test-secret-0123456789';
+
+export function tempDir(prefix = 'bot-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A fresh copy of prompts/ that a test may edit. */
+export function copyPrompts(): string {
+  const dir = join(tempDir('prompts-'), 'prompts');
+  cpSync(new URL('../../prompts', import.meta.url), dir, { recursive: true });
+  return dir;
+}
+
+export interface TestBot {
+  app: ReturnType<typeof createApp>;
+  db: Db;
+  dbPath: string;
+  promptsDir: string;
+  post(body: unknown, token?: string): Promise<Response>;
+}
+
+export function makeBot(options: { dbPath?: string; promptsDir?: string; deadlineMs?: number; historyLimit?: number; llm?: boolean } = {}): TestBot {
+  const dbPath = options.dbPath ?? join(tempDir(), 'bot.db');
+  const promptsDir = options.promptsDir ?? copyPrompts();
+  const db = openDatabase(dbPath);
+  const app = createApp({
+    db,
+    llm: options.llm === false ? null : createLlm({ apiKey: 'sk-test', baseURL: LLM_BASE_URL, model: 'test-model' }),
+    prompts: loadPrompts(promptsDir, silentLogger),
+    logger: silentLogger,
+    secret: SECRET,
+    deadlineMs: options.deadlineMs ?? 2000,
+    historyLimit: options.historyLimit ?? 20,
+  });
+  return {
+    app,
+    db,
+    dbPath,
+    promptsDir,
+    post: async (body, token = SECRET) =>
+      app.request(`/webhook?token=${encodeURIComponent(token)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+  };
+}
+
+/** Every message stored, oldest first, as a reviewer would read it. */
+export function storedMessages(db: Db) {
+  return db.$client
+    .prepare('select direction, kind, text, wa_message_id, reply_json, fell_back, fallback_reason, model from messages order by id')
+    .all() as {
+    direction: 'in' | 'out';
+    kind: string;
+    text: string | null;
+    wa_message_id: string | null;
+    reply_json: string | null;
+    fell_back: number | null;
+    fallback_reason: string | null;
+    model: string | null;
+  }[];
+}
+
+/** A response's JSON body, typed loosely for assertions. */
+export async function jsonOf(response: Response | Promise<Response>): Promise<any> {
+  return (await response).json();
+}
