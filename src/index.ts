@@ -25,11 +25,11 @@ function start() {
 
   const app = createApp({ db, llm, prompts, logger, secret, deadlineMs: config.REPLY_DEADLINE_MS, historyLimit: config.HISTORY_LIMIT });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    logger.info({ port: info.port, host: config.HOST, model: llm?.model ?? null }, 'listening');
     const path = `/webhook?token=${encodeURIComponent(secret)}`;
     // The one place the secret is printed: the URL to paste into Whatspie.
-    if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, "")}${path}`);
+    if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, '')}${path}`);
     else if (generated) console.log(`Generated a webhook secret. Webhook path for Whatspie: ${path}`);
+    logger.info({ port: info.port, host: config.HOST, model: llm?.model ?? null }, 'listening');
   });
 
   const shutdown = (signal: string) => {

@@ -1,0 +1,120 @@
+// A small OpenAI-compatible chat completions server for end-to-end tests, the terminal chat and benchmarks.
+// It answers like a polite support bot would, through the same tool calls the real model uses.
+// Run alone: node --import tsx test/fake-openai.ts [--port 4010] [--latency 0|1000-3000|hang]
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+
+export type Latency = number | { min: number; max: number } | 'hang';
+
+export interface FakeOpenAI {
+  url: string;
+  requests: number;
+  /** The last request body, for tests that inspect what the bot sent. */
+  lastRequest: unknown;
+  close(): Promise<void>;
+}
+
+interface ChatRequest {
+  model?: string;
+  messages?: { role: string; content: unknown }[];
+  tools?: { function: { name: string } }[];
+}
+
+function toolCall(name: string, args: unknown, i = 0) {
+  return { id: `call_${i}`, type: 'function', function: { name, arguments: JSON.stringify(args) } };
+}
+
+/** Decides the answer from the last user message, so tests can ask for each reply type. */
+function answer(request: ChatRequest) {
+  const last = request.messages?.filter((m) => m.role === 'user').at(-1);
+  const text = typeof last?.content === 'string' ? last.content : '';
+  const offered = new Set(request.tools?.map((t) => t.function.name));
+  const lower = text.toLowerCase();
+  if (/price list|pricelist/.test(lower) && offered.has('send_document')) {
+    return { content: null, tool_calls: [toolCall('send_document', { media_id: 'price-list', caption: 'Here is our price list.' })] };
+  }
+  if (/map|where are you/.test(lower) && offered.has('send_image')) {
+    return { content: null, tool_calls: [toolCall('send_image', { media_id: 'store-map' })] };
+  }
+  if (/thank/.test(lower)) {
+    return { content: null, tool_calls: [toolCall('react', { emoji: '🙏' }), toolCall('send_text', { text: 'You are welcome!' }, 1)] };
+  }
+  return { content: null, tool_calls: [toolCall('send_text', { text: `Thanks for your message. You said: ${text.slice(0, 200)}` })] };
+}
+
+function waitFor(latency: Latency): Promise<void> | null {
+  if (latency === 'hang') return null;
+  const ms = typeof latency === 'number' ? latency : latency.min + Math.random() * (latency.max - latency.min);
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+export async function startFakeOpenAI(options: { port?: number; latency?: Latency } = {}): Promise<FakeOpenAI> {
+  const state = { requests: 0, lastRequest: undefined as unknown };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
+        return;
+      }
+      state.requests += 1;
+      let body: ChatRequest;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"bad json"}}');
+        return;
+      }
+      state.lastRequest = body;
+      const wait = waitFor(options.latency ?? 0);
+      if (wait === null) return; // hang: never answer; the client has to give up
+      await wait;
+      if (res.destroyed) return;
+      const message = { role: 'assistant', ...answer(body) };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: `chatcmpl-fake-${state.requests}`,
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model: body.model ?? 'fake-model',
+          choices: [{ index: 0, message, finish_reason: 'tool_calls' }],
+          usage: { prompt_tokens: JSON.stringify(body.messages ?? []).length >> 2, completion_tokens: 20, total_tokens: 0 },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    get requests() {
+      return state.requests;
+    },
+    get lastRequest() {
+      return state.lastRequest;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function parseLatency(value: string | undefined): Latency {
+  if (!value) return 0;
+  if (value === 'hang') return 'hang';
+  const [min, max] = value.split('-').map(Number);
+  return max === undefined ? min! : { min: min!, max };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const fake = await startFakeOpenAI({ port: Number(arg('port') ?? 4010), latency: parseLatency(arg('latency')) });
+  console.log(`Fake OpenAI-compatible server: OPENAI_BASE_URL=${fake.url}`);
+}

@@ -1,0 +1,150 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { resolveWebhookSecret } from '../src/http/webhook-auth.js';
+import { silentLogger } from '../src/logger.js';
+import { loadPrompts } from '../src/prompts/prompts.js';
+import { openDatabase } from '../src/store/db.js';
+import { copyPrompts, jsonOf, makeBot, tempDir } from './helpers/app.js';
+import { freshInbound } from './helpers/fixtures.js';
+import { llmRequests, replyWith } from './helpers/llm.js';
+
+describe('prompt files', () => {
+  it('an edit of system.md reaches the next LLM request without a restart', async () => {
+    replyWith({ content: 'ok' });
+    const bot = makeBot();
+    await bot.post(freshInbound());
+    writeFileSync(join(bot.promptsDir, 'system.md'), 'You work for Toko Batik Sari. Always answer in Indonesian.');
+    await bot.post(freshInbound());
+    expect(llmRequests[0]!.messages[0]!.content).toContain('[BUSINESS NAME]');
+    expect(llmRequests[1]!.messages[0]).toEqual({ role: 'system', content: 'You work for Toko Batik Sari. Always answer in Indonesian.' });
+  });
+
+  it('an edit of fallback.md changes the fallback at once', async () => {
+    const bot = makeBot({ llm: false });
+    writeFileSync(join(bot.promptsDir, 'fallback.md'), 'Mohon tunggu, tim kami akan segera membalas.\n');
+    const reply = await jsonOf(bot.post(freshInbound()));
+    expect(reply).toEqual({ type: 'chat', body: 'Mohon tunggu, tim kami akan segera membalas.', simulation: true });
+  });
+
+  it('a new media.json entry becomes sendable without a restart', async () => {
+    replyWith({ content: 'ok' });
+    const bot = makeBot();
+    writeFileSync(
+      join(bot.promptsDir, 'media.json'),
+      JSON.stringify([{ id: 'menu', kind: 'image', url: 'https://example.com/menu.png' }]),
+    );
+    await bot.post(freshInbound());
+    const tools = llmRequests[0]!.tools!.map((t) => t.function.name);
+    expect(tools).toEqual(['send_text', 'send_image', 'react']);
+  });
+
+  it('a broken edit keeps the last good version', () => {
+    const dir = copyPrompts();
+    const prompts = loadPrompts(dir, silentLogger);
+    const before = prompts.mediaCatalog();
+    writeFileSync(join(dir, 'media.json'), '[{"id": "x", "kind": "video"');
+    expect(prompts.mediaCatalog()).toBe(before);
+    writeFileSync(join(dir, 'system.md'), '   \n');
+    expect(prompts.systemPrompt()).toContain('[BUSINESS NAME]');
+  });
+
+  it.each([
+    ['system.md is missing', (dir: string) => rmSync(join(dir, 'system.md')), /system\.md is missing/],
+    ['system.md is empty', (dir: string) => writeFileSync(join(dir, 'system.md'), ''), /system\.md is empty/],
+    ['fallback.md is missing', (dir: string) => rmSync(join(dir, 'fallback.md')), /fallback\.md is missing/],
+    ['media.json is not JSON', (dir: string) => writeFileSync(join(dir, 'media.json'), '{'), /media\.json is not valid JSON/],
+    [
+      'a document has no file name',
+      (dir: string) => writeFileSync(join(dir, 'media.json'), '[{"id":"a","kind":"document","url":"https://x.test/a.pdf","mimeType":"application/pdf"}]'),
+      /media\.json is invalid: 0\.fileName/,
+    ],
+    [
+      'two entries share an id',
+      (dir: string) =>
+        writeFileSync(join(dir, 'media.json'), '[{"id":"a","kind":"image","url":"https://x.test/a.png"},{"id":"a","kind":"image","url":"https://x.test/b.png"}]'),
+      /unique/,
+    ],
+  ])('startup says exactly what is wrong when %s', (_label, breakIt, message) => {
+    const dir = copyPrompts();
+    breakIt(dir);
+    expect(() => loadPrompts(dir, silentLogger)).toThrow(message);
+  });
+
+  it('a missing media.json means an empty catalog', () => {
+    const dir = copyPrompts();
+    rmSync(join(dir, 'media.json'));
+    expect(loadPrompts(dir, silentLogger).mediaCatalog()).toEqual([]);
+  });
+});
+
+describe('database', () => {
+  it('a fresh file is migrated, in WAL mode, with the tables and the transcript view', () => {
+    const db = openDatabase(join(tempDir(), 'nested', 'folder', 'bot.db'));
+    const names = db.$client.prepare("select name from sqlite_master where type in ('table','view') order by name").pluck().all();
+    expect(names).toEqual(expect.arrayContaining(['contacts', 'messages', 'settings', 'transcript']));
+    expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('migrating again on restart changes nothing and keeps the data', async () => {
+    replyWith({ content: 'ok' });
+    const bot = makeBot();
+    await bot.post(freshInbound());
+    bot.db.$client.close();
+    const reopened = openDatabase(bot.dbPath);
+    expect(reopened.$client.prepare('select count(*) from messages').pluck().get()).toBe(2);
+  });
+
+  it('the transcript view shows who said what, in order', async () => {
+    replyWith({ content: 'Let me check your order.' });
+    const bot = makeBot();
+    await bot.post(freshInbound('text', { from: '6281299999999' }));
+    const rows = bot.db.$client.prepare("select who, kind, text from transcript where phone = '6281299999999'").all();
+    expect(rows).toEqual([
+      { who: 'customer', kind: 'text', text: 'Hello, I need help with my order' },
+      { who: 'bot', kind: 'text', text: 'Let me check your order.' },
+    ]);
+  });
+});
+
+describe('webhook secret', () => {
+  it('is generated once, kept in the database and reused after a restart', () => {
+    const path = join(tempDir(), 'bot.db');
+    const first = resolveWebhookSecret(openDatabase(path), undefined);
+    const second = resolveWebhookSecret(openDatabase(path), undefined);
+    expect(first.generated).toBe(true);
+    expect(first.secret.length).toBeGreaterThanOrEqual(32);
+    expect(second).toEqual({ secret: first.secret, generated: false });
+  });
+
+  it('WEBHOOK_SECRET wins when set', () => {
+    expect(resolveWebhookSecret(openDatabase(':memory:'), 'configured-secret-123')).toEqual({ secret: 'configured-secret-123', generated: false });
+  });
+});
+
+describe('settings', () => {
+  it('have the documented defaults; empty strings count as unset', () => {
+    const config = loadConfig({ PORT: '', OPENAI_MODEL: '', OPENAI_API_KEY: ' ' });
+    expect(config.OPENAI_API_KEY).toBeUndefined();
+    expect(config.WEBHOOK_SECRET).toBeUndefined();
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      DATABASE_PATH: 'data/bot.db',
+      PROMPTS_DIR: 'prompts',
+      REPLY_DEADLINE_MS: 4500,
+      HISTORY_LIMIT: 20,
+    });
+  });
+
+  it('a bad value stops startup with a message naming each variable', () => {
+    const attempt = () => loadConfig({ PORT: 'eighty', REPLY_DEADLINE_MS: '-5', OPENAI_BASE_URL: 'not a url' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT[\s\S]*OPENAI_BASE_URL[\s\S]*REPLY_DEADLINE_MS/);
+  });
+
+  it('a short WEBHOOK_SECRET is refused', () => {
+    expect(() => loadConfig({ WEBHOOK_SECRET: 'abc' })).toThrow(/WEBHOOK_SECRET/);
+  });
+});
