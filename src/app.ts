@@ -1,6 +1,7 @@
 // Builds the HTTP app from its dependencies; tests call createApp() and app.request() without a port.
 import { Hono } from 'hono';
 import { createResponder } from './agent/responder.js';
+import type { KnowledgeBase } from './knowledge/knowledge-base.js';
 import type { Llm } from './llm/client.js';
 import type { Logger } from './logger.js';
 import type { Prompts } from './prompts/prompts.js';
@@ -17,6 +18,9 @@ export interface AppDeps {
   secret: string;
   deadlineMs: number;
   historyLimit: number;
+  knowledge: KnowledgeBase;
+  handoffHours: number;
+  sessionIdleHours: number;
   now?: () => number;
 }
 

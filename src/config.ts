@@ -21,6 +21,8 @@ const configSchema = z.object({
   PUBLIC_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional()),
   REPLY_DEADLINE_MS: int(4500, 100, 60_000),
   HISTORY_LIMIT: int(20, 0, 500),
+  HANDOFF_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 365).default(24)),
+  SESSION_IDLE_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 365).default(24)),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

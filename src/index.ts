@@ -4,6 +4,8 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, llmConfigured, loadConfig } from './config.js';
 import { resolveWebhookSecret } from './http/webhook-auth.js';
+import { join } from 'node:path';
+import { createKnowledgeBase } from './knowledge/knowledge-base.js';
 import { createLlm } from './llm/client.js';
 import { createLogger } from './logger.js';
 import { loadPrompts } from './prompts/prompts.js';
@@ -21,9 +23,21 @@ function start() {
     ? createLlm({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL })
     : null;
   if (!llm) logger.warn('neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: every message gets the fallback reply (prompts/fallback.md)');
+  const knowledge = createKnowledgeBase({ db, dir: join(config.PROMPTS_DIR, 'knowledge'), logger });
   const { secret, generated } = resolveWebhookSecret(db, config.WEBHOOK_SECRET);
 
-  const app = createApp({ db, llm, prompts, logger, secret, deadlineMs: config.REPLY_DEADLINE_MS, historyLimit: config.HISTORY_LIMIT });
+  const app = createApp({
+    db,
+    llm,
+    prompts,
+    knowledge,
+    logger,
+    secret,
+    deadlineMs: config.REPLY_DEADLINE_MS,
+    historyLimit: config.HISTORY_LIMIT,
+    handoffHours: config.HANDOFF_HOURS,
+    sessionIdleHours: config.SESSION_IDLE_HOURS,
+  });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const path = `/webhook?token=${encodeURIComponent(secret)}`;
     // The one place the secret is printed: the URL to paste into Whatspie.

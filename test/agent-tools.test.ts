@@ -117,7 +117,7 @@ describe('the tools offered', () => {
   it('have the documented names, and media ids are an enum of the catalog', async () => {
     await replyTo({ content: 'ok' });
     const tools = llmRequests[0]!.tools!;
-    expect(tools.map((t) => t.function.name)).toEqual(['send_text', 'send_image', 'send_document', 'react']);
+    expect(tools.map((t) => t.function.name)).toEqual(['send_text', 'send_image', 'send_document', 'react', 'handoff_to_human']);
     const image = tools.find((t) => t.function.name === 'send_image')!.function.parameters;
     expect(image.properties.media_id.enum).toEqual(['catalog-cover', 'store-map']);
     expect(image.required).toEqual(['media_id']);
@@ -129,6 +129,6 @@ describe('the tools offered', () => {
     const bot = makeBot();
     writeFileSync(join(bot.promptsDir, 'media.json'), '[]');
     await replyTo({ content: 'ok' }, bot);
-    expect(llmRequests[0]!.tools!.map((t) => t.function.name)).toEqual(['send_text', 'react']);
+    expect(llmRequests[0]!.tools!.map((t) => t.function.name)).toEqual(['send_text', 'react', 'handoff_to_human']);
   });
 });

@@ -37,7 +37,7 @@ describe('prompt files', () => {
     );
     await bot.post(freshInbound());
     const tools = llmRequests[0]!.tools!.map((t) => t.function.name);
-    expect(tools).toEqual(['send_text', 'send_image', 'react']);
+    expect(tools).toEqual(['send_text', 'send_image', 'react', 'handoff_to_human']);
   });
 
   it('a broken edit keeps the last good version', () => {

@@ -1,39 +1,42 @@
-// Answers one inbound message within the deadline: stores it, sends duplicates their stored reply,
-// serialises each sender, races the LLM against the clock, and falls back when anything goes wrong.
-import pTimeout, { TimeoutError } from 'p-timeout';
-import { LlmError, type Llm } from '../llm/client.js';
+// Answers one inbound message within the deadline: stores it, sends a redelivery its stored reply, handles each
+// sender's messages one at a time, stays silent while a human has the conversation, and never throws.
+import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
+import type { Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { Db } from '../store/db.js';
-import { findReplyTo, recentMessages, storeInbound, storeOutbound, type MessageRow } from '../store/queries.js';
+import {
+  endHandoff,
+  findContact,
+  findReplyTo,
+  recentMessages,
+  startHandoff,
+  storeInbound,
+  storeOutbound,
+  type MessageRow,
+} from '../store/queries.js';
 import type { InboundMessage } from '../whatspie/inbound.js';
-import { replyKind, replySchema, type Reply, type SingleReply } from '../whatspie/reply.js';
-import { buildConversation } from './conversation.js';
+import { replyKind, replySchema, type Reply } from '../whatspie/reply.js';
+import { currentSession } from './conversation.js';
+import { asReply, decide, fallbackDecision, type Decision } from './decide.js';
 import { describeInbound, describeReply } from './describe.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import { textReplies } from './tools/send-text.js';
-import { toolsFor } from './tools/index.js';
-import { runTurn, type TurnResult } from './turn.js';
 
 /** Time kept back from the deadline for storing the reply and writing the response. */
 const RESPONSE_MARGIN_MS = 30;
-
-export type FallbackReason =
-  | 'llm_not_configured'
-  | 'no_time_left'
-  | 'no_valid_reply'
-  | 'invalid_reply'
-  | 'internal_error'
-  | LlmError['reason'];
+const HOUR_MS = 3_600_000;
 
 export interface ResponderDeps {
   db: Db;
   llm: Llm | null;
   prompts: Prompts;
+  knowledge: KnowledgeBase;
   logger: Logger;
   now: () => number;
   deadlineMs: number;
   historyLimit: number;
+  handoffHours: number;
+  sessionIdleHours: number;
 }
 
 export interface Responder {
@@ -41,70 +44,12 @@ export interface Responder {
   respond(message: InboundMessage, receivedAt: number): Promise<Reply>;
 }
 
-interface Decision {
-  replies: SingleReply[];
-  turn: TurnResult | null;
-  fallback: FallbackReason | null;
-  llmLatencyMs: number | null;
-}
-
-const SILENT: Decision = { replies: [], turn: null, fallback: null, llmLatencyMs: null };
-
-const asReply = (replies: SingleReply[]): Reply => (replies.length === 1 ? replies[0]! : replies);
+const silent = (note: string): Decision => ({ replies: [], turn: null, fallback: null, llmLatencyMs: null, note });
 
 export function createResponder(deps: ResponderDeps): Responder {
   const { db, logger } = deps;
   const inFlight = new Map<string, Promise<Reply>>();
   const senders = createKeyedQueue();
-
-  const fallbackReplies = () => textReplies(deps.prompts.fallbackText());
-
-  async function decide(inbound: MessageRow, message: InboundMessage, receivedAt: number): Promise<Decision> {
-    const fallback = (reason: FallbackReason, turn: TurnResult | null = null, llmLatencyMs: number | null = null): Decision => ({
-      replies: fallbackReplies(),
-      turn,
-      fallback: reason,
-      llmLatencyMs,
-    });
-    if (!deps.llm) return fallback('llm_not_configured');
-    const timeLeft = deps.deadlineMs - (deps.now() - receivedAt) - RESPONSE_MARGIN_MS;
-    if (timeLeft <= 0) return fallback('no_time_left');
-
-    const conversation = buildConversation({
-      systemPrompt: deps.prompts.systemPrompt(),
-      history: recentMessages(db, { contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
-      newMessage: describeInbound(message.content),
-    });
-    const controller = new AbortController();
-    const started = deps.now();
-    let turn: TurnResult;
-    try {
-      turn = await pTimeout(
-        runTurn(
-          { llm: deps.llm, logger },
-          { conversation, tools: toolsFor(deps.prompts.mediaCatalog()), signal: controller.signal, timeoutMs: timeLeft },
-        ),
-        { milliseconds: timeLeft },
-      );
-    } catch (error) {
-      // Stop the HTTP request too: p-timeout only stops waiting for it.
-      controller.abort();
-      const latency = deps.now() - started;
-      if (error instanceof TimeoutError) return fallback('timeout', null, latency);
-      if (error instanceof LlmError) {
-        logger.warn({ reason: error.reason, err: error.message }, 'LLM call failed');
-        return fallback(error.reason, null, latency);
-      }
-      throw error;
-    }
-    const llmLatencyMs = deps.now() - started;
-    if (turn.replies.length === 0) return fallback('no_valid_reply', turn, llmLatencyMs);
-    if (!replySchema.safeParse(asReply(turn.replies)).success) {
-      logger.warn({ replies: turn.replies }, 'the model produced a reply Whatspie would not accept');
-      return fallback('invalid_reply', turn, llmLatencyMs);
-    }
-    return { replies: turn.replies, turn, fallback: null, llmLatencyMs };
-  }
 
   function record(inbound: MessageRow, decision: Decision): Reply {
     const { replies, turn } = decision;
@@ -114,10 +59,10 @@ export function createResponder(deps: ResponderDeps): Responder {
       contactId: inbound.contactId,
       inReplyTo: inbound.id,
       kind: !first ? 'silent' : replies.length > 1 ? 'several' : replyKind(first),
-      text: first ? replies.map(describeReply).join('\n') : '(no reply: answered together with the next message)',
+      text: first ? replies.map(describeReply).join('\n') : `(no reply: ${decision.note})`,
       mediaUrl: first && 'params' in first ? ('image' in first.params ? first.params.image.url : first.params.document.url) : null,
       replyJson: JSON.stringify(reply),
-      model: turn?.model ?? null,
+      model: turn?.model ?? (first ? (decision.note ?? null) : null),
       llmLatencyMs: decision.llmLatencyMs,
       fellBack: decision.fallback !== null,
       fallbackReason: decision.fallback,
@@ -126,6 +71,43 @@ export function createResponder(deps: ResponderDeps): Responder {
       at: deps.now(),
     });
     return reply;
+  }
+
+  /** True while a human has the conversation; a handoff older than HANDOFF_HOURS ends by itself. */
+  function waitingForHuman(contactId: number): boolean {
+    const contact = findContact(db, contactId);
+    if (contact?.handoffAt == null) return false;
+    if (deps.now() - contact.handoffAt < deps.handoffHours * HOUR_MS) return true;
+    endHandoff(db, { contactId });
+    logger.info({ contact: contact.phone }, 'handoff expired; the bot answers again');
+    return false;
+  }
+
+  async function answer(inbound: MessageRow, message: InboundMessage, receivedAt: number): Promise<Reply> {
+    if (waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting for a human'));
+    // A burst of short messages gets one answer: the newest message answers them all.
+    if (senders.waitingBehind(message.from) > 0) return record(inbound, silent('answered together with the next message'));
+
+    const history = currentSession(
+      recentMessages(db, { contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
+      inbound.createdAt,
+      deps.sessionIdleHours * HOUR_MS,
+    );
+    const decision = await decide(deps, {
+      inbound,
+      history,
+      newMessage: describeInbound(message.content),
+      timeLeftMs: deps.deadlineMs - (deps.now() - receivedAt) - RESPONSE_MARGIN_MS,
+    });
+    if (decision.handoffReason) {
+      startHandoff(db, { contactId: inbound.contactId, at: deps.now(), reason: decision.handoffReason });
+      logger.info({ from: message.from, reason: decision.handoffReason }, 'handed over to a human');
+    }
+    logger.info(
+      { messageId: message.messageId, from: message.from, fallback: decision.fallback, llmLatencyMs: decision.llmLatencyMs },
+      'replied',
+    );
+    return record(inbound, decision);
   }
 
   async function handle(message: InboundMessage, receivedAt: number): Promise<Reply> {
@@ -138,30 +120,21 @@ export function createResponder(deps: ResponderDeps): Responder {
         return parsed.data;
       }
     }
-    return senders.run(message.from, async () => {
-      // A burst of short messages gets one answer: the newest message answers them all.
-      if (senders.waitingBehind(message.from) > 0) return record(inbound, SILENT);
-      const decision = await decide(inbound, message, receivedAt);
-      logger.info(
-        { messageId: message.messageId, from: message.from, fallback: decision.fallback, llmLatencyMs: decision.llmLatencyMs },
-        'replied',
-      );
-      return record(inbound, decision);
-    });
+    return senders.run(message.from, () => answer(inbound, message, receivedAt));
   }
 
   return {
     respond(message, receivedAt) {
       const running = inFlight.get(message.messageId);
       if (running) return running;
-      const answer = handle(message, receivedAt)
+      const reply = handle(message, receivedAt)
         .catch((error: unknown) => {
           logger.error({ err: error instanceof Error ? error.message : String(error), messageId: message.messageId }, 'could not handle message; sending the fallback');
-          return asReply(fallbackReplies());
+          return asReply(fallbackDecision(deps.prompts, 'internal_error').replies);
         })
         .finally(() => inFlight.delete(message.messageId));
-      inFlight.set(message.messageId, answer);
-      return answer;
+      inFlight.set(message.messageId, reply);
+      return reply;
     },
   };
 }

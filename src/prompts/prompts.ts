@@ -1,4 +1,4 @@
-// The prompts folder that operators edit: system.md, fallback.md, media.json.
+// The prompts folder that operators edit: system.md, fallback.md, handoff.md, media.json (knowledge/ is in src/knowledge).
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { parseMediaCatalog, type MediaItem } from './media-catalog.js';
@@ -7,6 +7,7 @@ import { PromptFileError, watchFile } from './watched-file.js';
 export interface Prompts {
   systemPrompt(): string;
   fallbackText(): string;
+  handoffText(): string;
   mediaCatalog(): MediaItem[];
 }
 
@@ -24,10 +25,12 @@ export function loadPrompts(dir: string, logger: Logger): Prompts {
   const file = (name: string) => join(dir, name);
   const system = watchFile(file('system.md'), requiredText(file('system.md')), logger);
   const fallback = watchFile(file('fallback.md'), requiredText(file('fallback.md')), logger);
+  const handoff = watchFile(file('handoff.md'), requiredText(file('handoff.md')), logger);
   const media = watchFile(file('media.json'), (text) => parseMediaCatalog(text, file('media.json')), logger);
   return {
     systemPrompt: () => system.get(),
     fallbackText: () => fallback.get(),
+    handoffText: () => handoff.get(),
     mediaCatalog: () => media.get(),
   };
 }

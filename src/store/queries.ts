@@ -71,6 +71,27 @@ export function storeInbound(db: Db, input: { message: InboundMessage; at: numbe
   });
 }
 
+export type ContactRow = typeof contacts.$inferSelect;
+
+export function findContact(db: Db, id: number): ContactRow | undefined {
+  return db.select().from(contacts).where(eq(contacts.id, id)).get();
+}
+
+export function findContactByPhone(db: Db, phone: string): ContactRow | undefined {
+  return db.select().from(contacts).where(eq(contacts.phone, phone)).get();
+}
+
+/** Marks the conversation as waiting for a human, from `at`. */
+export function startHandoff(db: Db, input: { contactId: number; at: number; reason: string }): void {
+  db.update(contacts).set({ handoffAt: input.at, handoffReason: input.reason }).where(eq(contacts.id, input.contactId)).run();
+}
+
+/** Lets the bot answer the contact again; false when no such contact exists. */
+export function endHandoff(db: Db, input: { contactId: number } | { phone: string }): boolean {
+  const where = 'phone' in input ? eq(contacts.phone, input.phone) : eq(contacts.id, input.contactId);
+  return db.update(contacts).set({ handoffAt: null, handoffReason: null }).where(where).run().changes > 0;
+}
+
 export function findInbound(db: Db, waMessageId: string): MessageRow | undefined {
   return db.select().from(messages).where(eq(messages.waMessageId, waMessageId)).get();
 }

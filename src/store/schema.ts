@@ -10,6 +10,9 @@ export const contacts = sqliteTable('contacts', {
   displayName: text('display_name'),
   firstSeenAt: integer('first_seen_at').notNull(),
   lastSeenAt: integer('last_seen_at').notNull(),
+  /** Set while the conversation waits for a human: the bot stays silent until resumed or HANDOFF_HOURS pass. */
+  handoffAt: integer('handoff_at'),
+  handoffReason: text('handoff_reason'),
 });
 
 export const messages = sqliteTable(

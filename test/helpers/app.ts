@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.js';
+import { createKnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { createLlm } from '../../src/llm/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { loadPrompts } from '../../src/prompts/prompts.js';
@@ -30,7 +31,18 @@ export interface TestBot {
   post(body: unknown, token?: string): Promise<Response>;
 }
 
-export function makeBot(options: { dbPath?: string; promptsDir?: string; deadlineMs?: number; historyLimit?: number; llm?: boolean } = {}): TestBot {
+export interface BotOptions {
+  dbPath?: string;
+  promptsDir?: string;
+  deadlineMs?: number;
+  historyLimit?: number;
+  llm?: boolean;
+  handoffHours?: number;
+  sessionIdleHours?: number;
+  now?: () => number;
+}
+
+export function makeBot(options: BotOptions = {}): TestBot {
   const dbPath = options.dbPath ?? join(tempDir(), 'bot.db');
   const promptsDir = options.promptsDir ?? copyPrompts();
   const db = openDatabase(dbPath);
@@ -40,8 +52,12 @@ export function makeBot(options: { dbPath?: string; promptsDir?: string; deadlin
     prompts: loadPrompts(promptsDir, silentLogger),
     logger: silentLogger,
     secret: SECRET,
+    knowledge: createKnowledgeBase({ db, dir: join(promptsDir, 'knowledge'), logger: silentLogger }),
     deadlineMs: options.deadlineMs ?? 2000,
     historyLimit: options.historyLimit ?? 20,
+    handoffHours: options.handoffHours ?? 24,
+    sessionIdleHours: options.sessionIdleHours ?? 24,
+    ...(options.now ? { now: options.now } : {}),
   });
   return {
     app,

@@ -1,5 +1,6 @@
 // The tools offered to the model for one turn. The image and document tools exist only when the catalog has such files.
 import type { MediaItem } from '../../prompts/media-catalog.js';
+import { handoffTool } from './handoff.js';
 import { reactTool } from './react.js';
 import { sendDocumentTool } from './send-document.js';
 import { sendImageTool } from './send-image.js';
@@ -21,6 +22,7 @@ export function toolsFor(catalog: MediaItem[]): Tool[] {
     ...(images.length > 0 ? [sendImageTool(images)] : []),
     ...(documents.length > 0 ? [sendDocumentTool(documents)] : []),
     reactTool,
+    handoffTool,
   ];
   cache.set(catalog, tools);
   return tools;

@@ -12,15 +12,10 @@ export function sendDocumentTool(documents: DocumentItem[]) {
       media_id: catalogIdArgument(documents),
       caption: optional(z.string().trim().max(1024).describe('Text sent with the document; leave out to use the catalog caption.')),
     }),
-    toReplies: ({ media_id, caption }) => {
+    act: ({ media_id, caption }) => {
       const item = byId.get(media_id)!;
-      return [
-        {
-          type: 'chat',
-          body: caption || item.caption || '',
-          params: { document: { url: item.url }, fileName: item.fileName, mimeType: item.mimeType },
-        },
-      ];
+      const body = caption || item.caption || '';
+      return { replies: [{ type: 'chat', body, params: { document: { url: item.url }, fileName: item.fileName, mimeType: item.mimeType } }] };
     },
   });
 }

@@ -12,10 +12,10 @@ export function sendImageTool(images: ImageItem[]) {
       media_id: catalogIdArgument(images),
       caption: optional(z.string().trim().max(1024).describe('Text shown under the image; leave out to use the catalog caption.')),
     }),
-    toReplies: ({ media_id, caption }) => {
+    act: ({ media_id, caption }) => {
       const item = byId.get(media_id)!;
       const text = caption || item.caption;
-      return [{ type: 'chat', body: text ?? '', params: { image: { url: item.url }, ...(text ? { caption: text } : {}) } }];
+      return { replies: [{ type: 'chat', body: text ?? '', params: { image: { url: item.url }, ...(text ? { caption: text } : {}) } }] };
     },
   });
 }

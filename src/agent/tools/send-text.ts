@@ -28,5 +28,5 @@ export const sendTextTool = defineTool({
   args: z.object({
     text: z.string().trim().min(1).describe('The message text. WhatsApp formatting (*bold*, _italic_) is allowed; no HTML or Markdown headings.'),
   }),
-  toReplies: ({ text }) => textReplies(text),
+  act: ({ text }) => ({ replies: textReplies(text) }),
 });

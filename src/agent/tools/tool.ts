@@ -4,11 +4,17 @@ import { z } from 'zod';
 import type { ToolSpec } from '../../llm/client.js';
 import type { SingleReply } from '../../whatspie/reply.js';
 
+/** What a valid tool call does: messages to send, and possibly handing the conversation to a human. */
+export interface ToolAction {
+  replies: SingleReply[];
+  handoffReason?: string;
+}
+
 export interface Tool {
   name: string;
   spec: ToolSpec;
-  /** Turns the model's raw JSON arguments into replies, or returns a reason to drop the call. */
-  run(rawArguments: string): { ok: true; replies: SingleReply[] } | { ok: false; problem: string };
+  /** Turns the model's raw JSON arguments into an action, or returns a reason to drop the call. */
+  run(rawArguments: string): ({ ok: true } & ToolAction) | { ok: false; problem: string };
 }
 
 /** Many OpenAI-compatible servers send null for an omitted optional argument; both mean "not given". */
@@ -18,7 +24,7 @@ export function defineTool<S extends z.ZodObject>(definition: {
   name: string;
   description: string;
   args: S;
-  toReplies(args: z.output<S>): SingleReply[];
+  act(args: z.output<S>): ToolAction;
 }): Tool {
   const parameters = z.toJSONSchema(definition.args, { io: 'input' }) as Record<string, unknown>;
   delete parameters.$schema;
@@ -36,7 +42,7 @@ export function defineTool<S extends z.ZodObject>(definition: {
       if (!parsed.success) {
         return { ok: false, problem: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
       }
-      return { ok: true, replies: definition.toReplies(parsed.data) };
+      return { ok: true, ...definition.act(parsed.data) };
     },
   };
 }

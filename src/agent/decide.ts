@@ -1,0 +1,105 @@
+// What to answer one message with: the LLM's tool calls within the time left, a knowledge-base section when no
+// LLM is configured, or the fallback. Never throws for LLM trouble; the reason is part of the decision.
+import pTimeout, { TimeoutError } from 'p-timeout';
+import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
+import { LlmError, type Llm } from '../llm/client.js';
+import type { Logger } from '../logger.js';
+import type { Prompts } from '../prompts/prompts.js';
+import type { KnowledgeHit } from '../store/knowledge.js';
+import type { MessageRow } from '../store/queries.js';
+import { MAX_REPLIES, replySchema, type Reply, type SingleReply } from '../whatspie/reply.js';
+import { buildConversation } from './conversation.js';
+import { describeStoredInbound } from './describe.js';
+import { textReplies } from './tools/send-text.js';
+import { toolsFor } from './tools/index.js';
+import { runTurn, type TurnResult } from './turn.js';
+
+/** How many knowledge-base sections go to the LLM with a message. */
+const KNOWLEDGE_SECTIONS = 3;
+
+export type FallbackReason =
+  | 'llm_not_configured'
+  | 'no_time_left'
+  | 'no_valid_reply'
+  | 'invalid_reply'
+  | 'internal_error'
+  | LlmError['reason'];
+
+export interface Decision {
+  replies: SingleReply[];
+  turn: TurnResult | null;
+  fallback: FallbackReason | null;
+  llmLatencyMs: number | null;
+  /** Where the answer came from when no LLM wrote it ('knowledge-base'), or why the bot stayed silent. */
+  note?: string;
+  handoffReason?: string;
+}
+
+export interface DecideDeps {
+  llm: Llm | null;
+  prompts: Prompts;
+  knowledge: KnowledgeBase;
+  logger: Logger;
+  now: () => number;
+}
+
+export const asReply = (replies: SingleReply[]): Reply => (replies.length === 1 ? replies[0]! : replies);
+
+export function fallbackDecision(prompts: Prompts, reason: FallbackReason, llmLatencyMs: number | null = null, turn: TurnResult | null = null): Decision {
+  return { replies: textReplies(prompts.fallbackText()), turn, fallback: reason, llmLatencyMs };
+}
+
+function offlineAnswer(deps: DecideDeps, newMessage: string): Decision {
+  const hit = deps.knowledge.confidentAnswer(newMessage);
+  if (!hit) return fallbackDecision(deps.prompts, 'llm_not_configured');
+  const title = hit.heading.split(' › ').at(-1);
+  return { replies: textReplies(`*${title}*\n${hit.body}`).slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs: null, note: 'knowledge-base' };
+}
+
+export async function decide(
+  deps: DecideDeps,
+  input: { inbound: MessageRow; history: MessageRow[]; newMessage: string; timeLeftMs: number },
+): Promise<Decision> {
+  const { llm, prompts, logger } = deps;
+  if (!llm) return offlineAnswer(deps, input.newMessage);
+  if (input.timeLeftMs <= 0) return fallbackDecision(prompts, 'no_time_left');
+
+  // The latest customer words before this message help find what "it" or "that" refers to.
+  const previous = input.history.findLast((row) => row.direction === 'in');
+  const query = previous ? `${input.newMessage}\n${describeStoredInbound(previous)}` : input.newMessage;
+  const knowledge: KnowledgeHit[] = deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
+  const conversation = buildConversation({ systemPrompt: prompts.systemPrompt(), history: input.history, knowledge, newMessage: input.newMessage });
+
+  const controller = new AbortController();
+  const started = deps.now();
+  let turn: TurnResult;
+  try {
+    turn = await pTimeout(
+      runTurn({ llm, logger }, { conversation, tools: toolsFor(prompts.mediaCatalog()), signal: controller.signal, timeoutMs: input.timeLeftMs }),
+      { milliseconds: input.timeLeftMs },
+    );
+  } catch (error) {
+    // Stop the HTTP request too: p-timeout only stops waiting for it.
+    controller.abort();
+    const latency = deps.now() - started;
+    if (error instanceof TimeoutError) return fallbackDecision(prompts, 'timeout', latency);
+    if (error instanceof LlmError) {
+      logger.warn({ reason: error.reason, err: error.message }, 'LLM call failed');
+      return fallbackDecision(prompts, error.reason, latency);
+    }
+    throw error;
+  }
+  const llmLatencyMs = deps.now() - started;
+
+  let replies = turn.replies;
+  if (turn.handoffReason !== null) {
+    const handoff = textReplies(prompts.handoffText());
+    replies = [...replies.slice(0, Math.max(0, MAX_REPLIES - handoff.length)), ...handoff];
+  }
+  if (replies.length === 0) return fallbackDecision(prompts, 'no_valid_reply', llmLatencyMs, turn);
+  if (!replySchema.safeParse(asReply(replies)).success) {
+    logger.warn({ replies }, 'the model produced a reply Whatspie would not accept');
+    return fallbackDecision(prompts, 'invalid_reply', llmLatencyMs, turn);
+  }
+  return { replies, turn, fallback: null, llmLatencyMs, ...(turn.handoffReason !== null ? { handoffReason: turn.handoffReason } : {}) };
+}
