@@ -1,20 +1,9 @@
 // Messages as the model reads them: text as it is, everything else described in words.
 import type { MessageRow } from '../store/queries.js';
-import type { InboundContent } from '../whatspie/inbound.js';
+import { describeSharedContact, type InboundContent } from '../whatspie/inbound.js';
 import { asList, replySchema, type SingleReply } from '../whatspie/reply.js';
 
 const quoted = (text: string) => `"${text.replaceAll('"', "'")}"`;
-
-/** Names and numbers from a vCard, enough for the model to understand what was shared. */
-export function summariseVcard(vcard: string): { name: string | null; numbers: string[] } {
-  const lines = vcard.split(/\r?\n/);
-  const name = lines.find((l) => l.toUpperCase().startsWith('FN'))?.split(':').slice(1).join(':').trim() || null;
-  const numbers = lines
-    .filter((l) => l.toUpperCase().startsWith('TEL'))
-    .map((l) => l.split(':').slice(1).join(':').trim())
-    .filter(Boolean);
-  return { name, numbers };
-}
 
 export function describeInbound(content: InboundContent): string {
   switch (content.kind) {
@@ -34,11 +23,7 @@ export function describeInbound(content: InboundContent): string {
         ? '[The customer sent a voice note. You cannot listen to it.]'
         : `[The customer sent a voice note of ${content.seconds} seconds. You cannot listen to it.]`;
     case 'contact': {
-      const people = content.contacts.map((c) => {
-        const card = c.vcard ? summariseVcard(c.vcard) : { name: null, numbers: [] };
-        const name = c.name ?? card.name ?? 'unnamed';
-        return card.numbers.length > 0 ? `${name} (${card.numbers.join(', ')})` : name;
-      });
+      const people = content.contacts.map(describeSharedContact);
       return `[The customer shared ${people.length === 1 ? 'a contact' : 'contacts'}: ${people.join('; ') || 'none'}.]`;
     }
     case 'unknown':

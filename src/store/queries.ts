@@ -1,10 +1,11 @@
 // Every query the program runs, as named functions. Nothing outside src/store builds SQL.
 import { and, desc, eq, gt, ne, not, sql } from 'drizzle-orm';
-import type { InboundMessage } from '../whatspie/inbound.js';
+import { describeSharedContact, type InboundMessage } from '../whatspie/inbound.js';
 import type { Db } from './db.js';
 import { contacts, messages, settings } from './schema.js';
 
 export type MessageRow = typeof messages.$inferSelect;
+
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export function upsertContact(db: Db | Tx, input: { phone: string; jid: string; displayName: string | null; at: number }): number {
@@ -36,7 +37,7 @@ function inboundColumns(message: InboundMessage) {
     case 'audio':
       return { kind: 'audio', text: c.seconds === null ? null : `${c.seconds}`, mediaUrl: c.url };
     case 'contact':
-      return { kind: 'contact', text: c.contacts.map((x) => x.name ?? '').filter(Boolean).join(', ') || null };
+      return { kind: 'contact', text: c.contacts.map(describeSharedContact).join('; ') || null };
     case 'unknown':
       return { kind: `unknown:${c.type}` };
   }

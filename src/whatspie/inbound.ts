@@ -117,3 +117,19 @@ export function parseInbound(body: unknown): ParseResult {
     },
   };
 }
+
+/** Names and numbers from a shared contact's vCard. */
+export function summariseVcard(vcard: string): { name: string | null; numbers: string[] } {
+  const lines = vcard.split(/\r?\n/);
+  const value = (line: string) => line.split(':').slice(1).join(':').trim();
+  const name = lines.find((l) => /^FN[:;]/i.test(l));
+  const numbers = lines.filter((l) => /^TEL[:;]/i.test(l)).map(value).filter(Boolean);
+  return { name: name ? value(name) || null : null, numbers };
+}
+
+/** "Name (+62 …)": what a reviewer and the model need of a shared contact card. */
+export function describeSharedContact(contact: { name: string | null; vcard: string | null }): string {
+  const card = contact.vcard ? summariseVcard(contact.vcard) : { name: null, numbers: [] };
+  const name = contact.name ?? card.name ?? 'unnamed';
+  return card.numbers.length > 0 ? `${name} (${card.numbers.join(', ')})` : name;
+}

@@ -1,0 +1,79 @@
+// Read-side queries for reviewing conversations (the transcripts CLI). Plain SQL: these are reports over the schema.
+import type { Db } from './db.js';
+
+export interface ContactSummary {
+  phone: string;
+  name: string | null;
+  firstAt: number | null;
+  lastAt: number | null;
+  messages: number;
+  fallbacks: number;
+  handoffAt: number | null;
+  handoffReason: string | null;
+}
+
+/** Every contact with activity since `since`; those waiting for a human first, then the most recent. */
+export function listContacts(db: Db, input: { since?: number; limit?: number; handoffActiveAfter: number }): ContactSummary[] {
+  return db.$client
+    .prepare(
+      `SELECT c.phone, c.display_name AS name, min(m.created_at) AS firstAt, max(m.created_at) AS lastAt,
+              count(m.id) AS messages, coalesce(sum(m.fell_back), 0) AS fallbacks,
+              c.handoff_at AS handoffAt, c.handoff_reason AS handoffReason
+         FROM contacts c LEFT JOIN messages m ON m.contact_id = c.id
+        GROUP BY c.id
+       HAVING coalesce(max(m.created_at), c.last_seen_at) >= @since
+        ORDER BY (c.handoff_at IS NOT NULL AND c.handoff_at > @active) DESC, lastAt DESC
+        LIMIT @limit`,
+    )
+    .all({ since: input.since ?? 0, limit: input.limit ?? -1, active: input.handoffActiveAfter }) as ContactSummary[];
+}
+
+export interface TranscriptRow {
+  id: number;
+  direction: 'in' | 'out';
+  kind: string;
+  text: string | null;
+  mediaUrl: string | null;
+  mediaCaption: string | null;
+  mediaFileName: string | null;
+  replyJson: string | null;
+  model: string | null;
+  llmLatencyMs: number | null;
+  fellBack: number | null;
+  fallbackReason: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  waMessageId: string | null;
+  createdAt: number;
+  phone: string;
+  name: string | null;
+}
+
+const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS mediaUrl, m.media_caption AS mediaCaption,
+  m.media_file_name AS mediaFileName, m.reply_json AS replyJson, m.model, m.llm_latency_ms AS llmLatencyMs,
+  m.fell_back AS fellBack, m.fallback_reason AS fallbackReason, m.prompt_tokens AS promptTokens,
+  m.completion_tokens AS completionTokens, m.wa_message_id AS waMessageId, m.created_at AS createdAt,
+  c.phone, c.display_name AS name`;
+
+/** Messages in the order they happened, optionally for one contact and from a time on. */
+export function transcriptRows(db: Db, input: { phone?: string; since?: number }): TranscriptRow[] {
+  return db.$client
+    .prepare(
+      `SELECT ${TRANSCRIPT_COLUMNS} FROM messages m JOIN contacts c ON c.id = m.contact_id
+        WHERE (@phone IS NULL OR c.phone = @phone) AND m.created_at >= @since
+        ORDER BY m.id`,
+    )
+    .all({ phone: input.phone ?? null, since: input.since ?? 0 }) as TranscriptRow[];
+}
+
+/** Messages containing every word (case-insensitive), newest first. */
+export function searchMessages(db: Db, input: { words: string[]; limit: number }): TranscriptRow[] {
+  const conditions = input.words.map((_, i) => `m.text LIKE @w${i} ESCAPE '\\'`).join(' AND ');
+  const params = Object.fromEntries(input.words.map((w, i) => [`w${i}`, `%${w.replace(/[\\%_]/g, '\\$&')}%`]));
+  return db.$client
+    .prepare(
+      `SELECT ${TRANSCRIPT_COLUMNS} FROM messages m JOIN contacts c ON c.id = m.contact_id
+        WHERE ${conditions || '1'} ORDER BY m.id DESC LIMIT @limit`,
+    )
+    .all({ ...params, limit: input.limit }) as TranscriptRow[];
+}
