@@ -1,0 +1,182 @@
+// npm run chat: play a WhatsApp customer against a running server, before WhatsApp is connected.
+// Each line you type is posted as a Whatspie webhook with a fresh message id; the bot's replies are printed.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../store/db.js';
+import { readSetting } from '../store/queries.js';
+import { replySchema, asList } from '../whatspie/reply.js';
+import { loadDotEnv } from './args.js';
+import { describeSentReply } from './format.js';
+
+const HELP = `Type a message and press Enter to send it as the customer. Commands:
+  /image URL [caption]     send an image
+  /doc URL NAME            send a document
+  /audio SECONDS           send a voice note
+  /contact NAME NUMBER     share a contact
+  /as NUMBER [NAME]        continue as another customer
+  /help                    this text
+  /quit                    leave (Ctrl-D works too)`;
+
+export interface ChatOptions {
+  url: string;
+  token: string;
+  from: string;
+  name: string;
+  input: Readable;
+  output: Writable;
+}
+
+const envelope = (from: string, name: string) => ({
+  from,
+  message_id: `CHAT${randomUUID().replaceAll('-', '').slice(0, 16).toUpperCase()}`,
+  timestamp: Math.floor(Date.now() / 1000),
+  participant: null,
+  from_user: { name, jid: `${from}@s.whatsapp.net` },
+  is_forwarded: false,
+  is_broadcast: false,
+});
+
+/** The Whatspie payload for a typed line, or a string to print instead (help, errors). */
+export function payloadFor(line: string, from: string, name: string): Record<string, unknown> | string {
+  const [command, ...args] = line.trim().split(/\s+/);
+  const base = envelope(from, name);
+  const file = (url: string | undefined, extra: Record<string, unknown>) => ({ url, caption: null, fileName: null, ...extra });
+  switch (command) {
+    case '/image':
+      if (!args[0]) return 'usage: /image URL [caption]';
+      return { ...base, type: 'imageMessage', file: file(args[0], { caption: args.slice(1).join(' ') || null }) };
+    case '/doc':
+      if (!args[0] || !args[1]) return 'usage: /doc URL NAME';
+      return { ...base, type: 'documentMessage', file: file(args[0], { fileName: args.slice(1).join(' ') }) };
+    case '/audio': {
+      const seconds = Number(args[0]);
+      if (!Number.isFinite(seconds) || seconds <= 0) return 'usage: /audio SECONDS';
+      return { ...base, type: 'audioMessage', file: file(`https://example.com/voice/${base.message_id}.oga`, { seconds }) };
+    }
+    case '/contact': {
+      const number = args.at(-1);
+      const contactName = args.slice(0, -1).join(' ');
+      if (!number || !contactName) return 'usage: /contact NAME NUMBER';
+      const vcard = `BEGIN:VCARD\nVERSION:3.0\nFN:${contactName}\nTEL;type=CELL:${number}\nEND:VCARD`;
+      return { ...base, type: 'contactMessage', contacts: [{ displayName: contactName, vcard }] };
+    }
+    default:
+      if (command?.startsWith('/')) return `unknown command ${command}; /help lists them`;
+      return { ...base, message: line };
+  }
+}
+
+/** The bot's answer as labelled lines. */
+export function formatAnswer(status: number, body: unknown, ms: number): string {
+  const took = `${(ms / 1000).toFixed(1)} s`;
+  if (status !== 200) {
+    const message = (body as { error?: { message?: string } })?.error?.message ?? JSON.stringify(body);
+    return `  ! the server answered ${status} (${took}): ${message}`;
+  }
+  const parsed = replySchema.safeParse(body);
+  if (!parsed.success) return `  ! not a valid Whatspie reply (${took}): ${JSON.stringify(body)}`;
+  const replies = asList(parsed.data);
+  if (replies.length === 0) return `  bot stays silent (${took})`;
+  return [`  bot (${took}):`, ...replies.map((r) => `    ${describeSentReply(r)}`)].join('\n');
+}
+
+export async function runChat(options: ChatOptions): Promise<void> {
+  const print = (text: string) => options.output.write(`${text}\n`);
+  let { from, name } = options;
+  const webhook = `${options.url.replace(/\/+$/, '')}/webhook?token=${encodeURIComponent(options.token)}`;
+  print(`Chatting with ${options.url} as ${name} (${from}). /help lists commands, /quit leaves.`);
+  const lines = createInterface({ input: options.input, terminal: false });
+  for await (const raw of lines) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (line === '/quit' || line === '/exit') break;
+    if (line === '/help') {
+      print(HELP);
+      continue;
+    }
+    if (line.startsWith('/as')) {
+      const [, number, ...rest] = line.split(/\s+/);
+      if (!number) print('usage: /as NUMBER [NAME]');
+      else {
+        from = number.replace(/\D/g, '') || number;
+        name = rest.join(' ') || `Customer ${from}`;
+        print(`  now chatting as ${name} (${from})`);
+      }
+      continue;
+    }
+    const payload = payloadFor(line, from, name);
+    if (typeof payload === 'string') {
+      print(`  ${payload}`);
+      continue;
+    }
+    const started = performance.now();
+    try {
+      const response = await fetch(webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Shown as it came.
+      }
+      print(formatAnswer(response.status, body, performance.now() - started));
+    } catch (error) {
+      print(`  ! cannot reach ${options.url}: ${(error as Error).message}. Is the server running (npm start)?`);
+    }
+  }
+  lines.close();
+}
+
+/** The token: --token, else WEBHOOK_SECRET, else the one the server generated into its database. */
+function findToken(given: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (given) return given;
+  if (env.WEBHOOK_SECRET) return env.WEBHOOK_SECRET;
+  const path = env.DATABASE_PATH || 'data/bot.db';
+  if (!existsSync(path)) return undefined;
+  const db = openDatabase(path, { readonly: true });
+  try {
+    return readSetting(db, 'webhook_secret');
+  } finally {
+    db.$client.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  loadDotEnv();
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      as: { type: 'string' },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(`Usage: npm run chat -- [--url http://localhost:3000] [--token SECRET] [--as 628123456789] [--name "Test Customer"]
+
+--url defaults to http://localhost:PORT; --token to WEBHOOK_SECRET, else the secret the server generated
+(read from DATABASE_PATH). Both come from .env when it exists.
+
+${HELP}`);
+    process.exit(0);
+  }
+  const token = findToken(values.token, process.env);
+  if (!token) {
+    console.error('No webhook token: pass --token, set WEBHOOK_SECRET, or start the server once so it generates one.');
+    process.exit(1);
+  }
+  const from = (values.as ?? '628000000001').replace(/\D/g, '');
+  await runChat({
+    url: values.url ?? `http://localhost:${process.env.PORT || 3000}`,
+    token,
+    from,
+    name: values.name ?? 'Test Customer',
+    input: process.stdin,
+    output: process.stdout,
+  });
+}

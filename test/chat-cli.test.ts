@@ -1,0 +1,109 @@
+// The terminal chat against a real server process and the fake OpenAI-compatible server.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payloadFor } from '../src/cli/chat.js';
+import { openDatabase } from '../src/store/db.js';
+import { parseInbound } from '../src/whatspie/inbound.js';
+import { copyPrompts, tempDir } from './helpers/app.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+/** Runs `npm run chat`'s entry point with the lines as typed input; resolves with everything it printed. */
+function chat(args: string[], lines: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/chat.ts', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  child.stdin.end(lines.map((l) => `${l}\n`).join(''));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+}
+
+describe('npm run chat', () => {
+  let llm: FakeOpenAI;
+  let server: ServerProcess;
+  let dbPath: string;
+
+  beforeAll(async () => {
+    llm = await startFakeOpenAI();
+    dbPath = join(tempDir(), 'bot.db');
+    // No WEBHOOK_SECRET: the server generates one, and the chat finds it in the same database.
+    server = await startServerProcess({ DATABASE_PATH: dbPath, PROMPTS_DIR: copyPrompts(), OPENAI_BASE_URL: llm.url });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await llm.close();
+  });
+
+  it('posts what is typed and prints the replies readably, with the time they took', async () => {
+    const { code, output } = await chat(
+      ['--url', server.url, '--as', '+62 811 000 111', '--name', 'Dewi'],
+      ['Hello, do you have a price list?', 'thank you', '/image https://example.com/bag.jpg is this in stock?', '/doc https://example.com/po.pdf order.pdf', '/audio 12', '/contact Rina Hartono 628199', '/quit', 'never sent'],
+      { DATABASE_PATH: dbPath },
+    );
+    expect(code).toBe(0);
+    expect(output).toContain('as Dewi (62811000111)');
+    expect(output).toMatch(/bot \(\d+\.\d s\):\n {4}\[document\] price_list\.pdf "Here is our price list\." <https:\/\/example\.com\/files\/price-list\.pdf>/);
+    expect(output).toMatch(/ {4}\[reaction\] 🙏\n {4}\[text\] You are welcome!/);
+    expect(output).toContain('You said: [The customer sent an image with the caption "is this in stock?"');
+    expect(output).toContain('You said: [The customer sent a document named "order.pdf"');
+    expect(output).toContain('You said: [The customer sent a voice note of 12 seconds');
+    expect(output).toContain('You said: [The customer shared a contact: Rina Hartono (628199)');
+    expect(output).not.toContain('never sent');
+
+    const db = openDatabase(dbPath, { readonly: true });
+    const stored = db.$client.prepare("select kind from messages m join contacts c on c.id = m.contact_id where c.phone = '62811000111' and direction = 'in' order by m.id").pluck().all();
+    db.$client.close();
+    expect(stored).toEqual(['text', 'text', 'image', 'document', 'audio', 'contact']);
+  });
+
+  it('/as switches to another customer with their own conversation', async () => {
+    const { output } = await chat(['--url', server.url, '--token', server.output().match(/token=([\w-]+)/)![1]!], ['/as 628222333444 Joko', 'hi']);
+    expect(output).toContain('now chatting as Joko (628222333444)');
+    const db = openDatabase(dbPath, { readonly: true });
+    expect(db.$client.prepare("select display_name from contacts where phone = '628222333444'").pluck().get()).toBe('Joko');
+    db.$client.close();
+  });
+
+  it('a wrong token is shown as the server answered it', async () => {
+    const { output } = await chat(['--url', server.url, '--token', 'wrong-token-wrong-token'], ['hi']);
+    expect(output).toMatch(/! the server answered 401 .*missing or wrong \?token=/);
+  });
+
+  it('a server that is not running is a clear message', async () => {
+    const { output } = await chat(['--url', 'http://127.0.0.1:9', '--token', 'x'.repeat(20)], ['hi']);
+    expect(output).toContain('cannot reach http://127.0.0.1:9');
+    expect(output).toContain('Is the server running');
+  });
+});
+
+describe('chat commands make valid Whatspie payloads', () => {
+  it.each([
+    ['hello', 'text'],
+    ['/image https://x.test/a.jpg nice bag', 'image'],
+    ['/doc https://x.test/a.pdf invoice.pdf', 'document'],
+    ['/audio 7', 'audio'],
+    ['/contact Ana 62811', 'contact'],
+  ])('%s', (line, kind) => {
+    const payload = payloadFor(line, '628111', 'Tester');
+    const parsed = parseInbound(payload);
+    expect(parsed.ok && parsed.message.content.kind).toBe(kind);
+  });
+
+  it('gives every message a fresh id', () => {
+    const a = payloadFor('hi', '1', 'x') as { message_id: string };
+    const b = payloadFor('hi', '1', 'x') as { message_id: string };
+    expect(a.message_id).not.toBe(b.message_id);
+  });
+
+  it.each(['/image', '/doc https://x.test/a.pdf', '/audio soon', '/contact 62811', '/video x'])('%s explains its usage', (line) => {
+    expect(typeof payloadFor(line, '1', 'x')).toBe('string');
+  });
+});
