@@ -37,9 +37,16 @@ function answer(request: ChatRequest) {
   if (/map|where are you/.test(lower) && offered.has('send_image')) {
     return { content: null, tool_calls: [toolCall('send_image', { media_id: 'store-map' })] };
   }
+  if (/manager|human|real person/.test(lower)) {
+    return { content: null, tool_calls: [toolCall('handoff_to_human', { reason: `customer asked: ${text.slice(0, 100)}` })] };
+  }
   if (/thank/.test(lower)) {
     return { content: null, tool_calls: [toolCall('react', { emoji: '🙏' }), toolCall('send_text', { text: 'You are welcome!' }, 1)] };
   }
+  // Knowledge-base excerpts arrive as a system message: answer from the best one, as a real model would.
+  const excerpt = request.messages?.find((m) => m.role === 'system' && String(m.content).startsWith('Excerpts'));
+  const best = excerpt ? /### .+\n(.+)/.exec(String(excerpt.content))?.[1] : undefined;
+  if (best) return { content: null, tool_calls: [toolCall('send_text', { text: best })] };
   return { content: null, tool_calls: [toolCall('send_text', { text: `Thanks for your message. You said: ${text.slice(0, 200)}` })] };
 }
 

@@ -9,7 +9,7 @@ import type { KnowledgeHit } from '../store/knowledge.js';
 import type { MessageRow } from '../store/queries.js';
 import { MAX_REPLIES, replySchema, type Reply, type SingleReply } from '../whatspie/reply.js';
 import { buildConversation } from './conversation.js';
-import { describeStoredInbound } from './describe.js';
+import { customerWords } from './describe.js';
 import { textReplies } from './tools/send-text.js';
 import { toolsFor } from './tools/index.js';
 import { runTurn, type TurnResult } from './turn.js';
@@ -49,8 +49,8 @@ export function fallbackDecision(prompts: Prompts, reason: FallbackReason, llmLa
   return { replies: textReplies(prompts.fallbackText()), turn, fallback: reason, llmLatencyMs };
 }
 
-function offlineAnswer(deps: DecideDeps, newMessage: string): Decision {
-  const hit = deps.knowledge.confidentAnswer(newMessage);
+function offlineAnswer(deps: DecideDeps, inbound: MessageRow): Decision {
+  const hit = deps.knowledge.confidentAnswer(customerWords(inbound));
   if (!hit) return fallbackDecision(deps.prompts, 'llm_not_configured');
   const title = hit.heading.split(' › ').at(-1);
   return { replies: textReplies(`*${title}*\n${hit.body}`).slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs: null, note: 'knowledge-base' };
@@ -61,12 +61,13 @@ export async function decide(
   input: { inbound: MessageRow; history: MessageRow[]; newMessage: string; timeLeftMs: number },
 ): Promise<Decision> {
   const { llm, prompts, logger } = deps;
-  if (!llm) return offlineAnswer(deps, input.newMessage);
+  if (!llm) return offlineAnswer(deps, input.inbound);
   if (input.timeLeftMs <= 0) return fallbackDecision(prompts, 'no_time_left');
 
-  // The latest customer words before this message help find what "it" or "that" refers to.
+  // Searched with the customer's own words only (our descriptions of media would match everything), and the
+  // previous message's too, which tells what "it" or "that" refers to.
   const previous = input.history.findLast((row) => row.direction === 'in');
-  const query = previous ? `${input.newMessage}\n${describeStoredInbound(previous)}` : input.newMessage;
+  const query = [customerWords(input.inbound), previous ? customerWords(previous) : ''].join('\n');
   const knowledge: KnowledgeHit[] = deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
   const conversation = buildConversation({ systemPrompt: prompts.systemPrompt(), history: input.history, knowledge, newMessage: input.newMessage });
 

@@ -31,6 +31,13 @@ export function describeInbound(content: InboundContent): string {
   }
 }
 
+/** The customer's own words in a stored message (text, caption, file name): what the knowledge base is searched with. */
+export function customerWords(row: MessageRow): string {
+  if (row.direction !== 'in') return '';
+  if (row.kind === 'text') return row.text ?? '';
+  return [row.mediaCaption, row.mediaFileName?.replace(/\.\w+$/, '').replace(/[_-]+/g, ' ')].filter(Boolean).join(' ');
+}
+
 /** How an inbound row from the store reads to the model. */
 export function describeStoredInbound(row: MessageRow): string {
   const kind = row.kind;

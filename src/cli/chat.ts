@@ -72,7 +72,7 @@ export function payloadFor(line: string, from: string, name: string): Record<str
 
 /** The bot's answer as labelled lines. */
 export function formatAnswer(status: number, body: unknown, ms: number): string {
-  const took = `${(ms / 1000).toFixed(1)} s`;
+  const took = ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
   if (status !== 200) {
     const message = (body as { error?: { message?: string } })?.error?.message ?? JSON.stringify(body);
     return `  ! the server answered ${status} (${took}): ${message}`;
