@@ -1,38 +1,57 @@
 // Builds the HTTP app from its dependencies; tests call createApp() and app.request() without a port.
 import { Hono } from 'hono';
-import { createResponder } from './agent/responder.js';
-import type { KnowledgeBase } from './knowledge/knowledge-base.js';
-import type { Llm } from './llm/client.js';
-import type { Logger } from './logger.js';
-import type { Prompts } from './prompts/prompts.js';
-import type { Db } from './store/db.js';
+import { requestId } from 'hono/request-id';
+import { createResponder, type ResponderDeps } from './agent/responder.js';
 import { jsonError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
-import { webhookRoutes } from './http/webhook.js';
+import { metricsRoutes } from './http/metrics-route.js';
+import { createMetrics } from './http/metrics.js';
+import { webhookRoutes, type WebhookVariables } from './http/webhook.js';
 
-export interface AppDeps {
-  db: Db;
-  llm: Llm | null;
-  prompts: Prompts;
-  logger: Logger;
+export interface AppDeps extends Omit<ResponderDeps, 'now'> {
   secret: string;
-  deadlineMs: number;
-  historyLimit: number;
-  knowledge: KnowledgeBase;
-  handoffHours: number;
-  sessionIdleHours: number;
+  metricsEnabled: boolean;
   now?: () => number;
 }
 
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? Date.now;
+  const { logger } = deps;
   const responder = createResponder({ ...deps, now });
-  const app = new Hono()
-    .route('/', webhookRoutes({ responder, secret: deps.secret, now }))
-    .route('/', healthRoutes({ db: deps.db }));
+  const metrics = createMetrics();
+
+  const app = new Hono<{ Variables: WebhookVariables & { requestId: string } }>();
+  app.use(requestId());
+  // One line per request. The path is logged without its query string, which carries the webhook secret.
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const answer = c.get('answer');
+    logger.info(
+      {
+        reqId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        ...(answer && {
+          from: answer.from,
+          messageId: answer.messageId,
+          outcome: answer.outcome,
+          fallbackReason: answer.fallbackReason,
+          llmLatencyMs: answer.llmLatencyMs,
+        }),
+      },
+      'request',
+    );
+  });
+  app
+    .route('/', webhookRoutes({ responder, secret: deps.secret, now, metrics }))
+    .route('/', healthRoutes({ db: deps.db }))
+    .route('/', metricsRoutes({ metrics, secret: deps.secret, enabled: deps.metricsEnabled }));
   app.notFound((c) => jsonError(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
-    deps.logger.error({ err: error.message, path: c.req.path }, 'unhandled error');
+    logger.error({ err: error.message, path: c.req.path }, 'unhandled error');
     return jsonError(c, 500, 'internal_error', 'internal error');
   });
   return app;

@@ -6,6 +6,14 @@ const optionalString = z.preprocess(emptyAsUnset, z.string().trim().optional());
 const int = (fallback: number, min: number, max: number) =>
   z.preprocess(emptyAsUnset, z.coerce.number().int().min(min).max(max).default(fallback));
 
+const flag = (fallback: boolean) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'], case: 'insensitive' })
+      .default(fallback),
+  );
+
 const configSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.preprocess(emptyAsUnset, z.string().default('0.0.0.0')),
@@ -23,6 +31,13 @@ const configSchema = z.object({
   HISTORY_LIMIT: int(20, 0, 500),
   HANDOFF_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 365).default(24)),
   SESSION_IDLE_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 365).default(24)),
+  RATE_LIMIT_PER_MINUTE: int(20, 0, 10_000),
+  MAX_INPUT_CHARS: int(2000, 50, 100_000),
+  HISTORY_MAX_CHARS: int(16_000, 500, 1_000_000),
+  ANSWER_GROUPS: flag(false),
+  ANSWER_BROADCASTS: flag(false),
+  METRICS_ENABLED: flag(false),
+  SHOW_WEBHOOK_URL: flag(false),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -37,21 +37,41 @@ function start() {
     historyLimit: config.HISTORY_LIMIT,
     handoffHours: config.HANDOFF_HOURS,
     sessionIdleHours: config.SESSION_IDLE_HOURS,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    answerGroups: config.ANSWER_GROUPS,
+    answerBroadcasts: config.ANSWER_BROADCASTS,
+    limits: { maxInputChars: config.MAX_INPUT_CHARS, historyMaxChars: config.HISTORY_MAX_CHARS },
+    metricsEnabled: config.METRICS_ENABLED,
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    const path = `/webhook?token=${encodeURIComponent(secret)}`;
-    // The one place the secret is printed: the URL to paste into Whatspie.
-    if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, '')}${path}`);
-    else if (generated) console.log(`Generated a webhook secret. Webhook path for Whatspie: ${path}`);
+    // The one place the secret may be printed: the URL to paste into Whatspie. In full only when it was just
+    // generated or the operator asks (SHOW_WEBHOOK_URL); otherwise masked, since logs are often shipped elsewhere.
+    const token = generated || config.SHOW_WEBHOOK_URL ? secret : `${secret.slice(0, 4)}…${secret.slice(-2)}`;
+    const path = `/webhook?token=${token}`;
+    const hint = token === secret ? '' : ' (token masked; SHOW_WEBHOOK_URL=true prints it in full)';
+    if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, '')}${path}${hint}`);
+    else console.log(`Webhook path for Whatspie: ${path}${hint}${generated ? ' (secret generated and saved in the database)' : ''}`);
     logger.info({ port: info.port, host: config.HOST, model: llm?.model ?? null }, 'listening');
   });
 
+  // Stop taking requests, let those in flight finish (they end by their deadline), then close the database cleanly.
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.close(() => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    const finish = (code: number) => {
       db.$client.close();
-      process.exit(0);
-    });
+      logger.info('stopped');
+      process.exit(code);
+    };
+    server.close(() => finish(0));
+    const timer = setTimeout(() => {
+      logger.warn('requests still open past the reply deadline; closing them');
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      finish(0);
+    }, config.REPLY_DEADLINE_MS + 1000);
+    timer.unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -31,8 +31,8 @@ describe('the server process end to end', () => {
     await llm.close();
   });
 
-  it('prints the webhook URL to paste into Whatspie', () => {
-    expect(server.output()).toContain(`Webhook URL for Whatspie: https://bot.example.com/webhook?token=${SECRET}`);
+  it('prints the webhook URL to paste into Whatspie, with a configured secret masked', () => {
+    expect(server.output()).toContain('Webhook URL for Whatspie: https://bot.example.com/webhook?token=e2e-…op (token masked');
   });
 
   it('answers every documented inbound payload with a valid reply', async () => {
@@ -61,8 +61,10 @@ describe('the server process end to end', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
-  it('stops cleanly on SIGTERM', async () => {
+  it('stops cleanly on SIGTERM, and never logged the secret', async () => {
     expect(await server.stop('SIGTERM')).toBe(0);
+    expect(server.output()).toContain('"msg":"stopped"');
+    expect(server.output()).not.toContain(SECRET);
   });
 });
 

@@ -5,12 +5,28 @@ import type { KnowledgeHit } from '../store/knowledge.js';
 import type { MessageRow } from '../store/queries.js';
 import { describeStoredInbound, describeStoredReply } from './describe.js';
 
-export function historyTurns(rows: MessageRow[]): ChatMessage[] {
-  return rows.flatMap((row): ChatMessage[] => {
-    if (row.direction === 'in') return [{ role: 'user', content: describeStoredInbound(row) }];
+export interface SizeLimits {
+  /** Longest text of one message that reaches the model; the rest is cut. */
+  maxInputChars: number;
+  /** Most characters of history that reach the model; the oldest turns go first. */
+  historyMaxChars: number;
+}
+
+/** Cuts text to `max` characters, saying so, so that one pasted novel cannot cost a fortune. */
+export function capText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)} […cut: the message was ${text.length} characters long]`;
+}
+
+export function historyTurns(rows: MessageRow[], limits: SizeLimits): ChatMessage[] {
+  const turns = rows.flatMap((row): { role: 'user' | 'assistant'; content: string }[] => {
+    if (row.direction === 'in') return [{ role: 'user', content: capText(describeStoredInbound(row), limits.maxInputChars) }];
     const said = describeStoredReply(row);
-    return said ? [{ role: 'assistant', content: said }] : [];
+    return said ? [{ role: 'assistant', content: capText(said, limits.maxInputChars) }] : [];
   });
+  let total = turns.reduce((sum, turn) => sum + turn.content.length, 0);
+  let start = 0;
+  while (total > limits.historyMaxChars && start < turns.length) total -= turns[start++]!.content.length;
+  return turns.slice(start);
 }
 
 /**
@@ -27,8 +43,10 @@ export function currentSession(rows: MessageRow[], at: number, idleMs: number): 
   return rows.slice(start);
 }
 
+const KNOWLEDGE_SECTION_CHARS = 2000;
+
 function knowledgeContext(hits: KnowledgeHit[]): string {
-  const sections = hits.map((hit) => `### ${hit.heading}\n${hit.body}`).join('\n\n');
+  const sections = hits.map((hit) => `### ${hit.heading}\n${capText(hit.body, KNOWLEDGE_SECTION_CHARS)}`).join('\n\n');
   return `Excerpts from the business's knowledge base that may help with the customer's next message. Use them only if they are relevant; they are facts you may rely on.\n\n${sections}`;
 }
 
@@ -37,12 +55,13 @@ export function buildConversation(input: {
   history: MessageRow[];
   knowledge: KnowledgeHit[];
   newMessage: string;
+  limits: SizeLimits;
 }): ChatMessage[] {
   return [
     { role: 'system', content: input.systemPrompt },
-    ...historyTurns(input.history),
+    ...historyTurns(input.history, input.limits),
     // After the history, so that everything before it stays the same from turn to turn and providers can cache it.
     ...(input.knowledge.length > 0 ? [{ role: 'system' as const, content: knowledgeContext(input.knowledge) }] : []),
-    { role: 'user', content: input.newMessage },
+    { role: 'user', content: capText(input.newMessage, input.limits.maxInputChars) },
   ];
 }

@@ -8,7 +8,7 @@ import type { Prompts } from '../prompts/prompts.js';
 import type { KnowledgeHit } from '../store/knowledge.js';
 import type { MessageRow } from '../store/queries.js';
 import { MAX_REPLIES, replySchema, type Reply, type SingleReply } from '../whatspie/reply.js';
-import { buildConversation } from './conversation.js';
+import { buildConversation, type SizeLimits } from './conversation.js';
 import { customerWords } from './describe.js';
 import { textReplies } from './tools/send-text.js';
 import { toolsFor } from './tools/index.js';
@@ -25,12 +25,27 @@ export type FallbackReason =
   | 'internal_error'
   | LlmError['reason'];
 
+/** What happened to a message, for logs, metrics and the transcript. */
+export type Outcome =
+  | 'answered'
+  | 'handed_over'
+  | 'knowledge_answer'
+  | 'fallback'
+  | 'duplicate'
+  | 'merged_into_next'
+  | 'waiting_for_human'
+  | 'rate_limit_notice'
+  | 'rate_limited'
+  | 'ignored_group'
+  | 'ignored_broadcast';
+
 export interface Decision {
+  outcome: Outcome;
   replies: SingleReply[];
   turn: TurnResult | null;
   fallback: FallbackReason | null;
   llmLatencyMs: number | null;
-  /** Where the answer came from when no LLM wrote it ('knowledge-base'), or why the bot stayed silent. */
+  /** Why the bot stayed silent, or where an answer came from when no LLM wrote it; shown in transcripts. */
   note?: string;
   handoffReason?: string;
 }
@@ -41,19 +56,21 @@ export interface DecideDeps {
   knowledge: KnowledgeBase;
   logger: Logger;
   now: () => number;
+  limits: SizeLimits;
 }
 
 export const asReply = (replies: SingleReply[]): Reply => (replies.length === 1 ? replies[0]! : replies);
 
 export function fallbackDecision(prompts: Prompts, reason: FallbackReason, llmLatencyMs: number | null = null, turn: TurnResult | null = null): Decision {
-  return { replies: textReplies(prompts.fallbackText()), turn, fallback: reason, llmLatencyMs };
+  return { outcome: 'fallback', replies: textReplies(prompts.fallbackText()), turn, fallback: reason, llmLatencyMs };
 }
 
 function offlineAnswer(deps: DecideDeps, inbound: MessageRow): Decision {
   const hit = deps.knowledge.confidentAnswer(customerWords(inbound));
   if (!hit) return fallbackDecision(deps.prompts, 'llm_not_configured');
   const title = hit.heading.split(' › ').at(-1);
-  return { replies: textReplies(`*${title}*\n${hit.body}`).slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs: null, note: 'knowledge-base' };
+  const replies = textReplies(`*${title}*\n${hit.body}`).slice(0, MAX_REPLIES);
+  return { outcome: 'knowledge_answer', replies, turn: null, fallback: null, llmLatencyMs: null, note: 'knowledge-base' };
 }
 
 export async function decide(
@@ -69,7 +86,13 @@ export async function decide(
   const previous = input.history.findLast((row) => row.direction === 'in');
   const query = [customerWords(input.inbound), previous ? customerWords(previous) : ''].join('\n');
   const knowledge: KnowledgeHit[] = deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
-  const conversation = buildConversation({ systemPrompt: prompts.systemPrompt(), history: input.history, knowledge, newMessage: input.newMessage });
+  const conversation = buildConversation({
+    systemPrompt: prompts.systemPrompt(),
+    history: input.history,
+    knowledge,
+    newMessage: input.newMessage,
+    limits: deps.limits,
+  });
 
   const controller = new AbortController();
   const started = deps.now();
@@ -102,5 +125,8 @@ export async function decide(
     logger.warn({ replies }, 'the model produced a reply Whatspie would not accept');
     return fallbackDecision(prompts, 'invalid_reply', llmLatencyMs, turn);
   }
-  return { replies, turn, fallback: null, llmLatencyMs, ...(turn.handoffReason !== null ? { handoffReason: turn.handoffReason } : {}) };
+  if (turn.handoffReason !== null) {
+    return { outcome: 'handed_over', replies, turn, fallback: null, llmLatencyMs, handoffReason: turn.handoffReason };
+  }
+  return { outcome: 'answered', replies, turn, fallback: null, llmLatencyMs };
 }

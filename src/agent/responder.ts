@@ -1,5 +1,5 @@
 // Answers one inbound message within the deadline: stores it, sends a redelivery its stored reply, handles each
-// sender's messages one at a time, stays silent while a human has the conversation, and never throws.
+// sender's messages one at a time, stays silent where it should (groups, bursts, handoffs, floods), and never throws.
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
@@ -15,12 +15,14 @@ import {
   storeOutbound,
   type MessageRow,
 } from '../store/queries.js';
-import type { InboundMessage } from '../whatspie/inbound.js';
+import { isBroadcastMessage, isGroupMessage, type InboundMessage } from '../whatspie/inbound.js';
 import { replyKind, replySchema, type Reply } from '../whatspie/reply.js';
-import { currentSession } from './conversation.js';
-import { asReply, decide, fallbackDecision, type Decision } from './decide.js';
+import { currentSession, type SizeLimits } from './conversation.js';
+import { asReply, decide, fallbackDecision, type Decision, type FallbackReason, type Outcome } from './decide.js';
 import { describeInbound, describeReply } from './describe.js';
 import { createKeyedQueue } from './keyed-queue.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { textReplies } from './tools/send-text.js';
 
 /** Time kept back from the deadline for storing the reply and writing the response. */
 const RESPONSE_MARGIN_MS = 30;
@@ -37,21 +39,34 @@ export interface ResponderDeps {
   historyLimit: number;
   handoffHours: number;
   sessionIdleHours: number;
+  rateLimitPerMinute: number;
+  answerGroups: boolean;
+  answerBroadcasts: boolean;
+  limits: SizeLimits;
+}
+
+/** The reply to send, and what happened, for logs and metrics. */
+export interface Answer {
+  reply: Reply;
+  outcome: Outcome;
+  fallbackReason: FallbackReason | null;
+  llmLatencyMs: number | null;
 }
 
 export interface Responder {
-  /** The reply to send for this message; never throws. `receivedAt` is when its request arrived. */
-  respond(message: InboundMessage, receivedAt: number): Promise<Reply>;
+  /** Never throws. `receivedAt` is when the message's request arrived; the deadline counts from it. */
+  respond(message: InboundMessage, receivedAt: number): Promise<Answer>;
 }
 
-const silent = (note: string): Decision => ({ replies: [], turn: null, fallback: null, llmLatencyMs: null, note });
+const silent = (outcome: Outcome, note: string): Decision => ({ outcome, replies: [], turn: null, fallback: null, llmLatencyMs: null, note });
 
 export function createResponder(deps: ResponderDeps): Responder {
   const { db, logger } = deps;
-  const inFlight = new Map<string, Promise<Reply>>();
+  const inFlight = new Map<string, Promise<Answer>>();
   const senders = createKeyedQueue();
+  const rateLimiter = createRateLimiter(deps.rateLimitPerMinute);
 
-  function record(inbound: MessageRow, decision: Decision): Reply {
+  function record(inbound: MessageRow, decision: Decision): Answer {
     const { replies, turn } = decision;
     const reply = asReply(replies);
     const first = replies[0];
@@ -70,7 +85,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       completionTokens: turn?.completionTokens ?? null,
       at: deps.now(),
     });
-    return reply;
+    return { reply, outcome: decision.outcome, fallbackReason: decision.fallback, llmLatencyMs: decision.llmLatencyMs };
   }
 
   /** True while a human has the conversation; a handoff older than HANDOFF_HOURS ends by itself. */
@@ -83,10 +98,22 @@ export function createResponder(deps: ResponderDeps): Responder {
     return false;
   }
 
-  async function answer(inbound: MessageRow, message: InboundMessage, receivedAt: number): Promise<Reply> {
-    if (waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting for a human'));
+  /** Reasons to stay out of a conversation that are known the moment a message arrives. */
+  function screen(message: InboundMessage, receivedAt: number): Decision | null {
+    if (!deps.answerGroups && isGroupMessage(message)) return silent('ignored_group', 'group message; ANSWER_GROUPS is off');
+    if (!deps.answerBroadcasts && isBroadcastMessage(message)) return silent('ignored_broadcast', 'broadcast message; ANSWER_BROADCASTS is off');
+    const rate = rateLimiter.check(message.from, receivedAt);
+    if (rate === 'notice') {
+      return { outcome: 'rate_limit_notice', replies: textReplies(deps.prompts.rateLimitedText()), turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' };
+    }
+    if (rate === 'silent') return silent('rate_limited', 'over the rate limit');
+    return null;
+  }
+
+  async function answer(inbound: MessageRow, message: InboundMessage, receivedAt: number): Promise<Answer> {
+    if (waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting_for_human', 'waiting for a human'));
     // A burst of short messages gets one answer: the newest message answers them all.
-    if (senders.waitingBehind(message.from) > 0) return record(inbound, silent('answered together with the next message'));
+    if (senders.waitingBehind(message.from) > 0) return record(inbound, silent('merged_into_next', 'answered together with the next message'));
 
     const history = currentSession(
       recentMessages(db, { contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
@@ -103,38 +130,37 @@ export function createResponder(deps: ResponderDeps): Responder {
       startHandoff(db, { contactId: inbound.contactId, at: deps.now(), reason: decision.handoffReason });
       logger.info({ from: message.from, reason: decision.handoffReason }, 'handed over to a human');
     }
-    logger.info(
-      { messageId: message.messageId, from: message.from, fallback: decision.fallback, llmLatencyMs: decision.llmLatencyMs },
-      'replied',
-    );
     return record(inbound, decision);
   }
 
-  async function handle(message: InboundMessage, receivedAt: number): Promise<Reply> {
+  async function handle(message: InboundMessage, receivedAt: number): Promise<Answer> {
     const { row: inbound, isNew } = storeInbound(db, { message, at: receivedAt });
     if (!isNew) {
       const stored = findReplyTo(db, inbound.id);
       const parsed = stored?.replyJson ? replySchema.safeParse(JSON.parse(stored.replyJson)) : null;
       if (parsed?.success) {
-        logger.info({ messageId: message.messageId }, 'duplicate delivery; sending the stored reply');
-        return parsed.data;
+        return { reply: parsed.data, outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
       }
     }
+    const screened = screen(message, receivedAt);
+    if (screened) return record(inbound, screened);
     return senders.run(message.from, () => answer(inbound, message, receivedAt));
   }
 
   return {
     respond(message, receivedAt) {
       const running = inFlight.get(message.messageId);
-      if (running) return running;
-      const reply = handle(message, receivedAt)
-        .catch((error: unknown) => {
-          logger.error({ err: error instanceof Error ? error.message : String(error), messageId: message.messageId }, 'could not handle message; sending the fallback');
-          return asReply(fallbackDecision(deps.prompts, 'internal_error').replies);
+      if (running) return running.then((answer) => ({ ...answer, outcome: 'duplicate' as const }));
+      const answer = handle(message, receivedAt)
+        .catch((error: unknown): Answer => {
+          const err = error instanceof Error ? error.message : String(error);
+          const code = (error as { code?: string }).code;
+          logger.error({ err, code, messageId: message.messageId }, code?.startsWith('SQLITE') ? 'database error; sending the fallback' : 'could not handle message; sending the fallback');
+          return { reply: asReply(fallbackDecision(deps.prompts, 'internal_error').replies), outcome: 'fallback', fallbackReason: 'internal_error', llmLatencyMs: null };
         })
         .finally(() => inFlight.delete(message.messageId));
-      inFlight.set(message.messageId, reply);
-      return reply;
+      inFlight.set(message.messageId, answer);
+      return answer;
     },
   };
 }

@@ -1,39 +1,59 @@
 // POST /webhook?token=…: authenticate, validate, and answer with the agent's reply.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Responder } from '../agent/responder.js';
+import type { Answer, Responder } from '../agent/responder.js';
 import { parseInbound } from '../whatspie/inbound.js';
-import { jsonError } from './errors.js';
+import { jsonError, type ErrorCode } from './errors.js';
+import type { Metrics } from './metrics.js';
 import { tokenMatches } from './webhook-auth.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export function webhookRoutes(deps: { responder: Responder; secret: string; now: () => number }) {
-  return new Hono<{ Variables: { receivedAt: number } }>().post(
+/** What the request log line says about a webhook call, set by the handler. */
+export type WebhookVariables = {
+  receivedAt: number;
+  answer?: Answer & { from: string; messageId: string };
+  rejected?: ErrorCode;
+};
+
+export function webhookRoutes(deps: { responder: Responder; secret: string; now: () => number; metrics: Metrics }) {
+  const reject = (reason: ErrorCode) => deps.metrics.rejected(reason);
+  return new Hono<{ Variables: WebhookVariables }>().post(
     '/webhook',
     async (c, next) => {
       // The deadline counts from here, before anything else is read.
       c.set('receivedAt', deps.now());
       if (!tokenMatches(c.req.query('token'), deps.secret)) {
+        reject('unauthorized');
         return jsonError(c, 401, 'unauthorized', 'missing or wrong ?token= (see WEBHOOK_SECRET)');
       }
       await next();
     },
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => jsonError(c, 413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`),
+      onError: (c) => {
+        reject('payload_too_large');
+        return jsonError(c, 413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+      },
     }),
     async (c) => {
+      const text = await c.req.text();
       let body: unknown;
       try {
-        body = JSON.parse(await c.req.text());
+        body = JSON.parse(text);
       } catch {
+        reject('invalid_json');
         return jsonError(c, 400, 'invalid_json', 'the body is not valid JSON');
       }
-      const parsed = parseInbound(body);
-      if (!parsed.ok) return jsonError(c, 400, 'invalid_payload', `not a Whatspie message: ${parsed.problem}`);
-      const reply = await deps.responder.respond(parsed.message, c.get('receivedAt'));
-      return c.json(reply, 200);
+      const parsed = parseInbound(body, text);
+      if (!parsed.ok) {
+        reject('invalid_payload');
+        return jsonError(c, 400, 'invalid_payload', `not a Whatspie message: ${parsed.problem}`);
+      }
+      const answer = await deps.responder.respond(parsed.message, c.get('receivedAt'));
+      c.set('answer', { ...answer, from: parsed.message.from, messageId: parsed.message.messageId });
+      deps.metrics.answered(answer, (deps.now() - c.get('receivedAt')) / 1000);
+      return c.json(answer.reply, 200);
     },
   );
 }

@@ -62,7 +62,18 @@ const completionSchema = z.object({
   usage: z.object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() }).nullish(),
 });
 
-function classify(error: unknown): LlmError {
+/** Provider error texts sometimes echo the key ("Incorrect API key provided: sk-…"); logs must never hold it. */
+export function redactKeys(text: string, apiKey: string | undefined): string {
+  const withoutKey = apiKey ? text.split(apiKey).join('[redacted]') : text;
+  return withoutKey.replace(/\b(sk|gsk|sk-or|key)[-_][A-Za-z0-9_*-]{6,}/g, '[redacted]');
+}
+
+function classify(error: unknown, apiKey: string | undefined): LlmError {
+  const redacted = classifyRaw(error);
+  return new LlmError(redacted.reason, redactKeys(redacted.message, apiKey));
+}
+
+function classifyRaw(error: unknown): LlmError {
   if (error instanceof LlmError) return error;
   if (error instanceof OpenAI.APIUserAbortError || error instanceof OpenAI.APIConnectionTimeoutError) {
     return new LlmError('timeout', 'the LLM did not answer in time');
@@ -110,7 +121,7 @@ export function createLlm(options: { apiKey?: string; baseURL?: string; model: s
           completionTokens: completion.usage?.completion_tokens ?? null,
         };
       } catch (error) {
-        throw classify(error);
+        throw classify(error, options.apiKey);
       }
     },
   };

@@ -1,4 +1,4 @@
-// The prompts folder that operators edit: system.md, fallback.md, handoff.md, media.json (knowledge/ is in src/knowledge).
+// The prompts folder that operators edit: system.md, fallback.md, handoff.md, rate-limited.md, media.json (knowledge/ is in src/knowledge).
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { parseMediaCatalog, type MediaItem } from './media-catalog.js';
@@ -8,6 +8,7 @@ export interface Prompts {
   systemPrompt(): string;
   fallbackText(): string;
   handoffText(): string;
+  rateLimitedText(): string;
   mediaCatalog(): MediaItem[];
 }
 
@@ -26,11 +27,13 @@ export function loadPrompts(dir: string, logger: Logger): Prompts {
   const system = watchFile(file('system.md'), requiredText(file('system.md')), logger);
   const fallback = watchFile(file('fallback.md'), requiredText(file('fallback.md')), logger);
   const handoff = watchFile(file('handoff.md'), requiredText(file('handoff.md')), logger);
+  const rateLimited = watchFile(file('rate-limited.md'), requiredText(file('rate-limited.md')), logger);
   const media = watchFile(file('media.json'), (text) => parseMediaCatalog(text, file('media.json')), logger);
   return {
     systemPrompt: () => system.get(),
     fallbackText: () => fallback.get(),
     handoffText: () => handoff.get(),
+    rateLimitedText: () => rateLimited.get(),
     mediaCatalog: () => media.get(),
   };
 }

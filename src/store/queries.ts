@@ -61,7 +61,7 @@ export function storeInbound(db: Db, input: { message: InboundMessage; at: numbe
         contactId,
         direction: 'in',
         waMessageId: message.messageId,
-        rawPayload: JSON.stringify(message.raw),
+        rawPayload: message.raw,
         sentAt: message.sentAt * 1000,
         createdAt: at,
         ...inboundColumns(message),

@@ -54,7 +54,19 @@ export interface InboundMessage {
   isBroadcast: boolean;
   isForwarded: boolean;
   content: InboundContent;
-  raw: Record<string, unknown>;
+  /** The body exactly as Whatspie posted it (re-serialising could fail on hostile nesting). */
+  raw: string;
+}
+
+/** Group chats have ids like 1203630…@g.us (or the older 628…-1581…); one-to-one chats do not. */
+export function isGroupMessage(message: InboundMessage): boolean {
+  const isGroupId = (id: string) => id.endsWith('@g.us') || /^\d+-\d+(@|$)/.test(id);
+  return Boolean(message.participant) || isGroupId(message.from) || isGroupId(message.jid);
+}
+
+/** Status updates and broadcast lists, which no one expects a bot to answer. */
+export function isBroadcastMessage(message: InboundMessage): boolean {
+  return message.isBroadcast || message.from.endsWith('@broadcast') || message.jid.endsWith('@broadcast');
 }
 
 export type ParseResult = { ok: true; message: InboundMessage } | { ok: false; problem: string };
@@ -92,7 +104,7 @@ function parseContent(type: string | null | undefined, body: unknown): ParseResu
 }
 
 /** Validates a parsed JSON body and turns it into the one shape the rest of the program uses. */
-export function parseInbound(body: unknown): ParseResult {
+export function parseInbound(body: unknown, rawText?: string): ParseResult {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, problem: 'the body must be a JSON object' };
   }
@@ -113,7 +125,7 @@ export function parseInbound(body: unknown): ParseResult {
       isBroadcast: e.is_broadcast ?? false,
       isForwarded: e.is_forwarded ?? e.is_forwared ?? false,
       content,
-      raw: body as Record<string, unknown>,
+      raw: rawText ?? JSON.stringify(body),
     },
   };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createApp } from '../../src/app.js';
 import { createKnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { createLlm } from '../../src/llm/client.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
 import { loadPrompts } from '../../src/prompts/prompts.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { LLM_BASE_URL } from './llm.js';
@@ -39,6 +39,13 @@ export interface BotOptions {
   llm?: boolean;
   handoffHours?: number;
   sessionIdleHours?: number;
+  rateLimitPerMinute?: number;
+  answerGroups?: boolean;
+  answerBroadcasts?: boolean;
+  maxInputChars?: number;
+  historyMaxChars?: number;
+  metricsEnabled?: boolean;
+  logger?: Logger;
   now?: () => number;
 }
 
@@ -49,14 +56,19 @@ export function makeBot(options: BotOptions = {}): TestBot {
   const app = createApp({
     db,
     llm: options.llm === false ? null : createLlm({ apiKey: 'sk-test', baseURL: LLM_BASE_URL, model: 'test-model' }),
-    prompts: loadPrompts(promptsDir, silentLogger),
-    logger: silentLogger,
+    prompts: loadPrompts(promptsDir, options.logger ?? silentLogger),
+    logger: options.logger ?? silentLogger,
     secret: SECRET,
     knowledge: createKnowledgeBase({ db, dir: join(promptsDir, 'knowledge'), logger: silentLogger }),
     deadlineMs: options.deadlineMs ?? 2000,
     historyLimit: options.historyLimit ?? 20,
     handoffHours: options.handoffHours ?? 24,
     sessionIdleHours: options.sessionIdleHours ?? 24,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
+    answerGroups: options.answerGroups ?? false,
+    answerBroadcasts: options.answerBroadcasts ?? false,
+    limits: { maxInputChars: options.maxInputChars ?? 2000, historyMaxChars: options.historyMaxChars ?? 16_000 },
+    metricsEnabled: options.metricsEnabled ?? false,
     ...(options.now ? { now: options.now } : {}),
   });
   return {
