@@ -17,7 +17,7 @@ if (existsSync('.env')) process.loadEnvFile('.env');
 function start() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const db = openDatabase(config.DATABASE_PATH);
+  const db = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: 200 });
   const prompts = loadPrompts(config.PROMPTS_DIR, logger);
   const llm = llmConfigured(config)
     ? createLlm({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL })

@@ -7,6 +7,9 @@ import { pathToFileURL } from 'node:url';
 
 export type Latency = number | { min: number; max: number } | 'hang';
 
+/** How the fake misbehaves, for fault tests: a status code, a body that is not a completion, a body cut off mid-way, a reset connection. */
+export type Fault = { status: number } | 'garbage' | 'truncated' | 'reset';
+
 export interface FakeOpenAI {
   url: string;
   requests: number;
@@ -56,7 +59,7 @@ function waitFor(latency: Latency): Promise<void> | null {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
-export async function startFakeOpenAI(options: { port?: number; latency?: Latency } = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(options: { port?: number; latency?: Latency; fault?: Fault } = {}): Promise<FakeOpenAI> {
   const state = { requests: 0, lastRequest: undefined as unknown };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -79,6 +82,15 @@ export async function startFakeOpenAI(options: { port?: number; latency?: Latenc
       if (wait === null) return; // hang: never answer; the client has to give up
       await wait;
       if (res.destroyed) return;
+      const fault = options.fault;
+      if (fault === 'reset') return void req.socket.destroy();
+      if (fault === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"I am not a completion"}');
+      if (fault === 'truncated') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });
+        res.write('{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis');
+        return void setTimeout(() => req.socket.destroy(), 10);
+      }
+      if (fault) return void res.writeHead(fault.status, { 'content-type': 'application/json' }).end('{"error":{"message":"fake failure"}}');
       const message = { role: 'assistant', ...answer(body) };
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({

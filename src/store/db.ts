@@ -11,11 +11,14 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
-export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
+/**
+ * `busyTimeoutMs`: how long a write waits for another process's lock. better-sqlite3 waits synchronously, blocking
+ * every request, so the server keeps it short and falls back instead; the command-line tools can wait longer.
+ */
+export function openDatabase(path: string, options: { readonly?: boolean; busyTimeoutMs?: number } = {}): Db {
   if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-  // A concurrent writer (the server) makes readers wait briefly instead of failing at once.
-  sqlite.pragma('busy_timeout = 2000');
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
   if (!options.readonly) {
     sqlite.pragma('journal_mode = WAL');
     // WAL + NORMAL survives a process crash with every committed transaction; only an OS crash can lose the last ones.

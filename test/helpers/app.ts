@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createApp } from '../../src/app.js';
 import { createKnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { createLlm } from '../../src/llm/client.js';
-import { silentLogger, type Logger } from '../../src/logger.js';
+import { createLogger, silentLogger, type Logger } from '../../src/logger.js';
 import { loadPrompts } from '../../src/prompts/prompts.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { LLM_BASE_URL } from './llm.js';
@@ -37,6 +37,9 @@ export interface BotOptions {
   deadlineMs?: number;
   historyLimit?: number;
   llm?: boolean;
+  /** An OpenAI-compatible server to use instead of the msw mock. */
+  llmBaseUrl?: string;
+  apiKey?: string;
   handoffHours?: number;
   sessionIdleHours?: number;
   rateLimitPerMinute?: number;
@@ -55,7 +58,10 @@ export function makeBot(options: BotOptions = {}): TestBot {
   const db = openDatabase(dbPath);
   const app = createApp({
     db,
-    llm: options.llm === false ? null : createLlm({ apiKey: 'sk-test', baseURL: LLM_BASE_URL, model: 'test-model' }),
+    llm:
+      options.llm === false
+        ? null
+        : createLlm({ apiKey: options.apiKey ?? 'sk-test', baseURL: options.llmBaseUrl ?? LLM_BASE_URL, model: 'test-model' }),
     prompts: loadPrompts(promptsDir, options.logger ?? silentLogger),
     logger: options.logger ?? silentLogger,
     secret: SECRET,
@@ -104,4 +110,11 @@ export function storedMessages(db: Db) {
 /** A response's JSON body, typed loosely for assertions. */
 export async function jsonOf(response: Response | Promise<Response>): Promise<any> {
   return (await response).json();
+}
+
+/** A real JSON logger whose lines the test can read. */
+export function captureLogs() {
+  const lines: string[] = [];
+  const logger = createLogger('debug', { write: (line: string) => void lines.push(line) });
+  return { logger, text: () => lines.join(''), records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
