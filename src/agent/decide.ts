@@ -35,7 +35,7 @@ export type Outcome =
   | 'merged_into_next'
   | 'waiting_for_human'
   | 'rate_limit_notice'
-  | 'rate_limited'
+  | 'over_rate_limit'
   | 'ignored_group'
   | 'ignored_broadcast';
 

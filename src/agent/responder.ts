@@ -106,7 +106,7 @@ export function createResponder(deps: ResponderDeps): Responder {
     if (rate === 'notice') {
       return { outcome: 'rate_limit_notice', replies: textReplies(deps.prompts.rateLimitedText()), turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' };
     }
-    if (rate === 'silent') return silent('rate_limited', 'over the rate limit');
+    if (rate === 'silent') return silent('over_rate_limit', 'over the rate limit');
     return null;
   }
 

@@ -30,7 +30,7 @@ export function createMetrics(): Metrics {
       requests.inc({ outcome: answer.outcome });
       replyLatency.observe(seconds);
       if (answer.outcome === 'duplicate') duplicates.inc();
-      if (answer.outcome === 'rate_limited' || answer.outcome === 'rate_limit_notice') rateLimited.inc();
+      if (answer.outcome === 'over_rate_limit' || answer.outcome === 'rate_limit_notice') rateLimited.inc();
       if (answer.fallbackReason) fallbacks.inc({ reason: answer.fallbackReason });
       if (answer.llmLatencyMs !== null) llmLatency.observe(answer.llmLatencyMs / 1000);
       if (answer.outcome !== 'duplicate') for (const reply of asList(answer.reply)) replies.inc({ type: replyKind(reply) });
