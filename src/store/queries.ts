@@ -1,81 +1,59 @@
 // Every query the program runs, as named functions. Nothing outside src/store builds SQL.
-import { and, desc, eq, gt, ne, not, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describeSharedContact, type InboundMessage } from '../whatspie/inbound.js';
 import type { Db } from './db.js';
 import { contacts, messages, settings } from './schema.js';
+import { statements } from './statements.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-export function upsertContact(db: Db | Tx, input: { phone: string; jid: string; displayName: string | null; at: number }): number {
-  const row = db
-    .insert(contacts)
-    .values({ phone: input.phone, jid: input.jid, displayName: input.displayName, firstSeenAt: input.at, lastSeenAt: input.at })
-    .onConflictDoUpdate({
-      target: contacts.phone,
-      set: {
-        lastSeenAt: input.at,
-        jid: input.jid,
-        displayName: sql`coalesce(${input.displayName}, ${contacts.displayName})`,
-      },
-    })
-    .returning({ id: contacts.id })
-    .get();
-  return row.id;
+export function upsertContact(db: Db, input: { phone: string; jid: string; displayName: string | null; at: number }): number {
+  return statements(db).upsertContact.get(input)!.id;
 }
 
 function inboundColumns(message: InboundMessage) {
+  const none = { text: null, mediaUrl: null, mediaCaption: null, mediaFileName: null };
   const c = message.content;
   switch (c.kind) {
     case 'text':
-      return { kind: 'text', text: c.text };
+      return { ...none, kind: 'text', text: c.text };
     case 'image':
-      return { kind: 'image', text: c.caption, mediaUrl: c.url, mediaCaption: c.caption };
+      return { ...none, kind: 'image', text: c.caption, mediaUrl: c.url, mediaCaption: c.caption };
     case 'document':
       return { kind: 'document', text: c.caption, mediaUrl: c.url, mediaCaption: c.caption, mediaFileName: c.fileName };
     case 'audio':
-      return { kind: 'audio', text: c.seconds === null ? null : `${c.seconds}`, mediaUrl: c.url };
+      return { ...none, kind: 'audio', text: c.seconds === null ? null : `${c.seconds}`, mediaUrl: c.url };
     case 'contact':
-      return { kind: 'contact', text: c.contacts.map(describeSharedContact).join('; ') || null };
+      return { ...none, kind: 'contact', text: c.contacts.map(describeSharedContact).join('; ') || null };
     case 'unknown':
-      return { kind: `unknown:${c.type}` };
+      return { ...none, kind: `unknown:${c.type}` };
   }
 }
 
 /** Stores an inbound message once; a redelivery of the same WhatsApp id returns the first row. */
 export function storeInbound(db: Db, input: { message: InboundMessage; at: number }): { row: MessageRow; isNew: boolean } {
   const { message, at } = input;
-  return db.transaction((tx) => {
-    const existing = tx.select().from(messages).where(eq(messages.waMessageId, message.messageId)).get();
+  const q = statements(db);
+  return db.$client.transaction(() => {
+    const existing = q.inboundByWaId.get({ waMessageId: message.messageId });
     if (existing) return { row: existing, isNew: false };
-    const contactId = upsertContact(tx, {
-      phone: message.from,
-      jid: message.jid,
-      displayName: message.senderName,
-      at,
-    });
-    const row = tx
-      .insert(messages)
-      .values({
-        contactId,
-        direction: 'in',
-        waMessageId: message.messageId,
-        rawPayload: message.raw,
-        sentAt: message.sentAt * 1000,
-        createdAt: at,
-        ...inboundColumns(message),
-      })
-      .returning()
-      .get();
+    const contactId = upsertContact(db, { phone: message.from, jid: message.jid, displayName: message.senderName, at });
+    const row = q.insertInbound.get({
+      contactId,
+      waMessageId: message.messageId,
+      rawPayload: message.raw,
+      sentAt: message.sentAt * 1000,
+      createdAt: at,
+      ...inboundColumns(message),
+    })!;
     return { row, isNew: true };
-  });
+  })();
 }
 
 export type ContactRow = typeof contacts.$inferSelect;
 
 export function findContact(db: Db, id: number): ContactRow | undefined {
-  return db.select().from(contacts).where(eq(contacts.id, id)).get();
+  return statements(db).contactById.get({ id });
 }
 
 export function findContactByPhone(db: Db, phone: string): ContactRow | undefined {
@@ -99,7 +77,7 @@ export function findInbound(db: Db, waMessageId: string): MessageRow | undefined
 
 /** The reply stored for an inbound message, if one was sent. */
 export function findReplyTo(db: Db, inboundId: number): MessageRow | undefined {
-  return db.select().from(messages).where(and(eq(messages.inReplyTo, inboundId), eq(messages.direction, 'out'))).get();
+  return statements(db).replyTo.get({ inboundId });
 }
 
 export interface OutboundRecord {
@@ -118,9 +96,9 @@ export interface OutboundRecord {
   at: number;
 }
 
-export function storeOutbound(db: Db, record: OutboundRecord): MessageRow {
+export function storeOutbound(db: Db, record: OutboundRecord): void {
   const { at, ...rest } = record;
-  return db.insert(messages).values({ direction: 'out', createdAt: at, ...rest }).returning().get();
+  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, completionTokens: null, ...rest, createdAt: at });
 }
 
 /**
@@ -129,20 +107,15 @@ export function storeOutbound(db: Db, record: OutboundRecord): MessageRow {
  */
 export function recentMessages(db: Db, input: { contactId: number; current: number; limit: number }): MessageRow[] {
   if (input.limit <= 0) return [];
-  const rows = db
-    .select()
-    .from(messages)
-    .where(
-      and(
-        eq(messages.contactId, input.contactId),
-        ne(messages.id, input.current),
-        not(and(eq(messages.direction, 'in'), gt(messages.id, input.current))!),
-      ),
-    )
-    .orderBy(desc(messages.id))
-    .limit(input.limit)
-    .all();
-  return rows.reverse();
+  return statements(db).recentMessages.all(input).reverse();
+}
+
+/** SQLite's plan for the history read, to show that it walks an index rather than the table. */
+export function explainRecentMessages(db: Db, input: { contactId: number; current: number; limit: number }): string[] {
+  const query = statements(db).recentMessages.getQuery();
+  const params = query.params.map((param) => (typeof param === 'object' && param !== null && 'name' in param ? input[param.name as keyof typeof input] : param));
+  const plan = db.$client.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...params) as { detail: string }[];
+  return plan.map((row) => row.detail);
 }
 
 export function readSetting(db: Db, key: string): string | undefined {

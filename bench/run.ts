@@ -1,0 +1,262 @@
+// npm run bench: our overhead and our 5-second promise, measured side by side with baselines in one run.
+// Prints a table and writes bench/results/latest.json. Settings (environment):
+//   BENCH_RUNS (3)  BENCH_DURATION seconds per load run (10)  BENCH_HANG_SECONDS (60)  BENCH_SKIP=deadline,hanging,…
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { startFakeOpenAI, type FakeOpenAI, type Latency } from '../test/fake-openai.js';
+import { openDatabase } from '../src/store/db.js';
+import { explainRecentMessages, findContactByPhone } from '../src/store/queries.js';
+import { runLoad, type LoadResult } from './load.js';
+import { peakRssMb, rssMb, startProcess, type Running } from './processes.js';
+import { seededPhone, seedHistory } from './seed-history.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const HANG_SECONDS = Number(process.env.BENCH_HANG_SECONDS ?? 60);
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const CONNECTIONS = 50;
+const SECRET = 'bench-secret-0123456789';
+const work = mkdtempSync(join(tmpdir(), 'whatsbot-bench-'));
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+async function withFakeLlm<T>(latency: Latency, body: (llm: FakeOpenAI) => Promise<T>): Promise<T> {
+  const llm = await startFakeOpenAI({ latency });
+  try {
+    return await body(llm);
+  } finally {
+    await llm.close();
+  }
+}
+
+function startBot(llm: FakeOpenAI, dbPath: string, extra: Record<string, string> = {}): Promise<Running> {
+  return startProcess('bot', 'src/index.ts', {
+    DATABASE_PATH: dbPath,
+    OPENAI_BASE_URL: llm.url,
+    OPENAI_MODEL: 'fake-model',
+    WEBHOOK_SECRET: SECRET,
+    // Every request comes from a new sender, or from one of 50 000 seeded ones: no one is over a real limit,
+    // but the limiter still runs, as in production.
+    RATE_LIMIT_PER_MINUTE: '1000',
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
+}
+
+interface Measured extends LoadResult {
+  peakRssMb?: number;
+}
+
+/** Runs a load against a freshly started server and stops it; returns the result with its peak RSS. */
+async function measure(start: () => Promise<Running>, options: Omit<Parameters<typeof runLoad>[0], 'url'> & { path?: string }): Promise<Measured> {
+  const server = await start();
+  try {
+    const url = `${server.url}${options.path ?? '/webhook'}`;
+    await runLoad({ ...options, url, durationSeconds: 2 }); // warm-up: JIT, connections, caches
+    const result = await runLoad({ ...options, url });
+    return { ...result, peakRssMb: round(peakRssMb(server.child.pid!), 1) };
+  } finally {
+    await server.stop();
+  }
+}
+
+function summarise(results: Measured[]) {
+  return {
+    runs: results.length,
+    requestsPerSecond: round(median(results.map((r) => r.requestsPerSecond))),
+    p50: median(results.map((r) => r.p50)),
+    p99: median(results.map((r) => r.p99)),
+    max: median(results.map((r) => r.max)),
+    failed: results.reduce((n, r) => n + r.failed, 0),
+    fallbackShare: round(results.reduce((n, r) => n + r.fallbacks, 0) / Math.max(1, results.reduce((n, r) => n + r.total, 0)), 4),
+    peakRssMb: results[0]?.peakRssMb === undefined ? undefined : median(results.map((r) => r.peakRssMb!)),
+    allRuns: results.map((r) => ({ rps: round(r.requestsPerSecond), p99: r.p99, rss: r.peakRssMb })),
+  };
+}
+
+async function overhead() {
+  return withFakeLlm(0, async (llm) => {
+    const targets: Record<string, () => Promise<Running>> = {
+      'bare Hono, fixed reply': () => startProcess('fixed', 'bench/servers/fixed-reply.ts', {}),
+      "docs' Express handler": () => startProcess('express', 'bench/servers/express-docs.ts', {}),
+      'relay (Hono + fetch to LLM)': () => startProcess('relay', 'bench/servers/relay.ts', { OPENAI_BASE_URL: llm.url }),
+      'this bot': () => startBot(llm, join(work, `overhead-${Date.now()}.db`)),
+    };
+    const results: Record<string, Measured[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+    // Interleaved, so that a slow minute of the machine hits every target alike.
+    for (let run = 0; run < RUNS; run++) {
+      for (const [name, start] of Object.entries(targets)) {
+        const path = name === 'this bot' ? `/webhook?token=${SECRET}` : '/webhook';
+        results[name]!.push(await measure(start, { connections: CONNECTIONS, durationSeconds: DURATION, path }));
+        console.error(`  overhead run ${run + 1}/${RUNS}: ${name}: ${round(results[name]!.at(-1)!.requestsPerSecond)} req/s, p99 ${results[name]!.at(-1)!.p99} ms`);
+      }
+    }
+    return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, summarise(v)]));
+  });
+}
+
+async function deadline() {
+  return withFakeLlm({ min: 1000, max: 3000 }, async (llm) => {
+    const bot = await startBot(llm, join(work, 'deadline.db'));
+    try {
+      const result = await runLoad({ url: `${bot.url}/webhook?token=${SECRET}`, connections: 500, durationSeconds: Math.max(DURATION, 20), timeoutSeconds: 5 });
+      return {
+        connections: 500,
+        llmLatency: '1-3 s',
+        total: result.total,
+        insideFiveSeconds: round((result.total - result.failed) / Math.max(1, result.total), 4),
+        fallbackShare: round(result.fallbacks / Math.max(1, result.total), 4),
+        p50: result.p50,
+        p99: result.p99,
+        max: result.max,
+        peakRssMb: round(peakRssMb(bot.child.pid!), 1),
+      };
+    } finally {
+      await bot.stop();
+    }
+  });
+}
+
+async function hanging() {
+  const deadlineMs = 4500;
+  return withFakeLlm('hang', async (llm) => {
+    const bot = await startBot(llm, join(work, 'hanging.db'), { REPLY_DEADLINE_MS: String(deadlineMs) });
+    const samples: number[] = [];
+    const timer = setInterval(() => samples.push(round(rssMb(bot.child.pid!), 1)), 5000);
+    try {
+      const result = await runLoad({ url: `${bot.url}/webhook?token=${SECRET}`, connections: 200, durationSeconds: HANG_SECONDS, timeoutSeconds: 10 });
+      return {
+        seconds: HANG_SECONDS,
+        connections: 200,
+        total: result.total,
+        fallbackShare: round(result.fallbacks / Math.max(1, result.total), 4),
+        failed: result.failed,
+        maxLatencyMs: result.max,
+        limitMs: deadlineMs + 100,
+        rssSamplesMb: samples,
+        rssGrowthMb: samples.length > 2 ? round(samples.at(-1)! - samples[1]!, 1) : null,
+      };
+    } finally {
+      clearInterval(timer);
+      await bot.stop();
+    }
+  });
+}
+
+async function bigHistory(baselineP99: number | undefined) {
+  const dbPath = join(work, 'big.db');
+  const seeded = seedHistory(dbPath, { contacts: 50_000, perContact: 20 });
+  const db = openDatabase(dbPath, { readonly: true });
+  const contact = findContactByPhone(db, seededPhone(25_000))!;
+  const plan = explainRecentMessages(db, { contactId: contact.id, current: Number.MAX_SAFE_INTEGER, limit: 20 });
+  db.$client.close();
+  const results = await withFakeLlm(0, async (llm) => {
+    const runs: Measured[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      runs.push(
+        await measure(() => startBot(llm, dbPath), {
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+          path: `/webhook?token=${SECRET}`,
+          // Customers with 20 stored messages each: every request reads a real history.
+          sender: () => seededPhone(Math.floor(Math.random() * 50_000)),
+        }),
+      );
+      console.error(`  big-history run ${run + 1}/${RUNS}: ${round(runs.at(-1)!.requestsPerSecond)} req/s, p99 ${runs.at(-1)!.p99} ms`);
+    }
+    return summarise(runs);
+  });
+  return {
+    seededMessages: seeded.messages,
+    seedSeconds: round(seeded.ms / 1000, 1),
+    queryPlan: plan,
+    ...results,
+    p99GrowthVsEmpty: baselineP99 ? round(results.p99 / baselineP99 - 1, 3) : null,
+  };
+}
+
+async function cost() {
+  const dbPath = join(work, 'cost.db');
+  seedHistory(dbPath, { contacts: 1, perContact: 1000, textLength: 300 });
+  return withFakeLlm(0, async (llm) => {
+    const bot = await startBot(llm, dbPath);
+    try {
+      const from = seededPhone(0);
+      await fetch(`${bot.url}/webhook?token=${SECRET}`, {
+        method: 'POST',
+        body: JSON.stringify({ message: 'Any update on my order?', from, timestamp: 1, message_id: 'cost-1' }),
+      });
+      const request = llm.lastRequest as { messages: { role: string; content: string }[]; tools: unknown[] };
+      const messageChars = request.messages.reduce((n, m) => n + m.content.length, 0);
+      const requestChars = JSON.stringify(request).length;
+      return {
+        earlierMessages: 1000,
+        messagesSent: request.messages.length,
+        historyTurnsSent: request.messages.filter((m) => m.role !== 'system').length - 1,
+        messageChars,
+        requestChars,
+        estimatedTokens: Math.round(requestChars / 4),
+        bound: 'HISTORY_LIMIT=20 turns and HISTORY_MAX_CHARS=16000, plus the system prompt, up to 3 knowledge sections and the tools',
+      };
+    } finally {
+      await bot.stop();
+    }
+  });
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+async function main() {
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version };
+  console.error(`whatsbot bench: ${RUNS} runs x ${DURATION} s, ${CONNECTIONS} connections, on ${machine.cpus} x ${machine.cpu}`);
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine, runs: RUNS, durationSeconds: DURATION, connections: CONNECTIONS };
+
+  const over = SKIP.has('overhead') ? undefined : await overhead();
+  if (over) results.overhead = over;
+  if (!SKIP.has('deadline')) results.deadline = await deadline();
+  if (!SKIP.has('hanging')) results.hanging = await hanging();
+  if (!SKIP.has('big-history')) results.bigHistory = await bigHistory(over?.['this bot']?.p99);
+  if (!SKIP.has('cost')) results.cost = await cost();
+
+  if (over) {
+    const relay = over['relay (Hono + fetch to LLM)']!;
+    const bot = over['this bot']!;
+    results.targets = {
+      throughputVsRelay: round(bot.requestsPerSecond / relay.requestsPerSecond, 3),
+      p99MinusRelayMs: bot.p99 - relay.p99,
+      peakRssMb: bot.peakRssMb,
+    };
+    console.log(`\nOverhead: instant LLM, ${CONNECTIONS} connections, median of ${RUNS} runs of ${DURATION} s\n`);
+    console.log(
+      table([
+        ['server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'failed', 'peak RSS MB'],
+        ...Object.entries(over).map(([name, r]) => [name, String(r.requestsPerSecond), String(r.p50), String(r.p99), String(r.max), String(r.failed), String(r.peakRssMb ?? '')]),
+      ]),
+    );
+    const t = results.targets as { throughputVsRelay: number; p99MinusRelayMs: number; peakRssMb: number };
+    console.log(`\nthis bot / relay throughput: ${t.throughputVsRelay} (target >= 0.6); p99 - relay p99: ${t.p99MinusRelayMs} ms (target <= 10); peak RSS ${t.peakRssMb} MB (target < 150)`);
+  }
+  if (results.deadline) console.log('\nDeadline (LLM 1-3 s, 500 connections):', JSON.stringify(results.deadline));
+  if (results.hanging) console.log('\nHanging LLM:', JSON.stringify(results.hanging));
+  if (results.bigHistory) {
+    const { queryPlan, allRuns, ...rest } = results.bigHistory as Record<string, unknown>;
+    console.log('\nBig history (1M messages, 50k contacts):', JSON.stringify(rest), '\n  history query plan:', (queryPlan as string[]).join(' | '));
+  }
+  if (results.cost) console.log('\nCost (contact with 1000 earlier messages):', JSON.stringify(results.cost));
+
+  const out = new URL('./results/', import.meta.url);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(new URL('latest.json', out), `${JSON.stringify(results, null, 2)}\n`);
+  console.log('\nwrote bench/results/latest.json');
+}
+
+try {
+  await main();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
