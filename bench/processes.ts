@@ -13,8 +13,8 @@ export interface Running {
 }
 
 /** Starts `node --import tsx <entry>` on a free port and waits until it listens. */
-export async function startProcess(name: string, entry: string, env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+export async function startProcess(name: string, entry: string, env: Record<string, string>, args: string[] = []): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -22,12 +22,15 @@ export async function startProcess(name: string, entry: string, env: Record<stri
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 20_000);
+    let started = false;
     const onData = (chunk: Buffer) => {
+      // After startup the output is drained unread (the server's request logs), so the pipe never fills.
+      if (started) return;
       output += chunk.toString();
       const match = /listening (\d+)/.exec(output) ?? /"port":(\d+)[^\n]*"msg":"listening"/.exec(output);
       if (match) {
+        started = true;
         clearTimeout(timer);
-        // From here on the output is not read; keep draining it so the pipe never fills.
         resolve(Number(match[1]));
       }
     };

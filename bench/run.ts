@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { startFakeOpenAI, type FakeOpenAI, type Latency } from '../test/fake-openai.js';
+import { startFakeOpenAI, type Latency } from '../test/fake-openai.js';
 import { openDatabase } from '../src/store/db.js';
 import { explainRecentMessages, findContactByPhone } from '../src/store/queries.js';
 import { runLoad, type LoadResult } from './load.js';
@@ -22,16 +22,22 @@ const work = mkdtempSync(join(tmpdir(), 'whatsbot-bench-'));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
-async function withFakeLlm<T>(latency: Latency, body: (llm: FakeOpenAI) => Promise<T>): Promise<T> {
-  const llm = await startFakeOpenAI({ latency });
+interface FakeLlm {
+  url: string;
+}
+
+/** The fake LLM runs in its own process, so that its work is not charged to the load generator or the server. */
+async function withFakeLlm<T>(latency: Latency, body: (llm: FakeLlm) => Promise<T>): Promise<T> {
+  const arg = typeof latency === 'object' ? `${latency.min}-${latency.max}` : String(latency);
+  const llm = await startProcess('fake-llm', 'test/fake-openai.ts', {}, ['--port', '0', '--latency', arg]);
   try {
-    return await body(llm);
+    return await body({ url: `${llm.url}/v1` });
   } finally {
-    await llm.close();
+    await llm.stop();
   }
 }
 
-function startBot(llm: FakeOpenAI, dbPath: string, extra: Record<string, string> = {}): Promise<Running> {
+function startBot(llm: FakeLlm, dbPath: string, extra: Record<string, string> = {}): Promise<Running> {
   return startProcess('bot', 'src/index.ts', {
     DATABASE_PATH: dbPath,
     OPENAI_BASE_URL: llm.url,
@@ -180,30 +186,31 @@ async function bigHistory(baselineP99: number | undefined) {
 async function cost() {
   const dbPath = join(work, 'cost.db');
   seedHistory(dbPath, { contacts: 1, perContact: 1000, textLength: 300 });
-  return withFakeLlm(0, async (llm) => {
-    const bot = await startBot(llm, dbPath);
-    try {
-      const from = seededPhone(0);
-      await fetch(`${bot.url}/webhook?token=${SECRET}`, {
-        method: 'POST',
-        body: JSON.stringify({ message: 'Any update on my order?', from, timestamp: 1, message_id: 'cost-1' }),
-      });
-      const request = llm.lastRequest as { messages: { role: string; content: string }[]; tools: unknown[] };
-      const messageChars = request.messages.reduce((n, m) => n + m.content.length, 0);
-      const requestChars = JSON.stringify(request).length;
-      return {
-        earlierMessages: 1000,
-        messagesSent: request.messages.length,
-        historyTurnsSent: request.messages.filter((m) => m.role !== 'system').length - 1,
-        messageChars,
-        requestChars,
-        estimatedTokens: Math.round(requestChars / 4),
-        bound: 'HISTORY_LIMIT=20 turns and HISTORY_MAX_CHARS=16000, plus the system prompt, up to 3 knowledge sections and the tools',
-      };
-    } finally {
-      await bot.stop();
-    }
-  });
+  // In this process, to read the request the bot sent.
+  const llm = await startFakeOpenAI();
+  const bot = await startBot(llm, dbPath);
+  try {
+    const from = seededPhone(0);
+    await fetch(`${bot.url}/webhook?token=${SECRET}`, {
+      method: 'POST',
+      body: JSON.stringify({ message: 'Any update on my order?', from, timestamp: 1, message_id: 'cost-1' }),
+    });
+    const request = llm.lastRequest as { messages: { role: string; content: string }[]; tools: unknown[] };
+    const messageChars = request.messages.reduce((n, m) => n + m.content.length, 0);
+    const requestChars = JSON.stringify(request).length;
+    return {
+      earlierMessages: 1000,
+      messagesSent: request.messages.length,
+      historyTurnsSent: request.messages.filter((m) => m.role !== 'system').length - 1,
+      messageChars,
+      requestChars,
+      estimatedTokens: Math.round(requestChars / 4),
+      bound: 'HISTORY_LIMIT=20 turns and HISTORY_MAX_CHARS=16000, plus the system prompt, up to 3 knowledge sections and the tools',
+    };
+  } finally {
+    await bot.stop();
+    await llm.close();
+  }
 }
 
 function table(rows: string[][]): string {

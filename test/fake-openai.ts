@@ -135,5 +135,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const fake = await startFakeOpenAI({ port: Number(arg('port') ?? 4010), latency: parseLatency(arg('latency')) });
-  console.log(`Fake OpenAI-compatible server: OPENAI_BASE_URL=${fake.url}`);
+  console.log(`Fake OpenAI-compatible server: OPENAI_BASE_URL=${fake.url} (listening ${new URL(fake.url).port})`);
 }

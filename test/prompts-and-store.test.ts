@@ -42,7 +42,7 @@ describe('prompt files', () => {
 
   it('a broken edit keeps the last good version', () => {
     const dir = copyPrompts();
-    const prompts = loadPrompts(dir, silentLogger);
+    const prompts = loadPrompts(dir, silentLogger, 0);
     const before = prompts.mediaCatalog();
     writeFileSync(join(dir, 'media.json'), '[{"id": "x", "kind": "video"');
     expect(prompts.mediaCatalog()).toBe(before);
@@ -70,6 +70,15 @@ describe('prompt files', () => {
     const dir = copyPrompts();
     breakIt(dir);
     expect(() => loadPrompts(dir, silentLogger)).toThrow(message);
+  });
+
+  it('in production the files are looked at again at most once per interval, then the edit applies', async () => {
+    const dir = copyPrompts();
+    const prompts = loadPrompts(dir, silentLogger, 100);
+    writeFileSync(join(dir, 'system.md'), 'Edited prompt');
+    expect(prompts.systemPrompt()).toContain('[BUSINESS NAME]');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(prompts.systemPrompt()).toBe('Edited prompt');
   });
 
   it('a missing media.json means an empty catalog', () => {

@@ -6,7 +6,7 @@ import { LlmError, type Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { KnowledgeHit } from '../store/knowledge.js';
-import type { MessageRow } from '../store/queries.js';
+import type { HistoryRow, MessageRow } from '../store/queries.js';
 import { MAX_REPLIES, replySchema, type Reply, type SingleReply } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
 import { customerWords } from './describe.js';
@@ -75,7 +75,7 @@ function offlineAnswer(deps: DecideDeps, inbound: MessageRow): Decision {
 
 export async function decide(
   deps: DecideDeps,
-  input: { inbound: MessageRow; history: MessageRow[]; newMessage: string; timeLeftMs: number },
+  input: { inbound: MessageRow; history: HistoryRow[]; newMessage: string; timeLeftMs: number },
 ): Promise<Decision> {
   const { llm, prompts, logger } = deps;
   if (!llm) return offlineAnswer(deps, input.inbound);

@@ -1,5 +1,5 @@
 // Messages as the model reads them: text as it is, everything else described in words.
-import type { MessageRow } from '../store/queries.js';
+import type { HistoryRow } from '../store/queries.js';
 import { describeSharedContact, type InboundContent } from '../whatspie/inbound.js';
 import { asList, replySchema, type SingleReply } from '../whatspie/reply.js';
 
@@ -32,14 +32,14 @@ export function describeInbound(content: InboundContent): string {
 }
 
 /** The customer's own words in a stored message (text, caption, file name): what the knowledge base is searched with. */
-export function customerWords(row: MessageRow): string {
+export function customerWords(row: HistoryRow): string {
   if (row.direction !== 'in') return '';
   if (row.kind === 'text') return row.text ?? '';
   return [row.mediaCaption, row.mediaFileName?.replace(/\.\w+$/, '').replace(/[_-]+/g, ' ')].filter(Boolean).join(' ');
 }
 
 /** How an inbound row from the store reads to the model. */
-export function describeStoredInbound(row: MessageRow): string {
+export function describeStoredInbound(row: HistoryRow): string {
   const kind = row.kind;
   if (kind === 'text') return row.text ?? '';
   if (kind === 'image') return describeInbound({ kind: 'image', url: '', caption: row.mediaCaption });
@@ -59,7 +59,7 @@ export function describeReply(reply: SingleReply): string {
 }
 
 /** What the bot sent, as it reads to the model in later turns; null when nothing was sent. */
-export function describeStoredReply(row: MessageRow): string | null {
+export function describeStoredReply(row: HistoryRow): string | null {
   if (row.replyJson === null) return row.text;
   let json: unknown;
   try {

@@ -136,7 +136,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   async function handle(message: InboundMessage, receivedAt: number): Promise<Answer> {
     const { row: inbound, isNew } = storeInbound(db, { message, at: receivedAt });
     if (!isNew) {
-      const stored = findReplyTo(db, inbound.id);
+      const stored = findReplyTo(db, inbound);
       const parsed = stored?.replyJson ? replySchema.safeParse(JSON.parse(stored.replyJson)) : null;
       if (parsed?.success) {
         return { reply: parsed.data, outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import { countMatchingTerms, replaceKnowledge, searchKnowledge, type KnowledgeHit } from '../store/knowledge.js';
+import { RECHECK_MS, recheckEvery } from '../prompts/watched-file.js';
 import { splitSections } from './sections.js';
 import { searchTerms } from './terms.js';
 
@@ -38,10 +39,12 @@ function folderStamp(dir: string, files: string[]): string {
     .join('|');
 }
 
-export function createKnowledgeBase(deps: { db: Db; dir: string; logger: Logger }): KnowledgeBase {
+export function createKnowledgeBase(deps: { db: Db; dir: string; logger: Logger; recheckMs?: number }): KnowledgeBase {
   let stamp: string | null = null;
+  const due = recheckEvery(deps.recheckMs ?? RECHECK_MS);
 
   function refresh() {
+    if (!due()) return;
     const files = markdownFiles(deps.dir);
     const now = folderStamp(deps.dir, files);
     if (now === stamp) return;
@@ -61,12 +64,15 @@ export function createKnowledgeBase(deps: { db: Db; dir: string; logger: Logger 
   refresh();
   return {
     search(text, limit) {
+      const terms = searchTerms(text);
+      if (terms.length === 0) return [];
       refresh();
-      return searchKnowledge(deps.db, { terms: searchTerms(text), limit });
+      return searchKnowledge(deps.db, { terms, limit });
     },
     confidentAnswer(text) {
-      refresh();
       const terms = searchTerms(text);
+      if (terms.length === 0) return null;
+      refresh();
       const best = searchKnowledge(deps.db, { terms, limit: 1 })[0];
       if (!best) return null;
       const matched = countMatchingTerms(deps.db, { rowid: best.rowid, terms });

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { parseMediaCatalog, type MediaItem } from './media-catalog.js';
-import { PromptFileError, watchFile } from './watched-file.js';
+import { PromptFileError, RECHECK_MS, watchFile } from './watched-file.js';
 
 export interface Prompts {
   systemPrompt(): string;
@@ -22,13 +22,14 @@ function requiredText(path: string) {
 }
 
 /** Loads the folder, throwing a PromptFileError that says what is wrong; later edits apply without a restart. */
-export function loadPrompts(dir: string, logger: Logger): Prompts {
+export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS): Prompts {
   const file = (name: string) => join(dir, name);
-  const system = watchFile(file('system.md'), requiredText(file('system.md')), logger);
-  const fallback = watchFile(file('fallback.md'), requiredText(file('fallback.md')), logger);
-  const handoff = watchFile(file('handoff.md'), requiredText(file('handoff.md')), logger);
-  const rateLimited = watchFile(file('rate-limited.md'), requiredText(file('rate-limited.md')), logger);
-  const media = watchFile(file('media.json'), (text) => parseMediaCatalog(text, file('media.json')), logger);
+  const text = (name: string) => watchFile(file(name), requiredText(file(name)), logger, recheckMs);
+  const system = text('system.md');
+  const fallback = text('fallback.md');
+  const handoff = text('handoff.md');
+  const rateLimited = text('rate-limited.md');
+  const media = watchFile(file('media.json'), (json) => parseMediaCatalog(json, file('media.json')), logger, recheckMs);
   return {
     systemPrompt: () => system.get(),
     fallbackText: () => fallback.get(),

@@ -20,16 +20,33 @@ function stampOf(path: string): string {
   }
 }
 
+/** How often the files are looked at again: edits apply within a second, without a stat on every message. */
+export const RECHECK_MS = 1000;
+
+/** True at most once per `intervalMs` (always when it is 0). */
+export function recheckEvery(intervalMs: number): () => boolean {
+  let last = -Infinity;
+  return () => {
+    const now = performance.now();
+    if (now - last < intervalMs) return false;
+    last = now;
+    return true;
+  };
+}
+
 /**
  * `parse` gets the file's text, or null when the file is missing, and throws a PromptFileError to reject it.
- * A stat per call is cheap (microseconds) and, unlike fs.watch, works on every filesystem and editor.
+ * A periodic stat, unlike fs.watch, works on every filesystem and with every editor.
  */
-export function watchFile<T>(path: string, parse: (text: string | null) => T, logger: Logger): WatchedFile<T> {
+export function watchFile<T>(path: string, parse: (text: string | null) => T, logger: Logger, recheckMs = RECHECK_MS): WatchedFile<T> {
   let stamp = stampOf(path);
   // The first read throws: a broken file at startup must stop the server with a clear message.
   let value = parse(stamp === 'missing' ? null : readFileSync(path, 'utf8'));
+  const due = recheckEvery(recheckMs);
+  due();
   return {
     get() {
+      if (!due()) return value;
       const now = stampOf(path);
       if (now === stamp) return value;
       stamp = now;

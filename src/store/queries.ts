@@ -3,9 +3,11 @@ import { eq, sql } from 'drizzle-orm';
 import { describeSharedContact, type InboundMessage } from '../whatspie/inbound.js';
 import type { Db } from './db.js';
 import { contacts, messages, settings } from './schema.js';
-import { statements } from './statements.js';
+import { historyColumns, statements } from './statements.js';
 
 export type MessageRow = typeof messages.$inferSelect;
+/** A message as the conversation history needs it. */
+export type HistoryRow = Pick<MessageRow, keyof typeof historyColumns>;
 
 export function upsertContact(db: Db, input: { phone: string; jid: string; displayName: string | null; at: number }): number {
   return statements(db).upsertContact.get(input)!.id;
@@ -34,7 +36,7 @@ function inboundColumns(message: InboundMessage) {
 export function storeInbound(db: Db, input: { message: InboundMessage; at: number }): { row: MessageRow; isNew: boolean } {
   const { message, at } = input;
   const q = statements(db);
-  return db.$client.transaction(() => {
+  return q.transaction(() => {
     const existing = q.inboundByWaId.get({ waMessageId: message.messageId });
     if (existing) return { row: existing, isNew: false };
     const contactId = upsertContact(db, { phone: message.from, jid: message.jid, displayName: message.senderName, at });
@@ -47,7 +49,7 @@ export function storeInbound(db: Db, input: { message: InboundMessage; at: numbe
       ...inboundColumns(message),
     })!;
     return { row, isNew: true };
-  })();
+  });
 }
 
 export type ContactRow = typeof contacts.$inferSelect;
@@ -76,8 +78,8 @@ export function findInbound(db: Db, waMessageId: string): MessageRow | undefined
 }
 
 /** The reply stored for an inbound message, if one was sent. */
-export function findReplyTo(db: Db, inboundId: number): MessageRow | undefined {
-  return statements(db).replyTo.get({ inboundId });
+export function findReplyTo(db: Db, inbound: { id: number; contactId: number }): MessageRow | undefined {
+  return statements(db).replyTo.get({ inboundId: inbound.id, contactId: inbound.contactId });
 }
 
 export interface OutboundRecord {
@@ -105,7 +107,7 @@ export function storeOutbound(db: Db, record: OutboundRecord): void {
  * The last `limit` messages of a contact as they happened, oldest first, leaving out the inbound message
  * `current` and any that arrived after it (those are answered in their own turn).
  */
-export function recentMessages(db: Db, input: { contactId: number; current: number; limit: number }): MessageRow[] {
+export function recentMessages(db: Db, input: { contactId: number; current: number; limit: number }): HistoryRow[] {
   if (input.limit <= 0) return [];
   return statements(db).recentMessages.all(input).reverse();
 }

@@ -48,9 +48,9 @@ export const messages = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
-    uniqueIndex('messages_inbound_wa_id').on(t.waMessageId),
+    // Partial: replies have no WhatsApp id, and keeping them out of the index saves a write per reply.
+    uniqueIndex('messages_inbound_wa_id').on(t.waMessageId).where(sql`${t.waMessageId} IS NOT NULL`),
     index('messages_contact_id').on(t.contactId, t.id),
-    index('messages_in_reply_to').on(t.inReplyTo),
   ],
 );
 

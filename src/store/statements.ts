@@ -6,8 +6,23 @@ import { contacts, messages } from './schema.js';
 
 const p = (name: string) => sql.placeholder(name);
 
+/** The columns a history turn needs: reading all twenty of twenty rows cost more than the query itself. */
+export const historyColumns = {
+  id: messages.id,
+  direction: messages.direction,
+  kind: messages.kind,
+  text: messages.text,
+  mediaCaption: messages.mediaCaption,
+  mediaFileName: messages.mediaFileName,
+  replyJson: messages.replyJson,
+  createdAt: messages.createdAt,
+};
+
 function prepareAll(db: Db) {
+  // better-sqlite3 prepares BEGIN and COMMIT whenever a transaction wrapper is made: make one, run any work in it.
+  const inTransaction = db.$client.transaction((work: () => unknown) => work());
   return {
+    transaction: <T>(work: () => T): T => inTransaction(work) as T,
     inboundByWaId: db.select().from(messages).where(eq(messages.waMessageId, p('waMessageId'))).prepare(),
     upsertContact: db
       .insert(contacts)
@@ -54,14 +69,23 @@ function prepareAll(db: Db) {
         createdAt: p('createdAt'),
       })
       .prepare(),
+    // A reply comes after its message in the same conversation: the contact index finds it without an index of its own.
     replyTo: db
       .select()
       .from(messages)
-      .where(and(eq(messages.inReplyTo, p('inboundId')), eq(messages.direction, 'out')))
+      .where(
+        and(
+          eq(messages.contactId, p('contactId')),
+          gt(messages.id, p('inboundId')),
+          eq(messages.inReplyTo, p('inboundId')),
+          eq(messages.direction, 'out'),
+        ),
+      )
+      .limit(1)
       .prepare(),
     contactById: db.select().from(contacts).where(eq(contacts.id, p('id'))).prepare(),
     recentMessages: db
-      .select()
+      .select(historyColumns)
       .from(messages)
       .where(
         and(

@@ -62,10 +62,11 @@ export function makeBot(options: BotOptions = {}): TestBot {
       options.llm === false
         ? null
         : createLlm({ apiKey: options.apiKey ?? 'sk-test', baseURL: options.llmBaseUrl ?? LLM_BASE_URL, model: 'test-model' }),
-    prompts: loadPrompts(promptsDir, options.logger ?? silentLogger),
+    // Files are looked at on every message here (in production: at most once a second), so edits show at once.
+    prompts: loadPrompts(promptsDir, options.logger ?? silentLogger, 0),
     logger: options.logger ?? silentLogger,
     secret: SECRET,
-    knowledge: createKnowledgeBase({ db, dir: join(promptsDir, 'knowledge'), logger: silentLogger }),
+    knowledge: createKnowledgeBase({ db, dir: join(promptsDir, 'knowledge'), logger: silentLogger, recheckMs: 0 }),
     deadlineMs: options.deadlineMs ?? 2000,
     historyLimit: options.historyLimit ?? 20,
     handoffHours: options.handoffHours ?? 24,
