@@ -66,3 +66,57 @@ export async function runLoad(options: {
     fallbacks,
   };
 }
+
+/**
+ * A closed loop of `connections` plain node:http clients, each sending its next request when the last is answered.
+ * For the hanging-LLM check, where a few milliseconds matter: autocannon's own per-response work, 200 answers
+ * arriving at once, added up to 150 ms to the latencies it reported.
+ */
+export async function runClosedLoop(options: { url: string; connections: number; durationSeconds: number }): Promise<LoadResult & { latencies: number[] }> {
+  const { request, Agent } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const latencies: number[] = [];
+  let failed = 0;
+  let fallbacks = 0;
+  const end = performance.now() + options.durationSeconds * 1000;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const from = `62${Math.floor(1e10 + Math.random() * 9e10)}`;
+      const body = JSON.stringify({ message: 'Hello, when does my order ship?', from, timestamp: Math.floor(Date.now() / 1000), message_id: randomUUID() });
+      const started = performance.now();
+      const req = request(options.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          latencies.push(performance.now() - started);
+          if (res.statusCode !== 200) failed += 1;
+          if (text.includes(FALLBACK_MARKER)) fallbacks += 1;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        failed += 1;
+        resolve();
+      });
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: options.connections }, async () => {
+      while (performance.now() < end) await one();
+    }),
+  );
+  agent.destroy();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return {
+    requestsPerSecond: latencies.length / options.durationSeconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: Math.round(sorted.at(-1) ?? 0),
+    total: latencies.length,
+    failed,
+    fallbacks,
+    latencies,
+  };
+}

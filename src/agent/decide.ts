@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { KnowledgeHit } from '../store/knowledge.js';
 import type { HistoryRow, MessageRow } from '../store/queries.js';
+import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, replySchema, type Reply, type SingleReply } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
 import { customerWords } from './describe.js';
@@ -103,8 +104,9 @@ export async function decide(
       { milliseconds: input.timeLeftMs },
     );
   } catch (error) {
-    // Stop the HTTP request too: p-timeout only stops waiting for it.
-    controller.abort();
+    // Stop the HTTP request too (p-timeout only stops waiting for it), but after the fallback has gone out:
+    // tearing down a request costs time, and when many time out together that time adds up in the last reply.
+    void nextTurn().then(() => controller.abort());
     const latency = deps.now() - started;
     if (error instanceof TimeoutError) return fallbackDecision(prompts, 'timeout', latency);
     if (error instanceof LlmError) {

@@ -24,8 +24,8 @@ import { createKeyedQueue } from './keyed-queue.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { textReplies } from './tools/send-text.js';
 
-/** Time kept back from the deadline for storing the reply and writing the response. */
-const RESPONSE_MARGIN_MS = 30;
+/** Time kept back from the deadline for storing the reply and writing the response, also when many time out at once. */
+const RESPONSE_MARGIN_MS = 150;
 const HOUR_MS = 3_600_000;
 
 export interface ResponderDeps {

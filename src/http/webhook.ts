@@ -5,6 +5,7 @@ import type { Answer, Responder } from '../agent/responder.js';
 import { parseInbound } from '../whatspie/inbound.js';
 import { jsonError, type ErrorCode } from './errors.js';
 import type { Metrics } from './metrics.js';
+import { nextTurn } from '../util/turns.js';
 import { tokenMatches } from './webhook-auth.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -38,6 +39,7 @@ export function webhookRoutes(deps: { responder: Responder; secret: string; now:
     }),
     async (c) => {
       const text = await c.req.text();
+      await nextTurn();
       let body: unknown;
       try {
         body = JSON.parse(text);

@@ -1,0 +1,27 @@
+// Decomposition, not a baseline to beat: the relay again, but through this bot's LLM client (the openai SDK) with
+// its system prompt and tool schemas. The gap between it and the relay is the SDK's; the rest is this bot's own.
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { toolsFor } from '../../src/agent/tools/index.js';
+import { createLlm } from '../../src/llm/client.js';
+import { silentLogger } from '../../src/logger.js';
+import { loadPrompts } from '../../src/prompts/prompts.js';
+
+const llm = createLlm({ baseURL: process.env.OPENAI_BASE_URL, model: 'fake-model' });
+const prompts = loadPrompts(new URL('../../prompts', import.meta.url).pathname, silentLogger);
+
+const app = new Hono().post('/webhook', async (c) => {
+  const { message } = await c.req.json<{ message?: string }>();
+  const completion = await llm.complete({
+    messages: [
+      { role: 'system', content: prompts.systemPrompt() },
+      { role: 'user', content: message ?? '' },
+    ],
+    tools: toolsFor(prompts.mediaCatalog()).map((tool) => tool.spec),
+    signal: new AbortController().signal,
+    timeoutMs: 4500,
+  });
+  const text = completion.content ?? JSON.parse(completion.toolCalls[0]?.arguments ?? '{}').text ?? '';
+  return c.json({ type: 'chat', body: text, simulation: true });
+});
+serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' }, (info) => console.log(`listening ${info.port}`));
