@@ -105,7 +105,11 @@ async function overhead() {
 }
 
 /** A few seconds of light load first, as a server in production has had: JIT, lazy imports, connection pools. */
-const warmUp = (url: string, connections: number) => runLoad({ url, connections, durationSeconds: 6, timeoutSeconds: 10 });
+async function warmUp(url: string, connections: number) {
+  await runLoad({ url, connections, durationSeconds: 6, timeoutSeconds: 10 });
+  // The load generator hangs up on the requests still open; let the server finish them before measuring.
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+}
 
 async function deadline() {
   return withFakeLlm({ min: 1000, max: 3000 }, async (llm) => {
