@@ -107,3 +107,15 @@ describe('secrets stay out of the logs', () => {
     expect(text).not.toContain('wrong-token');
   });
 });
+
+describe('rate limit and handoff together', () => {
+  it('a customer waiting for a human gets no rate-limit notice either: the bot stays silent', async () => {
+    replyWith({ toolCalls: [{ name: 'handoff_to_human', arguments: '{"reason":"angry"}' }] });
+    const bot = makeBot({ rateLimitPerMinute: 2 });
+    const from = '6281400000030';
+    await bot.post(textFrom(from, 'I want a person'));
+    const replies = [];
+    for (let i = 0; i < 4; i++) replies.push(await jsonOf(bot.post(textFrom(from, `hello? ${i}`))));
+    expect(replies).toEqual([[], [], [], []]);
+  });
+});

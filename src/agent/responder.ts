@@ -21,7 +21,7 @@ import { currentSession, type SizeLimits } from './conversation.js';
 import { asReply, decide, fallbackDecision, type Decision, type FallbackReason, type Outcome } from './decide.js';
 import { describeInbound, describeReply } from './describe.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import { createRateLimiter } from './rate-limiter.js';
+import { createRateLimiter, type RateVerdict } from './rate-limiter.js';
 import { textReplies } from './tools/send-text.js';
 
 /** Time kept back from the deadline for storing the reply and writing the response, also when many time out at once. */
@@ -98,20 +98,21 @@ export function createResponder(deps: ResponderDeps): Responder {
     return false;
   }
 
-  /** Reasons to stay out of a conversation that are known the moment a message arrives. */
-  function screen(message: InboundMessage, receivedAt: number): Decision | null {
+  /** Chats the bot stays out of, known the moment a message arrives. */
+  function screen(message: InboundMessage): Decision | null {
     if (!deps.answerGroups && isGroupMessage(message)) return silent('ignored_group', 'group message; ANSWER_GROUPS is off');
     if (!deps.answerBroadcasts && isBroadcastMessage(message)) return silent('ignored_broadcast', 'broadcast message; ANSWER_BROADCASTS is off');
-    const rate = rateLimiter.check(message.from, receivedAt);
-    if (rate === 'notice') {
-      return { outcome: 'rate_limit_notice', replies: textReplies(deps.prompts.rateLimitedText()), turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' };
-    }
-    if (rate === 'silent') return silent('over_rate_limit', 'over the rate limit');
     return null;
   }
 
-  async function answer(inbound: MessageRow, message: InboundMessage, receivedAt: number): Promise<Answer> {
+  async function answer(inbound: MessageRow, message: InboundMessage, receivedAt: number, rate: RateVerdict): Promise<Answer> {
+    // First, so that not even a rate-limit notice talks over a human who has the conversation.
     if (waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting_for_human', 'waiting for a human'));
+    if (rate === 'notice') {
+      const notice = textReplies(deps.prompts.rateLimitedText());
+      return record(inbound, { outcome: 'rate_limit_notice', replies: notice, turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' });
+    }
+    if (rate === 'silent') return record(inbound, silent('over_rate_limit', 'over the rate limit'));
     // A burst of short messages gets one answer: the newest message answers them all.
     if (senders.waitingBehind(message.from) > 0) return record(inbound, silent('merged_into_next', 'answered together with the next message'));
 
@@ -142,9 +143,11 @@ export function createResponder(deps: ResponderDeps): Responder {
         return { reply: parsed.data, outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
       }
     }
-    const screened = screen(message, receivedAt);
+    const screened = screen(message);
     if (screened) return record(inbound, screened);
-    return senders.run(message.from, () => answer(inbound, message, receivedAt));
+    // Counted on arrival, so that a flood is recognised while earlier messages are still being answered.
+    const rate = rateLimiter.check(message.from, receivedAt);
+    return senders.run(message.from, () => answer(inbound, message, receivedAt, rate));
   }
 
   return {
