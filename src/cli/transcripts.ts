@@ -7,6 +7,7 @@ import { openDatabase, type Db } from '../store/db.js';
 import { endHandoff, findContactByPhone } from '../store/queries.js';
 import { listContacts, searchMessages, transcriptRows, type TranscriptRow } from '../store/transcripts.js';
 import { loadDotEnv, normaliseNumber, parseSince, requireDatabase, UsageError } from './args.js';
+import { toCsv, toJsonLines } from './export.js';
 import { chatLines, describeReceived, describeSent, formatTime, table } from './format.js';
 
 const HOUR_MS = 3_600_000;
@@ -91,38 +92,6 @@ commands.search = {
   },
 };
 
-const EXPORT_FIELDS = [
-  'time', 'number', 'name', 'direction', 'kind', 'text', 'media_url', 'media_caption', 'media_file_name', 'reply_json',
-  'model', 'llm_latency_ms', 'fell_back', 'fallback_reason', 'prompt_tokens', 'completion_tokens', 'whatsapp_message_id',
-] as const;
-
-function exportRecord(row: TranscriptRow): Record<(typeof EXPORT_FIELDS)[number], string | number | boolean | null> {
-  return {
-    time: new Date(row.createdAt).toISOString(),
-    number: row.phone,
-    name: row.name,
-    direction: row.direction,
-    kind: row.kind,
-    text: row.text,
-    media_url: row.mediaUrl,
-    media_caption: row.mediaCaption,
-    media_file_name: row.mediaFileName,
-    reply_json: row.replyJson,
-    model: row.model,
-    llm_latency_ms: row.llmLatencyMs,
-    fell_back: row.fellBack === null ? null : row.fellBack === 1,
-    fallback_reason: row.fallbackReason,
-    prompt_tokens: row.promptTokens,
-    completion_tokens: row.completionTokens,
-    whatsapp_message_id: row.waMessageId,
-  };
-}
-
-const csvCell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
-
 commands.export = {
   usage: `export [--format jsonl|csv] [--contact <number>] [--since 7d|2026-11-01] [--out FILE]
   Every message as JSON Lines (default) or CSV, oldest first, to standard output or FILE.`,
@@ -132,15 +101,11 @@ commands.export = {
     if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv');
     const phone = values.contact === undefined ? undefined : normaliseNumber(values.contact as string);
     if (phone !== undefined && !findContactByPhone(db(), phone)) throw new UsageError(`no conversation with ${phone}`);
-    const records = transcriptRows(db(), { phone, since: parseSince(values.since as string | undefined, io.now) }).map(exportRecord);
-    const lines =
-      format === 'jsonl'
-        ? records.map((r) => JSON.stringify(r))
-        : [EXPORT_FIELDS.join(','), ...records.map((r) => EXPORT_FIELDS.map((f) => csvCell(r[f])).join(','))];
-    const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
+    const rows = transcriptRows(db(), { phone, since: parseSince(values.since as string | undefined, io.now) });
+    const text = format === 'jsonl' ? toJsonLines(rows) : toCsv(rows);
     if (values.out) {
       writeFileSync(values.out as string, text);
-      io.out(`Wrote ${records.length} messages to ${values.out}`);
+      io.out(`Wrote ${rows.length} messages to ${values.out}`);
     } else if (text) io.out(text.trimEnd());
     return 0;
   },

@@ -73,10 +73,6 @@ export function endHandoff(db: Db, input: { contactId: number } | { phone: strin
   return db.update(contacts).set({ handoffAt: null, handoffReason: null }).where(where).run().changes > 0;
 }
 
-export function findInbound(db: Db, waMessageId: string): MessageRow | undefined {
-  return db.select().from(messages).where(eq(messages.waMessageId, waMessageId)).get();
-}
-
 /** The reply stored for an inbound message, if one was sent. */
 export function findReplyTo(db: Db, inbound: { id: number; contactId: number }): MessageRow | undefined {
   return statements(db).replyTo.get({ inboundId: inbound.id, contactId: inbound.contactId });
