@@ -6,6 +6,7 @@ import { resolveWebhookSecret } from '../src/http/webhook-auth.js';
 import { silentLogger } from '../src/logger.js';
 import { loadPrompts } from '../src/prompts/prompts.js';
 import { openDatabase } from '../src/store/db.js';
+import { replySchema } from '../src/whatspie/reply.js';
 import { copyPrompts, jsonOf, makeBot, tempDir } from './helpers/app.js';
 import { freshInbound } from './helpers/fixtures.js';
 import { llmRequests, replyWith } from './helpers/llm.js';
@@ -155,5 +156,15 @@ describe('settings', () => {
 
   it('a short WEBHOOK_SECRET is refused', () => {
     expect(() => loadConfig({ WEBHOOK_SECRET: 'abc' })).toThrow(/WEBHOOK_SECRET/);
+  });
+});
+
+describe('a very long fallback text', () => {
+  it('is split into at most five valid WhatsApp messages', async () => {
+    const bot = makeBot({ llm: false });
+    writeFileSync(join(bot.promptsDir, 'fallback.md'), 'Sorry. '.repeat(5000));
+    const reply = await jsonOf(bot.post(freshInbound()));
+    expect(reply).toHaveLength(5);
+    expect(replySchema.safeParse(reply).success).toBe(true);
   });
 });

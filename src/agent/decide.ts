@@ -63,7 +63,7 @@ export interface DecideDeps {
 export const asReply = (replies: SingleReply[]): Reply => (replies.length === 1 ? replies[0]! : replies);
 
 export function fallbackDecision(prompts: Prompts, reason: FallbackReason, llmLatencyMs: number | null = null, turn: TurnResult | null = null): Decision {
-  return { outcome: 'fallback', replies: textReplies(prompts.fallbackText()), turn, fallback: reason, llmLatencyMs };
+  return { outcome: 'fallback', replies: textReplies(prompts.fallbackText()).slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs };
 }
 
 function offlineAnswer(deps: DecideDeps, inbound: MessageRow): Decision {

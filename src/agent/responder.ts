@@ -66,7 +66,11 @@ export function createResponder(deps: ResponderDeps): Responder {
   const senders = createKeyedQueue();
   const rateLimiter = createRateLimiter(deps.rateLimitPerMinute);
 
-  function record(inbound: MessageRow, decision: Decision): Answer {
+  function record(inbound: MessageRow, proposed: Decision): Answer {
+    // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
+    const valid = replySchema.safeParse(asReply(proposed.replies)).success;
+    if (!valid) logger.error({ outcome: proposed.outcome }, 'a reply failed the Whatspie reply schema; sending the fallback');
+    const decision = valid ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
     const { replies, turn } = decision;
     const reply = asReply(replies);
     const first = replies[0];
@@ -109,7 +113,7 @@ export function createResponder(deps: ResponderDeps): Responder {
     // First, so that not even a rate-limit notice talks over a human who has the conversation.
     if (waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting_for_human', 'waiting for a human'));
     if (rate === 'notice') {
-      const notice = textReplies(deps.prompts.rateLimitedText());
+      const notice = textReplies(deps.prompts.rateLimitedText()).slice(0, 1);
       return record(inbound, { outcome: 'rate_limit_notice', replies: notice, turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' });
     }
     if (rate === 'silent') return record(inbound, silent('over_rate_limit', 'over the rate limit'));
