@@ -25,7 +25,7 @@ import { createRateLimiter, type RateVerdict } from './rate-limiter.js';
 import { textReplies } from './tools/send-text.js';
 
 /** Time kept back from the deadline for storing the reply and writing the response, also when many time out at once. */
-const RESPONSE_MARGIN_MS = 150;
+const RESPONSE_MARGIN_MS = 200;
 const HOUR_MS = 3_600_000;
 
 export interface ResponderDeps {
