@@ -1,7 +1,7 @@
 import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { splitSections } from '../src/knowledge/sections.js';
+import { splitSections, unwrapParagraphs } from '../src/knowledge/sections.js';
 import { endHandoff } from '../src/store/queries.js';
 import { jsonOf, makeBot, storedMessages } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
@@ -18,6 +18,12 @@ describe('knowledge base', () => {
       ['FAQ › Shipping', 'ships fast\n```\n# not a heading\n```'],
       ['FAQ › Returns', '14 days'],
     ]);
+  });
+
+  it('joins hard-wrapped lines of a paragraph for WhatsApp, keeping paragraphs and list items', () => {
+    expect(unwrapParagraphs('We are open\nMonday to Friday.\n\nClosed on:\n- Sundays\n- holidays\n1. first')).toBe(
+      'We are open Monday to Friday.\n\nClosed on:\n- Sundays\n- holidays\n1. first',
+    );
   });
 
   it('sends the best-matching sections to the LLM, after the history and before the new message', async () => {
@@ -67,6 +73,7 @@ describe('knowledge base', () => {
     const bot = makeBot({ llm: false });
     const reply = await jsonOf(bot.post(textFrom('6281300000007', 'What are your opening hours?')));
     expect(reply).toEqual({ type: 'chat', body: expect.stringMatching(/^\*Opening hours\*\nWe are open Monday to Friday/), simulation: true });
+    expect(reply.body).toContain('(Western Indonesia Time). We are closed on Sundays');
     expect(storedMessages(bot.db)[1]).toMatchObject({ fell_back: 0, model: 'knowledge-base' });
   });
 

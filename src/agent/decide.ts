@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { KnowledgeHit } from '../store/knowledge.js';
 import type { HistoryRow, MessageRow } from '../store/queries.js';
+import { unwrapParagraphs } from '../knowledge/sections.js';
 import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, replySchema, type Reply, type SingleReply } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
@@ -70,7 +71,7 @@ function offlineAnswer(deps: DecideDeps, inbound: MessageRow): Decision {
   const hit = deps.knowledge.confidentAnswer(customerWords(inbound));
   if (!hit) return fallbackDecision(deps.prompts, 'llm_not_configured');
   const title = hit.heading.split(' › ').at(-1);
-  const replies = textReplies(`*${title}*\n${hit.body}`).slice(0, MAX_REPLIES);
+  const replies = textReplies(`*${title}*\n${unwrapParagraphs(hit.body)}`).slice(0, MAX_REPLIES);
   return { outcome: 'knowledge_answer', replies, turn: null, fallback: null, llmLatencyMs: null, note: 'knowledge-base' };
 }
 

@@ -36,3 +36,11 @@ export function splitSections(file: string, markdown: string): Section[] {
   flush();
   return sections;
 }
+
+/**
+ * Joins the hard-wrapped lines of Markdown paragraphs, keeping blank lines and list items: WhatsApp shows every
+ * line break, so a section typed at 110 columns would arrive as ragged lines.
+ */
+export function unwrapParagraphs(text: string): string {
+  return text.replace(/([^\n])\n(?!\n|\s*(?:[-*+]|\d+[.)])\s)/g, '$1 ');
+}
