@@ -75,10 +75,10 @@ describe('prompt files', () => {
 
   it('in production the files are looked at again at most once per interval, then the edit applies', async () => {
     const dir = copyPrompts();
-    const prompts = loadPrompts(dir, silentLogger, 100);
+    const prompts = loadPrompts(dir, silentLogger, 500);
     writeFileSync(join(dir, 'system.md'), 'Edited prompt');
     expect(prompts.systemPrompt()).toContain('[BUSINESS NAME]');
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     expect(prompts.systemPrompt()).toBe('Edited prompt');
   });
 
