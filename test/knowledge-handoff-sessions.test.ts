@@ -2,6 +2,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitSections, unwrapParagraphs } from '../src/knowledge/sections.js';
+import { runTranscripts } from '../src/cli/transcripts.js';
 import { endHandoff } from '../src/store/queries.js';
 import { jsonOf, makeBot, storedMessages } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
@@ -129,6 +130,18 @@ describe('human handoff', () => {
     advance(2 * HOUR);
     replyWith({ content: 'Hi again!' });
     expect((await jsonOf(bot.post(textFrom(from, 'hello again')))).body).toBe('Hi again!');
+  });
+
+  it('an operator can take a conversation over with transcripts pause, while the server runs', async () => {
+    const { bot } = handoffBot();
+    const from = '6281300000014';
+    replyWith({ content: 'Hello!' });
+    expect((await jsonOf(bot.post(textFrom(from, 'hi')))).body).toBe('Hello!');
+    const out: string[] = [];
+    const code = runTranscripts(['pause', from, 'VIP customer'], { out: (t) => out.push(t), err: (t) => out.push(t), env: { DATABASE_PATH: bot.dbPath }, now: Date.UTC(2026, 10, 24, 9) });
+    expect(code).toBe(0);
+    expect(await jsonOf(bot.post(textFrom(from, 'are you there?')))).toEqual([]);
+    expect(llmRequests).toHaveLength(1);
   });
 
   it('only the contact who was handed over is silenced', async () => {

@@ -113,6 +113,15 @@ describe('transcripts export', () => {
   });
 });
 
+describe('transcripts pause', () => {
+  it('an operator takes a conversation over: the contact waits for a human with the reason', () => {
+    expect(run('pause', ANA, 'calling', 'her', 'back').out).toContain(`Paused: the bot stays silent for Ana Wijaya (${ANA})`);
+    expect(run('list').out).toMatch(new RegExp(`${ANA}.*WAITING: calling her back`));
+    expect(run('resume', ANA).out).toContain('Resumed');
+    expect(run('pause', '6280000000000')).toMatchObject({ code: 1, err: expect.stringContaining('no conversation with 6280000000000') });
+  });
+});
+
 describe('transcripts resume', () => {
   it('ends a handoff, and list no longer shows the contact waiting', () => {
     expect(run('resume', BUDI).out).toContain(`Resumed: the bot answers Budi Santoso (${BUDI}) again.`);
@@ -122,7 +131,7 @@ describe('transcripts resume', () => {
 });
 
 describe('every command', () => {
-  it.each(['list', 'show', 'search', 'export', 'resume'])('%s has --help', (command) => {
+  it.each(['list', 'show', 'search', 'export', 'pause', 'resume'])('%s has --help', (command) => {
     const { code, out } = run(command, '--help');
     expect(code).toBe(0);
     expect(out).toMatch(new RegExp(`^Usage: npm run transcripts -- ${command}`));

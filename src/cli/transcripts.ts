@@ -1,28 +1,19 @@
 // npm run transcripts -- <command>: review what the bot told your customers, from the same SQLite file
-// the server writes (safe while it runs: reads never block it), and hand a conversation back to the bot.
+// the server writes (safe while it runs: reads never block it), and take a conversation over or hand it back.
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { openDatabase, type Db } from '../store/db.js';
-import { endHandoff, findContactByPhone } from '../store/queries.js';
+import { findContactByPhone } from '../store/queries.js';
 import { listContacts, searchMessages, transcriptRows, type TranscriptRow } from '../store/transcripts.js';
 import { loadDotEnv, normaliseNumber, parseSince, requireDatabase, UsageError } from './args.js';
+import { handoffCommands, handoffCutoff, requireNumber, type Command, type Io, type ParsedArgs } from './commands.js';
 import { toCsv, toJsonLines } from './export.js';
 import { chatLines, describeReceived, describeSent, formatTime, table } from './format.js';
 
-const HOUR_MS = 3_600_000;
-
-interface Io {
-  out: (text: string) => void;
-  env: Record<string, string | undefined>;
-  now: number;
-}
-
 const common = { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
-const commands: Record<string, { usage: string; options: ParseArgsConfig['options']; run(db: () => Db, args: ParsedArgs, io: Io): number }> = {};
-
-type ParsedArgs = { values: Record<string, string | boolean | undefined>; positionals: string[] };
+const commands: Record<string, Command> = {};
 
 commands.list = {
   usage: `list [--since 7d|2026-11-01] [--limit N]
@@ -111,33 +102,7 @@ commands.export = {
   },
 };
 
-commands.resume = {
-  usage: `resume <number>
-  Ends a handoff: the bot answers this contact again from the next message on.`,
-  options: {},
-  run(db, { positionals }, io) {
-    const phone = requireNumber(positionals);
-    const contact = findContactByPhone(db(), phone);
-    if (!contact) throw new UsageError(`no conversation with ${phone}`);
-    if (contact.handoffAt === null) {
-      io.out(`${phone} was not waiting for a human; the bot already answers.`);
-      return 0;
-    }
-    endHandoff(db(), { phone });
-    io.out(`Resumed: the bot answers ${contact.displayName ?? phone} (${phone}) again.`);
-    return 0;
-  },
-};
-
-/** Handoffs that started before this have expired (HANDOFF_HOURS, as the server reads it). */
-function handoffCutoff(io: Io): number {
-  return io.now - (Number(io.env.HANDOFF_HOURS) || 24) * HOUR_MS;
-}
-
-function requireNumber(positionals: string[]): string {
-  if (!positionals[0]) throw new UsageError('which number? e.g. 62856123456');
-  return normaliseNumber(positionals[0]);
-}
+Object.assign(commands, handoffCommands);
 
 const overview = `Review the bot's conversations.
 
@@ -171,8 +136,8 @@ export function runTranscripts(argv: string[], io: Io & { err: (text: string) =>
     const db = () => {
       if (!database) {
         requireDatabase(path);
-        // Only resume writes; everything else opens the file read-only so it can never disturb the server.
-        database = openDatabase(path, { readonly: name !== 'resume' });
+        // Only pause and resume write; everything else opens the file read-only so it can never disturb the server.
+        database = openDatabase(path, { readonly: !command.writes });
       }
       return database;
     };
