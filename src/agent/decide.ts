@@ -9,7 +9,7 @@ import type { KnowledgeHit } from '../store/knowledge.js';
 import type { HistoryRow, MessageRow } from '../store/queries.js';
 import { unwrapParagraphs } from '../knowledge/sections.js';
 import { nextTurn } from '../util/turns.js';
-import { MAX_REPLIES, replySchema, type Reply, type SingleReply } from '../whatspie/reply.js';
+import { MAX_REPLIES, type Reply, type SingleReply } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
 import { customerWords } from './describe.js';
 import { textReplies } from './tools/send-text.js';
@@ -123,11 +123,8 @@ export async function decide(
     const handoff = textReplies(prompts.handoffText());
     replies = [...replies.slice(0, Math.max(0, MAX_REPLIES - handoff.length)), ...handoff];
   }
+  // Whether Whatspie would accept the replies is checked where every reply leaves (the responder's record()).
   if (replies.length === 0) return fallbackDecision(prompts, 'no_valid_reply', llmLatencyMs, turn);
-  if (!replySchema.safeParse(asReply(replies)).success) {
-    logger.warn({ replies }, 'the model produced a reply Whatspie would not accept');
-    return fallbackDecision(prompts, 'invalid_reply', llmLatencyMs, turn);
-  }
   if (turn.handoffReason !== null) {
     return { outcome: 'handed_over', replies, turn, fallback: null, llmLatencyMs, handoffReason: turn.handoffReason };
   }

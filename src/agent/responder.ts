@@ -69,7 +69,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   function record(inbound: MessageRow, proposed: Decision): Answer {
     // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
     const valid = replySchema.safeParse(asReply(proposed.replies)).success;
-    if (!valid) logger.error({ outcome: proposed.outcome }, 'a reply failed the Whatspie reply schema; sending the fallback');
+    if (!valid) logger.warn({ outcome: proposed.outcome, replies: proposed.replies }, 'a reply Whatspie would not accept; sending the fallback');
     const decision = valid ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
     const { replies, turn } = decision;
     const reply = asReply(replies);
