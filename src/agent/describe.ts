@@ -1,7 +1,7 @@
 // Messages as the model reads them: text as it is, everything else described in words.
 import type { HistoryRow } from '../store/queries.js';
 import { describeSharedContact, type InboundContent } from '../whatspie/inbound.js';
-import { asList, replySchema, type SingleReply } from '../whatspie/reply.js';
+import type { SingleReply } from '../whatspie/reply.js';
 
 const quoted = (text: string) => `"${text.replaceAll('"', "'")}"`;
 
@@ -58,17 +58,10 @@ export function describeReply(reply: SingleReply): string {
   return reply.body;
 }
 
-/** What the bot sent, as it reads to the model in later turns; null when nothing was sent. */
+/**
+ * What the bot sent, as it reads to the model in later turns; null when it stayed silent. The stored text is that
+ * description already (written from the validated reply by describeReply), so the reply JSON is not parsed again.
+ */
 export function describeStoredReply(row: HistoryRow): string | null {
-  if (row.replyJson === null) return row.text;
-  let json: unknown;
-  try {
-    json = JSON.parse(row.replyJson);
-  } catch {
-    return row.text;
-  }
-  const parsed = replySchema.safeParse(json);
-  if (!parsed.success) return row.text;
-  const parts = asList(parsed.data).map(describeReply);
-  return parts.length > 0 ? parts.join('\n') : null;
+  return row.kind === 'silent' ? null : row.text;
 }

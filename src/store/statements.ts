@@ -14,7 +14,6 @@ export const historyColumns = {
   text: messages.text,
   mediaCaption: messages.mediaCaption,
   mediaFileName: messages.mediaFileName,
-  replyJson: messages.replyJson,
   createdAt: messages.createdAt,
 };
 
