@@ -20,6 +20,7 @@ import { replyKind, replySchema, type Reply } from '../whatspie/reply.js';
 import { currentSession, type SizeLimits } from './conversation.js';
 import { asReply, decide, fallbackDecision, type Decision, type FallbackReason, type Outcome } from './decide.js';
 import { describeInbound, describeReply } from './describe.js';
+import { isWaitingForHuman } from './handoff-rule.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { createRateLimiter, type RateVerdict } from './rate-limiter.js';
 import { textReplies } from './tools/send-text.js';
@@ -96,7 +97,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   function waitingForHuman(contactId: number): boolean {
     const contact = findContact(db, contactId);
     if (contact?.handoffAt == null) return false;
-    if (deps.now() - contact.handoffAt < deps.handoffHours * HOUR_MS) return true;
+    if (isWaitingForHuman(contact.handoffAt, deps.now(), deps.handoffHours)) return true;
     endHandoff(db, { contactId });
     logger.info({ contact: contact.phone }, 'handoff expired; the bot answers again');
     return false;
@@ -156,7 +157,9 @@ export function createResponder(deps: ResponderDeps): Responder {
 
   return {
     respond(message, receivedAt) {
-      const running = inFlight.get(message.messageId);
+      // Keyed like the store: the same id from another sender is another message, never a shared answer.
+      const key = `${message.from}\u0000${message.messageId}`;
+      const running = inFlight.get(key);
       if (running) return running.then((answer) => ({ ...answer, outcome: 'duplicate' as const }));
       const answer = handle(message, receivedAt)
         .catch((error: unknown): Answer => {
@@ -165,8 +168,8 @@ export function createResponder(deps: ResponderDeps): Responder {
           logger.error({ err, code, messageId: message.messageId }, code?.startsWith('SQLITE') ? 'database error; sending the fallback' : 'could not handle message; sending the fallback');
           return { reply: asReply(fallbackDecision(deps.prompts, 'internal_error').replies), outcome: 'fallback', fallbackReason: 'internal_error', llmLatencyMs: null };
         })
-        .finally(() => inFlight.delete(message.messageId));
-      inFlight.set(message.messageId, answer);
+        .finally(() => inFlight.delete(key));
+      inFlight.set(key, answer);
       return answer;
     },
   };

@@ -32,14 +32,17 @@ function inboundColumns(message: InboundMessage) {
   }
 }
 
-/** Stores an inbound message once; a redelivery of the same WhatsApp id returns the first row. */
+/**
+ * Stores an inbound message once; a redelivery (the same sender and the same WhatsApp id) returns the first row.
+ * The same id from another sender is another message.
+ */
 export function storeInbound(db: Db, input: { message: InboundMessage; at: number }): { row: MessageRow; isNew: boolean } {
   const { message, at } = input;
   const q = statements(db);
   return q.transaction(() => {
-    const existing = q.inboundByWaId.get({ waMessageId: message.messageId });
-    if (existing) return { row: existing, isNew: false };
     const contactId = upsertContact(db, { phone: message.from, jid: message.jid, displayName: message.senderName, at });
+    const existing = q.inboundBySenderAndWaId.get({ contactId, waMessageId: message.messageId });
+    if (existing) return { row: existing, isNew: false };
     const row = q.insertInbound.get({
       contactId,
       waMessageId: message.messageId,

@@ -23,7 +23,7 @@ export const messages = sqliteTable(
       .notNull()
       .references(() => contacts.id),
     direction: text('direction', { enum: ['in', 'out'] }).notNull(),
-    /** WhatsApp's id of an inbound message; unique, so a redelivery is recognised. */
+    /** WhatsApp's id of an inbound message; unique per sender, so a redelivery is recognised. */
     waMessageId: text('wa_message_id'),
     /** For a reply: the inbound message it answers. */
     inReplyTo: integer('in_reply_to'),
@@ -48,8 +48,9 @@ export const messages = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
-    // Partial: replies have no WhatsApp id, and keeping them out of the index saves a write per reply.
-    uniqueIndex('messages_inbound_wa_id').on(t.waMessageId).where(sql`${t.waMessageId} IS NOT NULL`),
+    // A redelivery is the same sender AND the same id: WhatsApp ids are not promised unique across chats, and anyone
+    // who knows the webhook URL can replay another customer's id. Partial: replies have no WhatsApp id.
+    uniqueIndex('messages_contact_wa_id').on(t.contactId, t.waMessageId).where(sql`${t.waMessageId} IS NOT NULL`),
     index('messages_contact_id').on(t.contactId, t.id),
   ],
 );

@@ -22,7 +22,11 @@ function prepareAll(db: Db) {
   const inTransaction = db.$client.transaction((work: () => unknown) => work());
   return {
     transaction: <T>(work: () => T): T => inTransaction(work) as T,
-    inboundByWaId: db.select().from(messages).where(eq(messages.waMessageId, p('waMessageId'))).prepare(),
+    inboundBySenderAndWaId: db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.contactId, p('contactId')), eq(messages.waMessageId, p('waMessageId'))))
+      .prepare(),
     upsertContact: db
       .insert(contacts)
       .values({ phone: p('phone'), jid: p('jid'), displayName: p('displayName'), firstSeenAt: p('at'), lastSeenAt: p('at') })
