@@ -1,10 +1,41 @@
-// The environment, parsed once. Nothing else in the program reads process.env.
+// The settings, parsed once from the environment and .env. Nothing else in the program reads process.env or .env:
+// the server takes all of it, each command-line tool only the part it needs (so a typo in the LLM settings does not
+// stop an operator from reading transcripts).
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { EnvFileError, parseEnvFile } from './env-file.js';
+
+/** How long Whatspie waits for the webhook's answer; a deadline past it can never be met. */
+export const WHATSPIE_WAIT_MS = 5000;
 
 const emptyAsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().trim().optional());
+const text = (fallback: string) => z.preprocess(emptyAsUnset, z.string().trim().default(fallback));
+
+// Written out rather than z.coerce.number(), which reads "0x10" as 16, "1e3" as 1000 and " " as 0.
 const int = (fallback: number, min: number, max: number) =>
-  z.preprocess(emptyAsUnset, z.coerce.number().int().min(min).max(max).default(fallback));
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+$/, 'must be a whole number written in digits')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max))
+      .default(fallback),
+  );
+
+const hours = (fallback: number) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?$/, 'must be a number of hours written in digits, such as 24 or 0.5')
+      .transform(Number)
+      .pipe(z.number().positive().max(24 * 365))
+      .default(fallback),
+  );
 
 const flag = (fallback: boolean) =>
   z.preprocess(
@@ -14,23 +45,27 @@ const flag = (fallback: boolean) =>
       .default(fallback),
   );
 
-const configSchema = z.object({
+const httpUrl = z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional());
+
+export const configSchema = z.object({
   PORT: int(3000, 0, 65535),
-  HOST: z.preprocess(emptyAsUnset, z.string().default('0.0.0.0')),
-  DATABASE_PATH: z.preprocess(emptyAsUnset, z.string().default('data/bot.db')),
-  PROMPTS_DIR: z.preprocess(emptyAsUnset, z.string().default('prompts')),
+  HOST: text('0.0.0.0'),
+  DATABASE_PATH: text('data/bot.db'),
+  PROMPTS_DIR: text('prompts'),
   OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional()),
-  OPENAI_MODEL: z.preprocess(emptyAsUnset, z.string().default('gpt-4.1-mini')),
+  OPENAI_BASE_URL: httpUrl,
+  OPENAI_MODEL: text('gpt-4.1-mini'),
   WEBHOOK_SECRET: z.preprocess(
     emptyAsUnset,
     z.string().min(16, 'must be at least 16 characters, so that it cannot be guessed').optional(),
   ),
-  PUBLIC_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional()),
-  REPLY_DEADLINE_MS: int(4500, 100, 60_000),
+  PUBLIC_URL: httpUrl,
+  REPLY_DEADLINE_MS: int(4500, 100, 60_000).refine((ms) => ms <= WHATSPIE_WAIT_MS, {
+    message: `must be at most ${WHATSPIE_WAIT_MS}: Whatspie stops waiting after ${WHATSPIE_WAIT_MS} ms`,
+  }),
   HISTORY_LIMIT: int(20, 0, 500),
-  HANDOFF_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 365).default(24)),
-  SESSION_IDLE_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 365).default(24)),
+  HANDOFF_HOURS: hours(24),
+  SESSION_IDLE_HOURS: hours(24),
   RATE_LIMIT_PER_MINUTE: int(20, 0, 10_000),
   MAX_INPUT_CHARS: int(2000, 50, 100_000),
   HISTORY_MAX_CHARS: int(16_000, 500, 1_000_000),
@@ -38,6 +73,10 @@ const configSchema = z.object({
   ANSWER_BROADCASTS: flag(false),
   METRICS_ENABLED: flag(false),
   SHOW_WEBHOOK_URL: flag(false),
+  DEFAULT_COUNTRY_CODE: z.preprocess(
+    emptyAsUnset,
+    z.string().trim().regex(/^\+?\d{1,4}$/, 'must be a country calling code such as 62').transform((code) => code.replace('+', '')).optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -45,19 +84,87 @@ const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+export type SettingName = keyof Config;
+const SETTING_NAMES = Object.keys(configSchema.shape) as SettingName[];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment; a bad value throws a ConfigError that names every offending variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = configSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-  throw new ConfigError(`Invalid settings in the environment (.env):\n${problems.join('\n')}`);
+export interface LoadOptions<K extends SettingName> {
+  /** The real environment; it wins over the file. */
+  env?: Record<string, string | undefined>;
+  /** The .env file to read when it exists; null reads none. */
+  envFile?: string | null;
+  /** Only these settings (the command-line tools); every setting by default. */
+  only?: readonly K[];
 }
 
-export function llmConfigured(config: Config): boolean {
+export interface Loaded<C> {
+  config: C;
+  /** Suspicious but workable settings, for the caller to log. */
+  warnings: string[];
+}
+
+/**
+ * Reads the environment and .env, and validates them. Anything that cannot work throws a ConfigError naming each
+ * setting and where its value came from ("from .env line 4", "from the environment").
+ */
+export function loadConfig<K extends SettingName = SettingName>(options: LoadOptions<K> = {}): Loaded<Pick<Config, K>> {
+  const env = options.env ?? process.env;
+  const envFile = options.envFile === undefined ? '.env' : options.envFile;
+  const names: readonly SettingName[] = options.only ?? SETTING_NAMES;
+
+  const warnings: string[] = [];
+  const values: Record<string, string | undefined> = {};
+  const sources = new Map<string, string>();
+  if (envFile !== null && existsSync(envFile)) {
+    let parsed: ReturnType<typeof parseEnvFile>;
+    try {
+      parsed = parseEnvFile(readFileSync(envFile, 'utf8'), envFile);
+    } catch (error) {
+      if (error instanceof EnvFileError) throw new ConfigError(error.message);
+      throw new ConfigError(`cannot read ${envFile}: ${(error as Error).message}`);
+    }
+    warnings.push(...parsed.warnings);
+    for (const [key, entry] of parsed.entries) {
+      if (!(SETTING_NAMES as string[]).includes(key)) {
+        warnings.push(`${key} (${envFile} line ${entry.line}) is not a setting of this program: a typo? .env.example lists them all`);
+        continue;
+      }
+      values[key] = entry.value;
+      sources.set(key, `from ${envFile} line ${entry.line}`);
+    }
+  }
+  for (const name of SETTING_NAMES) {
+    const fromEnv = env[name];
+    if (fromEnv === undefined) continue;
+    if (sources.has(name) && values[name] !== fromEnv && names.includes(name)) {
+      warnings.push(`${name} is set in the environment and in ${envFile}: the environment's value wins`);
+    }
+    values[name] = fromEnv;
+    sources.set(name, 'from the environment');
+  }
+
+  const schema = configSchema.pick(Object.fromEntries(names.map((name) => [name, true])) as Record<SettingName, true>);
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '');
+      return `  ${name} (${sources.get(name) ?? 'default'}): ${issue.message}`;
+    });
+    throw new ConfigError(`invalid settings:\n${problems.join('\n')}`);
+  }
+  const config = parsed.data as Pick<Config, K>;
+  const deadline = (config as Partial<Config>).REPLY_DEADLINE_MS;
+  if (deadline !== undefined && deadline > WHATSPIE_WAIT_MS - 300) {
+    warnings.push(
+      `REPLY_DEADLINE_MS=${deadline} (${sources.get('REPLY_DEADLINE_MS')}) leaves less than 300 ms for the network before Whatspie stops waiting at ${WHATSPIE_WAIT_MS} ms; 4500 is safer`,
+    );
+  }
+  return { config, warnings };
+}
+
+export function llmConfigured(config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'>): boolean {
   return config.OPENAI_API_KEY !== undefined || config.OPENAI_BASE_URL !== undefined;
 }
