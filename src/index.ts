@@ -1,88 +1,93 @@
-// Starts the server: settings, database, prompts, LLM client, then listen. Nothing else lives here.
-import { existsSync } from 'node:fs';
-import { serve } from '@hono/node-server';
-import { createApp } from './app.js';
-import { ConfigError, llmConfigured, loadConfig } from './config.js';
-import { resolveWebhookSecret } from './http/webhook-auth.js';
-import { join } from 'node:path';
-import { createKnowledgeBase } from './knowledge/knowledge-base.js';
-import { createLlm } from './llm/client.js';
+// Starts the server: settings, the port, then the bot (prompts, database, LLM client). Nothing else lives here.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { createBot } from './compose.js';
+import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { loadPrompts } from './prompts/prompts.js';
 import { PromptFileError } from './prompts/watched-file.js';
-import { openDatabase } from './store/db.js';
+import { DatabaseOpenError } from './store/db.js';
 
-if (existsSync('.env')) process.loadEnvFile('.env');
+class ListenError extends Error {
+  override name = 'ListenError';
+}
 
-function start() {
-  const config = loadConfig();
+/**
+ * Takes the port before anything touches the database, so that a second copy started by mistake fails at once
+ * instead of migrating and re-indexing the live database first. Requests that arrive before the bot is built wait.
+ */
+function listen(port: number, host: string, handler: Promise<ReturnType<typeof getRequestListener>>): Promise<Server> {
+  const server = createServer((req, res) => void handler.then((handle) => handle(req, res)));
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      const why =
+        error.code === 'EADDRINUSE' ? `port ${port} is already in use (is the bot already running? set PORT to another port)`
+        : error.code === 'EACCES' ? `no permission to listen on ${where} (ports below 1024 need privileges)`
+        : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' ? `HOST=${host} is not an address of this machine (use 0.0.0.0 or 127.0.0.1)`
+        : error.code === 'EADDRNOTAVAIL' ? `HOST=${host} is not an address of this machine (use 0.0.0.0 or 127.0.0.1)`
+        : `cannot listen on ${where}: ${error.message}`;
+      reject(new ListenError(why));
+    });
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+async function start() {
+  const { config, warnings } = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const db = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: 200 });
-  const prompts = loadPrompts(config.PROMPTS_DIR, logger);
-  const llm = llmConfigured(config)
-    ? createLlm({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL })
-    : null;
-  if (!llm) logger.warn('neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: every message gets the fallback reply (prompts/fallback.md)');
-  const knowledge = createKnowledgeBase({ db, dir: join(config.PROMPTS_DIR, 'knowledge'), logger });
-  const { secret, generated } = resolveWebhookSecret(db, config.WEBHOOK_SECRET);
+  for (const warning of warnings) logger.warn(warning);
 
-  const app = createApp({
-    db,
-    llm,
-    prompts,
-    knowledge,
-    logger,
-    secret,
-    deadlineMs: config.REPLY_DEADLINE_MS,
-    historyLimit: config.HISTORY_LIMIT,
-    handoffHours: config.HANDOFF_HOURS,
-    sessionIdleHours: config.SESSION_IDLE_HOURS,
-    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-    answerGroups: config.ANSWER_GROUPS,
-    answerBroadcasts: config.ANSWER_BROADCASTS,
-    limits: { maxInputChars: config.MAX_INPUT_CHARS, historyMaxChars: config.HISTORY_MAX_CHARS },
-    metricsEnabled: config.METRICS_ENABLED,
-  });
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    // The one place the secret may be printed: the URL to paste into Whatspie. In full only when it was just
-    // generated or the operator asks (SHOW_WEBHOOK_URL); otherwise masked, since logs are often shipped elsewhere.
-    const token = generated || config.SHOW_WEBHOOK_URL ? secret : `${secret.slice(0, 4)}…${secret.slice(-2)}`;
-    const path = `/webhook?token=${token}`;
-    const hint = token === secret ? '' : ' (token masked; SHOW_WEBHOOK_URL=true prints it in full)';
-    if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, '')}${path}${hint}`);
-    else console.log(`Webhook path for Whatspie: ${path}${hint}${generated ? ' (secret generated and saved in the database)' : ''}`);
-    logger.info({ port: info.port, host: config.HOST, model: llm?.model ?? null }, 'listening');
-  });
+  let ready!: (handle: ReturnType<typeof getRequestListener>) => void;
+  const server = await listen(config.PORT, config.HOST, new Promise((resolve) => (ready = resolve)));
+  const bot = createBot(config, logger);
+  ready(getRequestListener(bot.app.fetch));
+
+  if (!bot.llm) {
+    logger.warn(
+      'no LLM configured (OPENAI_API_KEY and OPENAI_BASE_URL are unset): questions that clearly match a section of the knowledge base are answered with it; every other message gets the fallback reply (prompts/fallback.md)',
+    );
+  }
+  // The one place the secret may be printed: the URL to paste into Whatspie. In full only when it was just
+  // generated or the operator asks (SHOW_WEBHOOK_URL); otherwise masked, since logs are often shipped elsewhere.
+  const { secret } = bot;
+  const token = bot.secretGenerated || config.SHOW_WEBHOOK_URL ? secret : `${secret.slice(0, 4)}…${secret.slice(-2)}`;
+  const path = `/webhook?token=${token}`;
+  const hint = token === secret ? '' : ' (token masked; SHOW_WEBHOOK_URL=true prints it in full)';
+  if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, '')}${path}${hint}`);
+  else console.log(`Webhook path for Whatspie: ${path}${hint}${bot.secretGenerated ? ' (secret generated and saved in the database)' : ''}`);
+  logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null }, 'listening');
 
   // Stop taking requests, let those in flight finish (they end by their deadline), then close the database cleanly.
+  // A second signal, or requests still open past the deadline, end the process at once.
   let stopping = false;
+  const finish = () => {
+    bot.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: stopping now');
+      finish();
+      return;
+    }
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
-    const finish = (code: number) => {
-      db.$client.close();
-      logger.info('stopped');
-      process.exit(code);
-    };
-    server.close(() => finish(0));
-    const timer = setTimeout(() => {
+    server.close(finish);
+    server.closeIdleConnections();
+    setTimeout(() => {
       logger.warn('requests still open past the reply deadline; closing them');
-      if ('closeAllConnections' in server) server.closeAllConnections();
-      finish(0);
-    }, config.REPLY_DEADLINE_MS + 1000);
-    timer.unref();
+      server.closeAllConnections();
+      finish();
+    }, config.REPLY_DEADLINE_MS + 1000).unref();
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-try {
-  start();
-} catch (error) {
-  if (error instanceof ConfigError || error instanceof PromptFileError) {
-    console.error(`Cannot start: ${error.message}`);
-    process.exit(1);
-  }
-  throw error;
-}
+start().catch((error: unknown) => {
+  const known = [ConfigError, PromptFileError, DatabaseOpenError, ListenError].some((kind) => error instanceof kind);
+  console.error(known ? `Cannot start: ${(error as Error).message}` : error);
+  process.exit(1);
+});

@@ -1,14 +1,38 @@
-// Structured JSON logs. Secrets never reach them: the redact list is the last line of defence.
+// Structured JSON logs on stdout. Secrets never reach them: the redact list is the last line of defence.
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = {
-    level,
-    redact: { paths: ['apiKey', 'secret', 'token', '*.apiKey', '*.secret', '*.token'], censor: '[redacted]' },
-  };
-  return destination ? pino(options, destination) : pino(options);
+let stdoutClosed = false;
+
+/**
+ * Log lines go through process.stdout rather than pino's own file-descriptor writer: when the reader of a pipe goes
+ * away (`npm start | cat` and Ctrl-C), that writer retries the broken pipe forever inside Atomics.wait, so the
+ * process ignores every signal. Here a broken pipe just ends logging, and shutdown goes on.
+ */
+export function watchStdout(): void {
+  if (process.stdout.listenerCount('error') > 0) return;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') stdoutClosed = true;
+    else throw error;
+  });
+}
+
+const stdoutDestination: DestinationStream = {
+  write(line: string) {
+    if (!stdoutClosed) process.stdout.write(line);
+  },
+};
+
+export function createLogger(level: string, destination: DestinationStream = stdoutDestination): Logger {
+  if (destination === stdoutDestination) watchStdout();
+  return pino(
+    {
+      level,
+      redact: { paths: ['apiKey', 'secret', 'token', '*.apiKey', '*.secret', '*.token'], censor: '[redacted]' },
+    },
+    destination,
+  );
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

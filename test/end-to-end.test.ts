@@ -69,13 +69,15 @@ describe('the server process end to end', () => {
 });
 
 describe('startup', () => {
-  it('without an LLM it starts, warns, and answers with the fallback', async () => {
+  it('without an LLM it starts, says truly what it will do, and answers from the knowledge base or with the fallback', async () => {
     const server = await startServerProcess({ DATABASE_PATH: join(tempDir(), 'bot.db'), PROMPTS_DIR: copyPrompts() });
     try {
-      expect(server.output()).toMatch(/neither OPENAI_API_KEY nor OPENAI_BASE_URL is set/);
+      expect(server.output()).toMatch(/no LLM configured .*clearly match a section of the knowledge base are answered with it; every other message gets the fallback/);
       const token = server.output().match(/token=([\w-]+)/)![1];
-      const response = await fetch(`${server.url}/webhook?token=${token}`, { method: 'POST', body: JSON.stringify(freshInbound()) });
-      expect(await response.json()).toMatchObject({ type: 'chat', body: expect.stringContaining('team will get back to you') });
+      const post = async (message: string) =>
+        (await fetch(`${server.url}/webhook?token=${token}`, { method: 'POST', body: JSON.stringify(freshInbound('text', { message })) })).json();
+      expect(await post('Hello, I need help with my order')).toMatchObject({ type: 'chat', body: expect.stringContaining('team will get back to you') });
+      expect(await post('What are your opening hours?')).toMatchObject({ type: 'chat', body: expect.stringContaining('Monday to Friday') });
     } finally {
       await server.stop();
     }

@@ -13,7 +13,8 @@ export function tokenMatches(given: string | undefined, secret: string): boolean
 /** The configured secret, or one generated on first start and kept in the database across restarts. */
 export function resolveWebhookSecret(db: Db, configured: string | undefined): { secret: string; generated: boolean } {
   if (configured) return { secret: configured, generated: false };
-  const candidate = randomBytes(24).toString('base64url');
+  // Hex, not base64url: a secret starting with "-" reads as an option to command-line tools (--token -abc).
+  const candidate = randomBytes(24).toString('hex');
   const secret = initSetting(db, 'webhook_secret', candidate);
   return { secret, generated: secret === candidate };
 }

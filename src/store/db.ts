@@ -11,21 +11,48 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
+/** The database cannot be opened or written; the message names the file and says what to check. */
+export class DatabaseOpenError extends Error {
+  override name = 'DatabaseOpenError';
+}
+
+function explain(path: string, error: unknown): DatabaseOpenError {
+  const { code, message } = error as { code?: string; message?: string };
+  const why =
+    code === 'SQLITE_NOTADB' ? 'the file is not a SQLite database (point DATABASE_PATH at another file)'
+    : code === 'SQLITE_CANTOPEN' ? 'it cannot be opened (is it a folder, or does this user lack access to it?)'
+    : code?.startsWith('SQLITE_READONLY') ? 'the file or its folder is read-only for this user, and the server must write to both'
+    : code === 'EACCES' || code === 'EPERM' ? 'permission denied creating its folder'
+    : code === 'ENOTDIR' ? 'a part of the path is a file, not a folder'
+    : message ?? String(error);
+  return new DatabaseOpenError(`cannot open the database ${path}: ${why}`);
+}
+
 /**
  * `busyTimeoutMs`: how long a write waits for another process's lock. better-sqlite3 waits synchronously, blocking
  * every request, so the server keeps it short and falls back instead; the command-line tools can wait longer.
  */
 export function openDatabase(path: string, options: { readonly?: boolean; busyTimeoutMs?: number } = {}): Db {
-  if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
-  if (!options.readonly) {
-    sqlite.pragma('journal_mode = WAL');
-    // WAL + NORMAL survives a process crash with every committed transaction; only an OS crash can lose the last ones.
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
+  let sqlite: Database.Database | undefined;
+  try {
+    if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+    sqlite = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
+    if (!options.readonly) {
+      sqlite.pragma('journal_mode = WAL');
+      // WAL + NORMAL survives a process crash with every committed transaction; only an OS crash can lose the last ones.
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+    } else {
+      // Reading a file that is not a database fails only at the first query: make it fail here, with its reason.
+      sqlite.pragma('schema_version');
+    }
+    const db = drizzle(sqlite, { schema });
+    if (!options.readonly) migrate(db, { migrationsFolder });
+    return db;
+  } catch (error) {
+    sqlite?.close();
+    // drizzle wraps the driver's error; the SQLite code is on its cause.
+    throw explain(path, (error as { cause?: unknown }).cause ?? error);
   }
-  const db = drizzle(sqlite, { schema });
-  if (!options.readonly) migrate(db, { migrationsFolder });
-  return db;
 }

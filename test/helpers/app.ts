@@ -1,13 +1,12 @@
-// Builds the real app on a temporary SQLite file and a copy of the shipped prompts folder.
+// Builds the real app (through the same composition root as the server) on a temporary SQLite file and a copy of
+// the tests' own prompts folder: the shipped prompts/ is the operators' to edit, so no test may depend on it.
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../../src/app.js';
-import { createKnowledgeBase } from '../../src/knowledge/knowledge-base.js';
-import { createLlm } from '../../src/llm/client.js';
+import { createBot } from '../../src/compose.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, silentLogger, type Logger } from '../../src/logger.js';
-import { loadPrompts } from '../../src/prompts/prompts.js';
-import { openDatabase, type Db } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { LLM_BASE_URL } from './llm.js';
 
 export const SECRET = 'test-secret-0123456789';
@@ -16,15 +15,15 @@ export function tempDir(prefix = 'bot-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A fresh copy of prompts/ that a test may edit. */
+/** A fresh copy of the test prompts (test/fixtures/prompts) that a test may edit. */
 export function copyPrompts(): string {
   const dir = join(tempDir('prompts-'), 'prompts');
-  cpSync(new URL('../../prompts', import.meta.url), dir, { recursive: true });
+  cpSync(new URL('../fixtures/prompts', import.meta.url), dir, { recursive: true });
   return dir;
 }
 
 export interface TestBot {
-  app: ReturnType<typeof createApp>;
+  app: ReturnType<typeof createBot>['app'];
   db: Db;
   dbPath: string;
   promptsDir: string;
@@ -52,32 +51,36 @@ export interface BotOptions {
   now?: () => number;
 }
 
+/** The settings a test bot runs with, parsed by the same code as the server's. */
+export function testConfig(options: BotOptions & { dbPath: string; promptsDir: string }): Config {
+  const env: Record<string, string | undefined> = {
+    DATABASE_PATH: options.dbPath,
+    PROMPTS_DIR: options.promptsDir,
+    WEBHOOK_SECRET: SECRET,
+    OPENAI_MODEL: 'test-model',
+    OPENAI_BASE_URL: options.llm === false ? undefined : (options.llmBaseUrl ?? LLM_BASE_URL),
+    OPENAI_API_KEY: options.llm === false ? undefined : (options.apiKey ?? 'sk-test'),
+    REPLY_DEADLINE_MS: String(options.deadlineMs ?? 2000),
+    HISTORY_LIMIT: String(options.historyLimit ?? 20),
+    HANDOFF_HOURS: String(options.handoffHours ?? 24),
+    SESSION_IDLE_HOURS: String(options.sessionIdleHours ?? 24),
+    RATE_LIMIT_PER_MINUTE: String(options.rateLimitPerMinute ?? 0),
+    ANSWER_GROUPS: String(options.answerGroups ?? false),
+    ANSWER_BROADCASTS: String(options.answerBroadcasts ?? false),
+    MAX_INPUT_CHARS: String(options.maxInputChars ?? 2000),
+    HISTORY_MAX_CHARS: String(options.historyMaxChars ?? 16_000),
+    METRICS_ENABLED: String(options.metricsEnabled ?? false),
+  };
+  return loadConfig({ env, envFile: null }).config;
+}
+
 export function makeBot(options: BotOptions = {}): TestBot {
   const dbPath = options.dbPath ?? join(tempDir(), 'bot.db');
   const promptsDir = options.promptsDir ?? copyPrompts();
-  const db = openDatabase(dbPath);
-  const app = createApp({
-    db,
-    llm:
-      options.llm === false
-        ? null
-        : createLlm({ apiKey: options.apiKey ?? 'sk-test', baseURL: options.llmBaseUrl ?? LLM_BASE_URL, model: 'test-model' }),
-    // Files are looked at on every message here (in production: at most once a second), so edits show at once.
-    prompts: loadPrompts(promptsDir, options.logger ?? silentLogger, 0),
-    logger: options.logger ?? silentLogger,
-    secret: SECRET,
-    knowledge: createKnowledgeBase({ db, dir: join(promptsDir, 'knowledge'), logger: silentLogger, recheckMs: 0 }),
-    deadlineMs: options.deadlineMs ?? 2000,
-    historyLimit: options.historyLimit ?? 20,
-    handoffHours: options.handoffHours ?? 24,
-    sessionIdleHours: options.sessionIdleHours ?? 24,
-    rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
-    answerGroups: options.answerGroups ?? false,
-    answerBroadcasts: options.answerBroadcasts ?? false,
-    limits: { maxInputChars: options.maxInputChars ?? 2000, historyMaxChars: options.historyMaxChars ?? 16_000 },
-    metricsEnabled: options.metricsEnabled ?? false,
-    ...(options.now ? { now: options.now } : {}),
-  });
+  const config = testConfig({ ...options, dbPath, promptsDir });
+  // Files are looked at on every message here (in production: at most once a second), so edits show at once.
+  const bot = createBot(config, options.logger ?? silentLogger, { recheckMs: 0, busyTimeoutMs: 2000, ...(options.now ? { now: options.now } : {}) });
+  const { app, db } = bot;
   return {
     app,
     db,
