@@ -19,7 +19,7 @@ beforeAll(async () => {
 function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), env: { DATABASE_PATH: dbPath }, now: end });
+  const code = runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24 }, now: end });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

@@ -18,9 +18,13 @@ export function parseSince(value: string | undefined, now = Date.now()): number 
   return time;
 }
 
-/** People type numbers as +62 856-123-456; Whatspie stores 62856123456. Group ids are kept as they are. */
-export function normaliseNumber(value: string): string {
-  return /^[+\d\s().-]+$/.test(value) ? value.replace(/\D/g, '') : value.trim();
+/** --limit and the like: a positive whole number in digits, or the default when not given. */
+export function positiveInt(option: string, value: string | boolean | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^\d+$/.test(value.trim()) || Number(value) <= 0) {
+    throw new UsageError(`--${option} must be a positive whole number, not ${JSON.stringify(value)}`);
+  }
+  return Number(value);
 }
 
 export function requireDatabase(path: string): void {
@@ -29,7 +33,10 @@ export function requireDatabase(path: string): void {
   }
 }
 
-/** Loads .env like the server does, so the tools find the same database and token. */
-export function loadDotEnv(): void {
-  if (existsSync('.env')) process.loadEnvFile('.env');
+/** `npm run transcripts -- list | head -2`: when the reader goes away, stop quietly instead of printing EPIPE. */
+export function exitQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
 }

@@ -6,11 +6,14 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../store/db.js';
 import { readSetting } from '../store/queries.js';
 import { replySchema, asList } from '../whatspie/reply.js';
-import { loadDotEnv } from './args.js';
+import { exitQuietlyWhenStdoutCloses } from './args.js';
 import { describeSentReply } from './format.js';
+import { normaliseNumber, takeNumber } from './numbers.js';
+import { cell, visible } from './terminal-text.js';
 
 const HELP = `Type a message and press Enter to send it as the customer. Commands:
   /image URL [caption]     send an image
@@ -28,6 +31,8 @@ export interface ChatOptions {
   name: string;
   input: Readable;
   output: Writable;
+  /** Reads local numbers typed in /as (0812…) as international ones. */
+  defaultCountryCode?: string;
 }
 
 const envelope = (from: string, name: string) => ({
@@ -75,17 +80,18 @@ export function formatAnswer(status: number, body: unknown, ms: number): string 
   const took = ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
   if (status !== 200) {
     const message = (body as { error?: { message?: string } })?.error?.message ?? JSON.stringify(body);
-    return `  ! the server answered ${status} (${took}): ${message}`;
+    return `  ! the server answered ${status} (${took}): ${cell(String(message), 500)}`;
   }
   const parsed = replySchema.safeParse(body);
-  if (!parsed.success) return `  ! not a valid Whatspie reply (${took}): ${JSON.stringify(body)}`;
+  if (!parsed.success) return `  ! not a valid Whatspie reply (${took}): ${cell(JSON.stringify(body), 500)}`;
   const replies = asList(parsed.data);
   if (replies.length === 0) return `  bot stays silent (${took})`;
   return [`  bot (${took}):`, ...replies.map((r) => `    ${describeSentReply(r)}`)].join('\n');
 }
 
 export async function runChat(options: ChatOptions): Promise<void> {
-  const print = (text: string) => options.output.write(`${text}\n`);
+  // Everything printed may hold text from outside (the bot's replies, the server's errors): made visible, never raw.
+  const print = (text: string) => options.output.write(`${visible(text)}\n`);
   let { from, name } = options;
   const webhook = `${options.url.replace(/\/+$/, '')}/webhook?token=${encodeURIComponent(options.token)}`;
   print(`Chatting with ${options.url} as ${name} (${from}). /help lists commands, /quit leaves.`);
@@ -98,13 +104,14 @@ export async function runChat(options: ChatOptions): Promise<void> {
       print(HELP);
       continue;
     }
-    if (line.startsWith('/as')) {
-      const [, number, ...rest] = line.split(/\s+/);
-      if (!number) print('usage: /as NUMBER [NAME]');
+    if (line === '/as' || line.startsWith('/as ')) {
+      // "/as +62 811-222 333 Budi": the leading words that look like a number are the number.
+      const { number, rest } = takeNumber(line.split(/\s+/).slice(1), options.defaultCountryCode);
+      if (!number || !/^\d+$/.test(number)) print('usage: /as NUMBER [NAME], e.g. /as +62 811-222-333 Budi');
       else {
-        from = number.replace(/\D/g, '') || number;
+        from = number;
         name = rest.join(' ') || `Customer ${from}`;
-        print(`  now chatting as ${name} (${from})`);
+        print(`  now chatting as ${cell(name, 60)} (${from})`);
       }
       continue;
     }
@@ -131,11 +138,14 @@ export async function runChat(options: ChatOptions): Promise<void> {
   lines.close();
 }
 
+const CHAT_SETTINGS = ['PORT', 'WEBHOOK_SECRET', 'DATABASE_PATH', 'DEFAULT_COUNTRY_CODE'] as const;
+type ChatSettings = Pick<Config, (typeof CHAT_SETTINGS)[number]>;
+
 /** The token: --token, else WEBHOOK_SECRET, else the one the server generated into its database. */
-function findToken(given: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+function findToken(given: string | undefined, settings: ChatSettings): string | undefined {
   if (given) return given;
-  if (env.WEBHOOK_SECRET) return env.WEBHOOK_SECRET;
-  const path = env.DATABASE_PATH || 'data/bot.db';
+  if (settings.WEBHOOK_SECRET) return settings.WEBHOOK_SECRET;
+  const path = settings.DATABASE_PATH;
   if (!existsSync(path)) return undefined;
   const db = openDatabase(path, { readonly: true });
   try {
@@ -146,7 +156,17 @@ function findToken(given: string | undefined, env: NodeJS.ProcessEnv): string | 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  loadDotEnv();
+  exitQuietlyWhenStdoutCloses();
+  let settings: ChatSettings;
+  try {
+    const loaded = loadConfig({ only: CHAT_SETTINGS });
+    for (const warning of loaded.warnings) console.error(`Warning: ${warning}`);
+    settings = loaded.config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Error: ${error.message}`);
+    process.exit(1);
+  }
   const { values } = parseArgs({
     options: {
       url: { type: 'string' },
@@ -165,18 +185,23 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 ${HELP}`);
     process.exit(0);
   }
-  const token = findToken(values.token, process.env);
+  const token = findToken(values.token, settings);
   if (!token) {
     console.error('No webhook token: pass --token, set WEBHOOK_SECRET, or start the server once so it generates one.');
     process.exit(1);
   }
-  const from = (values.as ?? '628000000001').replace(/\D/g, '');
+  const from = normaliseNumber(values.as ?? '628000000001', settings.DEFAULT_COUNTRY_CODE);
+  if (!/^\d+$/.test(from)) {
+    console.error(`--as takes a phone number, such as 628123456789 or "+62 812-3456-789"`);
+    process.exit(1);
+  }
   await runChat({
-    url: values.url ?? `http://localhost:${process.env.PORT || 3000}`,
+    url: values.url ?? `http://localhost:${settings.PORT}`,
     token,
     from,
     name: values.name ?? 'Test Customer',
     input: process.stdin,
     output: process.stdout,
+    defaultCountryCode: settings.DEFAULT_COUNTRY_CODE,
   });
 }

@@ -1,14 +1,20 @@
 // What every transcripts command is, and the two that write: taking a conversation over and handing it back.
 import type { ParseArgsConfig } from 'node:util';
+import { isWaitingForHuman } from '../agent/handoff-rule.js';
+import type { Config } from '../config.js';
 import type { Db } from '../store/db.js';
-import { endHandoff, findContactByPhone, startHandoff } from '../store/queries.js';
-import { normaliseNumber, UsageError } from './args.js';
+import { endHandoff, findContactByPhone, startHandoff, type ContactRow } from '../store/queries.js';
+import { UsageError } from './args.js';
+import { takeNumber } from './numbers.js';
+import { cell } from './terminal-text.js';
 
-const HOUR_MS = 3_600_000;
+/** The settings the transcripts tool reads; config.ts parses them like the server's. */
+export type ToolSettings = Pick<Config, 'DATABASE_PATH' | 'HANDOFF_HOURS' | 'DEFAULT_COUNTRY_CODE'>;
+export const TOOL_SETTINGS = ['DATABASE_PATH', 'HANDOFF_HOURS', 'DEFAULT_COUNTRY_CODE'] as const;
 
 export interface Io {
   out: (text: string) => void;
-  env: Record<string, string | undefined>;
+  settings: ToolSettings;
   now: number;
 }
 
@@ -22,19 +28,21 @@ export interface Command {
   run(db: () => Db, args: ParsedArgs, io: Io): number;
 }
 
-/** Handoffs that started before this have expired (HANDOFF_HOURS, as the server reads it). */
-export function handoffCutoff(io: Io): number {
-  return io.now - (Number(io.env.HANDOFF_HOURS) || 24) * HOUR_MS;
+export const waitingForHuman = (handoffAt: number | null, io: Io) => isWaitingForHuman(handoffAt, io.now, io.settings.HANDOFF_HOURS);
+
+/** The number at the start of the positionals, as typed ("0812 3456 789", "+62 812-3456-789"), and the words after it. */
+export function requireNumber(positionals: string[], io: Io): { phone: string; rest: string[] } {
+  const { number, rest } = takeNumber(positionals, io.settings.DEFAULT_COUNTRY_CODE);
+  if (!number) throw new UsageError('which number? e.g. 62856123456');
+  return { phone: number, rest };
 }
 
-export function requireNumber(positionals: string[]): string {
-  if (!positionals[0]) throw new UsageError('which number? e.g. 62856123456');
-  return normaliseNumber(positionals[0]);
-}
+/** A contact's name for messages to the operator: bounded and free of control characters. */
+export const shownName = (contact: Pick<ContactRow, 'displayName'>, fallback: string) => cell(contact.displayName ?? fallback, 60);
 
 function existingContact(db: Db, phone: string) {
   const contact = findContactByPhone(db, phone);
-  if (!contact) throw new UsageError(`no conversation with ${phone}`);
+  if (!contact) throw new UsageError(`no conversation with ${cell(phone, 40)}; "npm run transcripts -- list" shows every number`);
   return contact;
 }
 
@@ -46,11 +54,11 @@ export const handoffCommands: Record<string, Command> = {
     options: {},
     writes: true,
     run(db, { positionals }, io) {
-      const phone = requireNumber(positionals);
+      const { phone, rest } = requireNumber(positionals, io);
       const contact = existingContact(db(), phone);
-      const reason = positionals.slice(1).join(' ') || 'taken over by an operator';
+      const reason = rest.join(' ') || 'taken over by an operator';
       startHandoff(db(), { contactId: contact.id, at: io.now, reason });
-      io.out(`Paused: the bot stays silent for ${contact.displayName ?? phone} (${phone}) until you resume it.`);
+      io.out(`Paused: the bot stays silent for ${shownName(contact, phone)} (${phone}) until you resume it.`);
       return 0;
     },
   },
@@ -60,14 +68,15 @@ export const handoffCommands: Record<string, Command> = {
     options: {},
     writes: true,
     run(db, { positionals }, io) {
-      const phone = requireNumber(positionals);
+      const { phone } = requireNumber(positionals, io);
       const contact = existingContact(db(), phone);
-      if (contact.handoffAt === null) {
+      if (!waitingForHuman(contact.handoffAt, io)) {
+        if (contact.handoffAt !== null) endHandoff(db(), { phone });
         io.out(`${phone} was not waiting for a human; the bot already answers.`);
         return 0;
       }
       endHandoff(db(), { phone });
-      io.out(`Resumed: the bot answers ${contact.displayName ?? phone} (${phone}) again.`);
+      io.out(`Resumed: the bot answers ${shownName(contact, phone)} (${phone}) again.`);
       return 0;
     },
   },

@@ -1,5 +1,6 @@
 // The rows of `transcripts export`: one flat record per message, as JSON Lines or CSV.
 import type { TranscriptRow } from '../store/transcripts.js';
+import { visible } from './terminal-text.js';
 
 const FIELDS = [
   'time', 'number', 'name', 'direction', 'kind', 'text', 'media_url', 'media_caption', 'media_file_name', 'reply_json',
@@ -28,13 +29,26 @@ function exportRecord(row: TranscriptRow): Record<(typeof FIELDS)[number], strin
   };
 }
 
-const csvCell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : String(value);
+// A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) sends data away).
+const FORMULA_START = /^[=+\-@\t\r]/;
+// Numbers stay numbers: -12.5, +62 812-3456, (021) 555-0100.
+const PLAIN_NUMBER = /^[+-]?[\d(][\d\s().,-]*$/;
+
+/** A CSV cell that a spreadsheet shows as text: formulas are prefixed with a quote, control characters made visible. */
+export function csvCell(value: unknown): string {
+  let text = value === null || value === undefined ? '' : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text) && !PLAIN_NUMBER.test(text)) text = `'${text}`;
+  text = visible(text);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
+}
+
+// JSON.stringify leaves DEL, C1 controls, line separators and bidi overrides raw; as \u escapes the JSON means the
+// same and no terminal that shows it can be steered by it.
+const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function toJsonLines(rows: TranscriptRow[]): string {
-  return rows.map((row) => `${JSON.stringify(exportRecord(row))}\n`).join('');
+  const escape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return rows.map((row) => `${JSON.stringify(exportRecord(row)).replace(RAW_IN_JSON, escape)}\n`).join('');
 }
 
 export function toCsv(rows: TranscriptRow[]): string {

@@ -1,6 +1,12 @@
 // How conversations print in a terminal: times, tables, and one line per message as a person reads a chat.
 import type { TranscriptRow } from '../store/transcripts.js';
 import { asList, replySchema, type SingleReply } from '../whatspie/reply.js';
+import { cell } from './terminal-text.js';
+
+/** The longest message `show` prints in full; the export has every character. */
+const MESSAGE_CHARS = 2000;
+/** One line of a message (text, caption, file name, URL) as shown: one line, visible, bounded. */
+const line = (text: string | null | undefined, max = MESSAGE_CHARS) => cell(text, max);
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -17,39 +23,37 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ⏎ ');
-
 /** One reply as a labelled line: "[text] …", "[image] caption <url>", "[document] name <url>", "[reaction] 👍". */
 export function describeSentReply(reply: SingleReply): string {
-  if (reply.type === 'reaction') return `[reaction] ${reply.body}`;
+  if (reply.type === 'reaction') return `[reaction] ${line(reply.body, 40)}`;
   if ('params' in reply) {
-    if ('image' in reply.params) return `[image] ${reply.params.caption ?? reply.body} <${reply.params.image.url}>`.replace('  ', ' ');
-    return `[document] ${reply.params.fileName}${reply.body ? ` "${reply.body}"` : ''} <${reply.params.document.url}>`;
+    if ('image' in reply.params) return `[image] ${line(reply.params.caption ?? reply.body)} <${line(reply.params.image.url, 300)}>`.replace('  ', ' ');
+    return `[document] ${line(reply.params.fileName, 255)}${reply.body ? ` "${line(reply.body)}"` : ''} <${line(reply.params.document.url, 300)}>`;
   }
-  return `[text] ${oneLine(reply.body)}`;
+  return `[text] ${line(reply.body)}`;
 }
 
 /** What the customer sent, labelled by kind. */
 export function describeReceived(row: TranscriptRow): string {
   switch (row.kind) {
     case 'text':
-      return oneLine(row.text ?? '');
+      return line(row.text);
     case 'image':
-      return `[image]${row.mediaCaption ? ` "${oneLine(row.mediaCaption)}"` : ''} <${row.mediaUrl}>`;
+      return `[image]${row.mediaCaption ? ` "${line(row.mediaCaption)}"` : ''} <${line(row.mediaUrl, 300)}>`;
     case 'document':
-      return `[document] ${row.mediaFileName ?? '(no name)'}${row.mediaCaption ? ` "${oneLine(row.mediaCaption)}"` : ''} <${row.mediaUrl}>`;
+      return `[document] ${line(row.mediaFileName ?? '(no name)', 255)}${row.mediaCaption ? ` "${line(row.mediaCaption)}"` : ''} <${line(row.mediaUrl, 300)}>`;
     case 'audio':
-      return `[voice note${row.text ? `, ${row.text} s` : ''}] <${row.mediaUrl}>`;
+      return `[voice note${row.text ? `, ${line(row.text, 20)} s` : ''}] <${line(row.mediaUrl, 300)}>`;
     case 'contact':
-      return `[shared contact] ${row.text ?? ''}`.trimEnd();
+      return `[shared contact] ${line(row.text)}`.trimEnd();
     default:
-      return `[${row.kind.replace(/^unknown:/, '')}, not supported]`;
+      return `[${line(row.kind.replace(/^unknown:/, ''), 64)}, not supported]`;
   }
 }
 
 /** The lines of what the bot sent in one row; silence and fallbacks say so. */
 export function describeSent(row: TranscriptRow): string[] {
-  if (row.kind === 'silent') return [row.text ?? '(no reply)'];
+  if (row.kind === 'silent') return [line(row.text ?? '(no reply)')];
   let replies: SingleReply[] = [];
   try {
     const parsed = replySchema.safeParse(JSON.parse(row.replyJson ?? 'null'));
@@ -57,10 +61,10 @@ export function describeSent(row: TranscriptRow): string[] {
   } catch {
     // An unreadable row is shown by its text below.
   }
-  const lines = replies.length > 0 ? replies.map(describeSentReply) : [oneLine(row.text ?? '')];
+  const lines = replies.length > 0 ? replies.map(describeSentReply) : [line(row.text)];
   const details = [
-    row.fellBack ? `FALLBACK: ${row.fallbackReason}` : null,
-    row.model,
+    row.fellBack ? `FALLBACK: ${line(row.fallbackReason, 60)}` : null,
+    row.model === null ? null : line(row.model, 80),
     row.llmLatencyMs !== null ? `LLM ${row.llmLatencyMs} ms` : null,
   ].filter(Boolean);
   if (details.length > 0) lines[lines.length - 1] += `   (${details.join(', ')})`;
@@ -68,7 +72,7 @@ export function describeSent(row: TranscriptRow): string[] {
 }
 
 export function chatLines(rows: TranscriptRow[]): string[] {
-  const who = (row: TranscriptRow) => (row.direction === 'in' ? (row.name ?? row.phone) : 'bot');
+  const who = (row: TranscriptRow) => (row.direction === 'in' ? line(row.name ?? row.phone, 30) : 'bot');
   const width = Math.max(3, ...rows.map((r) => who(r).length));
   return rows.flatMap((row) => {
     const texts = row.direction === 'in' ? [describeReceived(row)] : describeSent(row);

@@ -3,13 +3,17 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openDatabase, type Db } from '../store/db.js';
+import { handoffCutoff } from '../agent/handoff-rule.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase, DatabaseOpenError, type Db } from '../store/db.js';
 import { findContactByPhone } from '../store/queries.js';
 import { listContacts, searchMessages, transcriptRows, type TranscriptRow } from '../store/transcripts.js';
-import { loadDotEnv, normaliseNumber, parseSince, requireDatabase, UsageError } from './args.js';
-import { handoffCommands, handoffCutoff, requireNumber, type Command, type Io, type ParsedArgs } from './commands.js';
+import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, requireDatabase, UsageError } from './args.js';
+import { handoffCommands, requireNumber, shownName, TOOL_SETTINGS, waitingForHuman, type Command, type Io, type ParsedArgs } from './commands.js';
 import { toCsv, toJsonLines } from './export.js';
 import { chatLines, describeReceived, describeSent, formatTime, table } from './format.js';
+import { normaliseNumber } from './numbers.js';
+import { cell, visible } from './terminal-text.js';
 
 const common = { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -21,24 +25,22 @@ commands.list = {
   for a human. Waiting contacts come first, then the most recent.`,
   options: { since: { type: 'string' }, limit: { type: 'string' } },
   run(db, { values }, io) {
-    const limit = values.limit === undefined ? undefined : Number(values.limit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit must be a positive whole number');
+    const limit = positiveInt('limit', values.limit);
     const since = parseSince(values.since as string | undefined, io.now);
-    const contacts = listContacts(db(), { since, limit, handoffActiveAfter: handoffCutoff(io) });
+    const contacts = listContacts(db(), { since, limit, handoffActiveAfter: handoffCutoff(io.now, io.settings.HANDOFF_HOURS) });
     if (contacts.length === 0) {
       io.out('No conversations yet.');
       return 0;
     }
     const rows = contacts.map((c) => {
-      const waiting = c.handoffAt !== null && c.handoffAt > handoffCutoff(io);
       return [
-        c.name ?? '',
-        c.phone,
+        cell(c.name, 40),
+        cell(c.phone, 40),
         formatTime(c.firstAt),
         formatTime(c.lastAt),
         String(c.messages),
         String(c.fallbacks),
-        waiting ? `WAITING: ${c.handoffReason ?? ''}` : '',
+        waitingForHuman(c.handoffAt, io) ? `WAITING: ${cell(c.handoffReason, 80)}` : '',
       ];
     });
     io.out(table(['NAME', 'NUMBER', 'FIRST', 'LAST', 'MESSAGES', 'FALLBACKS', 'HUMAN'], rows));
@@ -52,13 +54,13 @@ commands.show = {
   their type, fallbacks their reason, and the LLM's latency.`,
   options: { since: { type: 'string' } },
   run(db, { values, positionals }, io) {
-    const phone = requireNumber(positionals);
+    const { phone } = requireNumber(positionals, io);
     const contact = findContactByPhone(db(), phone);
-    if (!contact) throw new UsageError(`no conversation with ${phone}; "npm run transcripts -- list" shows every number`);
+    if (!contact) throw new UsageError(`no conversation with ${cell(phone, 40)}; "npm run transcripts -- list" shows every number`);
     const rows = transcriptRows(db(), { phone, since: parseSince(values.since as string | undefined, io.now) });
-    io.out(`Conversation with ${contact.displayName ?? 'unknown name'} (${contact.phone}), ${rows.length} messages`);
-    if (contact.handoffAt !== null && contact.handoffAt > handoffCutoff(io)) {
-      io.out(`Waiting for a human since ${formatTime(contact.handoffAt)}: ${contact.handoffReason ?? ''}`);
+    io.out(`Conversation with ${shownName(contact, 'unknown name')} (${cell(contact.phone, 40)}), ${rows.length} messages`);
+    if (waitingForHuman(contact.handoffAt, io)) {
+      io.out(`Waiting for a human since ${formatTime(contact.handoffAt)}: ${cell(contact.handoffReason, 200)}`);
     }
     io.out('');
     io.out(chatLines(rows).join('\n'));
@@ -72,13 +74,13 @@ commands.search = {
   options: { limit: { type: 'string' } },
   run(db, { values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError('search needs at least one word');
-    const hits = searchMessages(db(), { words: positionals, limit: Number(values.limit ?? 50) || 50 });
+    const hits = searchMessages(db(), { words: positionals, limit: positiveInt('limit', values.limit, 50)! });
     if (hits.length === 0) {
-      io.out(`No message contains: ${positionals.join(' ')}`);
+      io.out(`No message contains: ${cell(positionals.join(' '), 200)}`);
       return 0;
     }
-    const line = (row: TranscriptRow) => (row.direction === 'in' ? describeReceived(row) : describeSent(row).join(' | '));
-    io.out(table(['TIME', 'NUMBER', 'NAME', 'WHO', 'MESSAGE'], hits.map((r) => [formatTime(r.createdAt), r.phone, r.name ?? '', r.direction === 'in' ? 'customer' : 'bot', line(r)])));
+    const line = (row: TranscriptRow) => cell(row.direction === 'in' ? describeReceived(row) : describeSent(row).join(' | '), 160);
+    io.out(table(['TIME', 'NUMBER', 'NAME', 'WHO', 'MESSAGE'], hits.map((r) => [formatTime(r.createdAt), cell(r.phone, 40), cell(r.name, 40), r.direction === 'in' ? 'customer' : 'bot', line(r)])));
     return 0;
   },
 };
@@ -90,13 +92,20 @@ commands.export = {
   run(db, { values }, io) {
     const format = (values.format as string | undefined) ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv');
-    const phone = values.contact === undefined ? undefined : normaliseNumber(values.contact as string);
-    if (phone !== undefined && !findContactByPhone(db(), phone)) throw new UsageError(`no conversation with ${phone}`);
+    const phone = values.contact === undefined ? undefined : normaliseNumber(values.contact as string, io.settings.DEFAULT_COUNTRY_CODE);
+    if (phone !== undefined && !findContactByPhone(db(), phone)) throw new UsageError(`no conversation with ${cell(phone, 40)}`);
     const rows = transcriptRows(db(), { phone, since: parseSince(values.since as string | undefined, io.now) });
     const text = format === 'jsonl' ? toJsonLines(rows) : toCsv(rows);
     if (values.out) {
-      writeFileSync(values.out as string, text);
-      io.out(`Wrote ${rows.length} messages to ${values.out}`);
+      const out = values.out as string;
+      try {
+        writeFileSync(out, text);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder; name a file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+        throw new UsageError(`cannot write ${out}: ${why}`);
+      }
+      io.out(`Wrote ${rows.length} messages to ${out}`);
     } else if (text) io.out(text.trimEnd());
     return 0;
   },
@@ -115,6 +124,7 @@ and --help.`;
 
 /** Runs one command; returns the exit code. Errors meant for the operator are printed, not thrown. */
 export function runTranscripts(argv: string[], io: Io & { err: (text: string) => void }): number {
+  const defaultDb = io.settings.DATABASE_PATH;
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     io.out(overview);
@@ -129,10 +139,10 @@ export function runTranscripts(argv: string[], io: Io & { err: (text: string) =>
   try {
     const args = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true }) as ParsedArgs;
     if (args.values.help) {
-      io.out(`Usage: npm run transcripts -- ${command.usage}\n\nOptions: --db FILE  the database (default ${io.env.DATABASE_PATH ?? 'data/bot.db'})`);
+      io.out(`Usage: npm run transcripts -- ${command.usage}\n\nOptions: --db FILE  the database (default ${defaultDb})`);
       return 0;
     }
-    const path = (args.values.db as string | undefined) ?? io.env.DATABASE_PATH ?? 'data/bot.db';
+    const path = (args.values.db as string | undefined) ?? defaultDb;
     const db = () => {
       if (!database) {
         requireDatabase(path);
@@ -141,10 +151,17 @@ export function runTranscripts(argv: string[], io: Io & { err: (text: string) =>
       }
       return database;
     };
-    return command.run(db, args, io);
+    // Every value from outside is already made safe where it is formatted; this is the last line of defence.
+    // The export is data (JSON Lines or CSV), safe by construction, and must stay byte-exact.
+    const out = name === 'export' ? io.out : (text: string) => io.out(visible(text));
+    return command.run(db, args, { ...io, out });
   } catch (error) {
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`Error: ${error.message}\nSee: npm run transcripts -- ${name} --help`);
+      io.err(`Error: ${visible(error.message)}\nSee: npm run transcripts -- ${name} --help`);
+      return 1;
+    }
+    if (error instanceof DatabaseOpenError) {
+      io.err(`Error: ${error.message}`);
       return 1;
     }
     throw error;
@@ -154,11 +171,19 @@ export function runTranscripts(argv: string[], io: Io & { err: (text: string) =>
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  loadDotEnv();
-  process.exitCode = runTranscripts(process.argv.slice(2), {
-    out: (text) => console.log(text),
-    err: (text) => console.error(text),
-    env: process.env,
-    now: Date.now(),
-  });
+  exitQuietlyWhenStdoutCloses();
+  try {
+    const { config, warnings } = loadConfig({ only: TOOL_SETTINGS });
+    for (const warning of warnings) console.error(`Warning: ${warning}`);
+    process.exitCode = runTranscripts(process.argv.slice(2), {
+      out: (text) => console.log(text),
+      err: (text) => console.error(text),
+      settings: config,
+      now: Date.now(),
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Error: ${error.message}`);
+    process.exitCode = 1;
+  }
 }
