@@ -21,12 +21,15 @@ export function createApp(deps: AppDeps) {
   const metrics = createMetrics();
 
   const app = new Hono<{ Variables: WebhookVariables & { requestId: string } }>();
-  app.use(requestId());
+  // A proxy's X-Request-Id is kept when it is a short token of letters, digits, "-", "_" or "="; anything else a
+  // client sends is replaced by our own id, so it cannot forge or flood the log.
+  app.use(requestId({ limitLength: 64 }));
   // One line per request. The path is logged without its query string, which carries the webhook secret.
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
     const answer = c.get('answer');
+    const rejected = c.get('rejected');
     logger.info(
       {
         reqId: c.get('requestId'),
@@ -41,6 +44,7 @@ export function createApp(deps: AppDeps) {
           fallbackReason: answer.fallbackReason,
           llmLatencyMs: answer.llmLatencyMs,
         }),
+        ...(rejected && { error: rejected }),
       },
       'request',
     );

@@ -28,6 +28,41 @@ describe('request logs', () => {
   });
 });
 
+describe('rejected requests and request ids in the log', () => {
+  it('a 400, 401 or 413 logs its error code and message, never the token', async () => {
+    const logs = captureLogs();
+    const bot = makeBot({ logger: logs.logger });
+    await bot.post('{bad');
+    await bot.post({ from: '62811', timestamp: 1, message: 'no id' });
+    await bot.post(freshInbound(), 'wrong-token-wrong-token');
+    await bot.post(JSON.stringify({ message: 'x'.repeat(1100 * 1024) }));
+    const rejected = logs.records().filter((r) => r.msg === 'request');
+    expect(rejected.map((r) => [r.status, (r.error as { code: string }).code])).toEqual([
+      [400, 'invalid_json'],
+      [400, 'invalid_payload'],
+      [401, 'unauthorized'],
+      [413, 'payload_too_large'],
+    ]);
+    expect((rejected[1]!.error as { message: string }).message).toMatch(/message_id/);
+    expect((rejected[2]!.error as { message: string }).message).toBe('wrong ?token= (see WEBHOOK_SECRET)');
+    expect(logs.text()).not.toContain('wrong-token-wrong-token');
+    expect(logs.text()).not.toContain(SECRET);
+  });
+
+  it('a client-chosen X-Request-Id is used only when it is a short safe token', async () => {
+    const logs = captureLogs();
+    const bot = makeBot({ logger: logs.logger });
+    const send = (id: string) => bot.app.request('/healthz', { headers: { 'x-request-id': id } });
+    await send('proxy-4f1c-abc');
+    await send('evil\u001b]0;pwned\u0007');
+    await send('a'.repeat(200));
+    const ids = logs.records().filter((r) => r.msg === 'request').map((r) => String(r.reqId));
+    expect(ids[0]).toBe('proxy-4f1c-abc');
+    expect(ids[1]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ids[2]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
 describe('GET /metrics', () => {
   it('is off by default', async () => {
     expect((await makeBot().app.request(`/metrics?token=${SECRET}`)).status).toBe(404);

@@ -1,5 +1,6 @@
 // POST /webhook?token=…: authenticate, validate, and answer with the agent's reply.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import type { Answer, Responder } from '../agent/responder.js';
 import { parseInbound } from '../whatspie/inbound.js';
@@ -14,28 +15,32 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export type WebhookVariables = {
   receivedAt: number;
   answer?: Answer & { from: string; messageId: string };
-  rejected?: ErrorCode;
+  /** Why a request was refused, so the log says why Whatspie's requests fail (never the token itself). */
+  rejected?: { code: ErrorCode; message: string };
 };
 
+type WebhookContext = Context<{ Variables: WebhookVariables }>;
+
 export function webhookRoutes(deps: { responder: Responder; secret: string; now: () => number; metrics: Metrics }) {
-  const reject = (reason: ErrorCode) => deps.metrics.rejected(reason);
+  const reject = (c: WebhookContext, status: ContentfulStatusCode, code: ErrorCode, message: string) => {
+    deps.metrics.rejected(code);
+    c.set('rejected', { code, message });
+    return jsonError(c, status, code, message);
+  };
   return new Hono<{ Variables: WebhookVariables }>().post(
     '/webhook',
     async (c, next) => {
       // The deadline counts from here, before anything else is read.
       c.set('receivedAt', deps.now());
       if (!tokenMatches(c.req.query('token'), deps.secret)) {
-        reject('unauthorized');
-        return jsonError(c, 401, 'unauthorized', 'missing or wrong ?token= (see WEBHOOK_SECRET)');
+        const given = c.req.query('token') === undefined ? 'missing' : 'wrong';
+        return reject(c, 401, 'unauthorized', `${given} ?token= (see WEBHOOK_SECRET)`);
       }
       await next();
     },
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => {
-        reject('payload_too_large');
-        return jsonError(c, 413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
-      },
+      onError: (c) => reject(c, 413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`),
     }),
     async (c) => {
       const text = await c.req.text();
@@ -44,14 +49,10 @@ export function webhookRoutes(deps: { responder: Responder; secret: string; now:
       try {
         body = JSON.parse(text);
       } catch {
-        reject('invalid_json');
-        return jsonError(c, 400, 'invalid_json', 'the body is not valid JSON');
+        return reject(c, 400, 'invalid_json', 'the body is not valid JSON');
       }
       const parsed = parseInbound(body, text);
-      if (!parsed.ok) {
-        reject('invalid_payload');
-        return jsonError(c, 400, 'invalid_payload', `not a Whatspie message: ${parsed.problem}`);
-      }
+      if (!parsed.ok) return reject(c, 400, 'invalid_payload', `not a Whatspie message: ${parsed.problem}`);
       const answer = await deps.responder.respond(parsed.message, c.get('receivedAt'));
       c.set('answer', { ...answer, from: parsed.message.from, messageId: parsed.message.messageId });
       deps.metrics.answered(answer, (deps.now() - c.get('receivedAt')) / 1000);
