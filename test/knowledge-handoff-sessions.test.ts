@@ -16,9 +16,42 @@ describe('knowledge base', () => {
     const sections = splitSections('faq.md', '# FAQ\nintro\n## Shipping\nships fast\n```\n# not a heading\n```\n## Returns\n14 days');
     expect(sections.map((s) => [s.heading, s.body])).toEqual([
       ['FAQ', 'intro'],
-      ['FAQ › Shipping', 'ships fast\n```\n# not a heading\n```'],
-      ['FAQ › Returns', '14 days'],
+      ['Shipping', 'ships fast\n```\n# not a heading\n```'],
+      ['Returns', '14 days'],
     ]);
+    const nested = splitSections('policies.md', '# Policies\n## Shipping & returns\n### Returns\n14 days\n## Payment\nQRIS');
+    expect(nested.map((s) => s.heading)).toEqual(['Shipping & returns › Returns', 'Payment']);
+  });
+
+  it('leaves HTML comments out of the sections, except inside code', () => {
+    const sections = splitSections(
+      'faq.md',
+      '# FAQ\n<!-- An example: replace\nthese answers -->\n## Hours\nOpen <!-- check this --> daily.\n```\n<!-- kept in code -->\n```\n## Payment\nQRIS',
+    );
+    expect(sections.map((s) => [s.heading, s.body])).toEqual([
+      ['Hours', 'Open  daily.\n```\n<!-- kept in code -->\n```'],
+      ['Payment', 'QRIS'],
+    ]);
+  });
+
+  it('never sends an HTML comment of a knowledge file to a customer', async () => {
+    const bot = makeBot({ llm: false });
+    const reply = await jsonOf(bot.post(textFrom('6281300000020', 'can I see an example of your answers?')));
+    expect(JSON.stringify(reply)).not.toContain('<!--');
+    expect(JSON.stringify(reply)).not.toContain('replace these answers');
+  });
+
+  it('a title every section shares does not decide which section matches', async () => {
+    const bot = makeBot({ llm: false });
+    rmSync(join(bot.promptsDir, 'knowledge', 'faq.md'));
+    writeFileSync(
+      join(bot.promptsDir, 'knowledge', 'faq.md'),
+      '# Frequently asked questions\n\n## Gift wrapping\nWe wrap gifts for Rp 10.000.\n\n## Opening hours\nOpen daily from 9 to 5.\n',
+    );
+    const reply = await jsonOf(bot.post(textFrom('6281300000021', 'What are your frequently asked questions?')));
+    // No section is about "frequently asked questions": the fallback, not whichever section ranked first.
+    expect(reply.body).toContain('team will get back to you');
+    expect((await jsonOf(bot.post(textFrom('6281300000022', 'Do you do gift wrapping?')))).body).toContain('We wrap gifts');
   });
 
   it('joins hard-wrapped lines of a paragraph for WhatsApp, keeping paragraphs and list items', () => {
@@ -34,7 +67,7 @@ describe('knowledge base', () => {
     await bot.post(textFrom('6281300000001', 'Can I return an item I bought last week?'));
     const messages = llmRequests[1]!.messages;
     expect(messages.at(-2)!.role).toBe('system');
-    expect(messages.at(-2)!.content).toMatch(/^Excerpts[\s\S]*### Frequently asked questions › Returns and refunds\nUnused items/);
+    expect(messages.at(-2)!.content).toMatch(/^Excerpts[\s\S]*### Returns and refunds\nUnused items/);
     expect(messages[0]!.content).toBe(llmRequests[0]!.messages[0]!.content);
   });
 
