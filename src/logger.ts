@@ -4,6 +4,7 @@ import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 export type Logger = PinoLogger;
 
 let stdoutClosed = false;
+let watching = false;
 
 /**
  * Log lines go through process.stdout rather than pino's own file-descriptor writer: when the reader of a pipe goes
@@ -11,7 +12,8 @@ let stdoutClosed = false;
  * process ignores every signal. Here a broken pipe just ends logging, and shutdown goes on.
  */
 export function watchStdout(): void {
-  if (process.stdout.listenerCount('error') > 0) return;
+  if (watching) return;
+  watching = true;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') stdoutClosed = true;
     else throw error;

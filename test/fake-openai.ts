@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export type Latency = number | { min: number; max: number } | 'hang';
 
@@ -130,10 +131,13 @@ function parseLatency(value: string | undefined): Latency {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
-  const fake = await startFakeOpenAI({ port: Number(arg('port') ?? 4010), latency: parseLatency(arg('latency')) });
+  // The last --port wins, as with every other command-line tool (npm run fake-llm -- --port 3310).
+  const { values } = parseArgs({ options: { port: { type: 'string', multiple: true }, latency: { type: 'string', multiple: true } } });
+  const port = values.port?.at(-1) ?? '4010';
+  if (!/^\d+$/.test(port) || Number(port) > 65535) {
+    console.error(`--port takes a port number, not ${JSON.stringify(port)}`);
+    process.exit(1);
+  }
+  const fake = await startFakeOpenAI({ port: Number(port), latency: parseLatency(values.latency?.at(-1)) });
   console.log(`Fake OpenAI-compatible server: OPENAI_BASE_URL=${fake.url} (listening ${new URL(fake.url).port})`);
 }
