@@ -76,9 +76,27 @@ describe('npm run chat', () => {
     db.$client.close();
   });
 
+  it('escape sequences in what the bot sends back are shown, never run by the terminal', async () => {
+    const token = server.output().match(/token=([\w-]+)/)![1]!;
+    const hostile = 'hi \u001b]0;owned\u0007 \u001b[2J \u001b]52;c;ZXZpbA==\u0007 \u009b31m';
+    const { output } = await chat(['--url', server.url, '--token', token, '--as', '628333444555'], [hostile]);
+    expect(output).toContain('You said: hi \\x1b]0;owned\\x07 \\x1b[2J \\x1b]52;c;ZXZpbA==\\x07 \\x9b31m');
+    expect(output).not.toMatch(/[\u001b\u0007\u009b]/);
+  });
+
+  it('/as reads a number as people type it, with the rest as the name', async () => {
+    const token = server.output().match(/token=([\w-]+)/)![1]!;
+    const { output } = await chat(['--url', server.url, '--token', token], ['/as +62 811-222 Budi Santoso', '/as 0811 333 444 Sari', '/as Budi']);
+    expect(output).toContain('now chatting as Budi Santoso (62811222)');
+    expect(output).toContain('now chatting as Sari (0811333444)');
+    expect(output).toContain('usage: /as NUMBER [NAME]');
+    const local = await chat(['--url', server.url, '--token', token], ['/as 0811 333 444 Sari'], { DEFAULT_COUNTRY_CODE: '62' });
+    expect(local.output).toContain('now chatting as Sari (62811333444)');
+  });
+
   it('a wrong token is shown as the server answered it', async () => {
     const { output } = await chat(['--url', server.url, '--token', 'wrong-token-wrong-token'], ['hi']);
-    expect(output).toMatch(/! the server answered 401 .*missing or wrong \?token=/);
+    expect(output).toMatch(/! the server answered 401 .*: wrong \?token=/);
   });
 
   it('a server that is not running is a clear message', async () => {

