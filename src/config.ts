@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { EnvFileError, parseEnvFile } from './env-file.js';
 
 /** How long Whatspie waits for the webhook's answer; a deadline past it can never be met. */
-export const WHATSPIE_WAIT_MS = 5000;
+const WHATSPIE_WAIT_MS = 5000;
 
 const emptyAsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().trim().optional());
@@ -47,7 +47,7 @@ const flag = (fallback: boolean) =>
 
 const httpUrl = z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional());
 
-export const configSchema = z.object({
+const configSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: text('0.0.0.0'),
   DATABASE_PATH: text('data/bot.db'),

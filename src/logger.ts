@@ -11,7 +11,7 @@ let watching = false;
  * away (`npm start | cat` and Ctrl-C), that writer retries the broken pipe forever inside Atomics.wait, so the
  * process ignores every signal. Here a broken pipe just ends logging, and shutdown goes on.
  */
-export function watchStdout(): void {
+function watchStdout(): void {
   if (watching) return;
   watching = true;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -13,11 +13,11 @@ export interface SizeLimits {
 }
 
 /** Cuts text to `max` characters, saying so, so that one pasted novel cannot cost a fortune. */
-export function capText(text: string, max: number): string {
+function capText(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)} […cut: the message was ${text.length} characters long]`;
 }
 
-export function historyTurns(rows: HistoryRow[], limits: SizeLimits): ChatMessage[] {
+function historyTurns(rows: HistoryRow[], limits: SizeLimits): ChatMessage[] {
   const turns = rows.flatMap((row): { role: 'user' | 'assistant'; content: string }[] => {
     if (row.direction === 'in') return [{ role: 'user', content: capText(describeStoredInbound(row), limits.maxInputChars) }];
     const said = describeStoredReply(row);

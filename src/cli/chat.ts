@@ -24,7 +24,7 @@ const HELP = `Type a message and press Enter to send it as the customer. Command
   /help                    this text
   /quit                    leave (Ctrl-D works too)`;
 
-export interface ChatOptions {
+interface ChatOptions {
   url: string;
   token: string;
   from: string;
@@ -76,7 +76,7 @@ export function payloadFor(line: string, from: string, name: string): Record<str
 }
 
 /** The bot's answer as labelled lines. */
-export function formatAnswer(status: number, body: unknown, ms: number): string {
+function formatAnswer(status: number, body: unknown, ms: number): string {
   const took = ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
   if (status !== 200) {
     const message = (body as { error?: { message?: string } })?.error?.message ?? JSON.stringify(body);
@@ -89,7 +89,7 @@ export function formatAnswer(status: number, body: unknown, ms: number): string 
   return [`  bot (${took}):`, ...replies.map((r) => `    ${describeSentReply(r)}`)].join('\n');
 }
 
-export async function runChat(options: ChatOptions): Promise<void> {
+async function runChat(options: ChatOptions): Promise<void> {
   // Everything printed may hold text from outside (the bot's replies, the server's errors): made visible, never raw.
   const print = (text: string) => options.output.write(`${visible(text)}\n`);
   let { from, name } = options;

@@ -9,7 +9,7 @@ import type { Metrics } from './metrics.js';
 import { nextTurn } from '../util/turns.js';
 import { tokenMatches } from './webhook-auth.js';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** What the request log line says about a webhook call, set by the handler. */
 export type WebhookVariables = {

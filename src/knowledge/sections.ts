@@ -9,7 +9,7 @@ export interface Section {
 const HEADING = /^(#{1,6})\s+(.+?)\s*#*\s*$/;
 
 /** The Markdown without its HTML comments (notes to whoever edits the file, never content), except inside code. */
-export function withoutComments(markdown: string): string {
+function withoutComments(markdown: string): string {
   const kept: string[] = [];
   let inCode = false;
   let inComment = false;

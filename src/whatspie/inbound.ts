@@ -4,7 +4,7 @@ import { z } from 'zod';
 const optionalText = z.string().nullish();
 const optionalFlag = z.boolean().nullish();
 
-export const envelopeSchema = z.looseObject({
+const envelopeSchema = z.looseObject({
   from: z.string().trim().min(1).max(128),
   message_id: z.string().trim().min(1).max(256),
   timestamp: z.number().int().nonnegative(),
@@ -131,7 +131,7 @@ export function parseInbound(body: unknown, rawText?: string): ParseResult {
 }
 
 /** Names and numbers from a shared contact's vCard. */
-export function summariseVcard(vcard: string): { name: string | null; numbers: string[] } {
+function summariseVcard(vcard: string): { name: string | null; numbers: string[] } {
   const lines = vcard.split(/\r?\n/);
   const value = (line: string) => line.split(':').slice(1).join(':').trim();
   const name = lines.find((l) => /^FN[:;]/i.test(l));

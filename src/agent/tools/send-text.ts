@@ -3,7 +3,7 @@ import { MAX_BODY_CHARS, type SingleReply } from '../../whatspie/reply.js';
 import { defineTool } from './tool.js';
 
 /** Splits text that is too long for one WhatsApp message at paragraph, line or word boundaries. */
-export function splitText(text: string, max = MAX_BODY_CHARS): string[] {
+function splitText(text: string, max = MAX_BODY_CHARS): string[] {
   const parts: string[] = [];
   let rest = text.trim();
   while (rest.length > max) {
