@@ -85,7 +85,7 @@ const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 export type SettingName = keyof Config;
-const SETTING_NAMES = Object.keys(configSchema.shape) as SettingName[];
+export const SETTING_NAMES = Object.keys(configSchema.shape) as SettingName[];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, SETTING_NAMES } from '../src/config.js';
+import { parseEnvFile } from '../src/env-file.js';
 import { tempDir } from './helpers/app.js';
 
 function envFile(text: string): string {
@@ -89,5 +90,19 @@ describe('the .env file', () => {
     const file = envFile('OPENAI_BASE_URL=not-a-url\nDATABASE_PATH=elsewhere.db\n');
     expect(() => load({}, file)).toThrow(/OPENAI_BASE_URL/);
     expect(loadConfig({ env: {}, envFile: file, only: ['DATABASE_PATH'] }).config).toEqual({ DATABASE_PATH: 'elsewhere.db' });
+  });
+});
+
+describe('the documentation of the settings', () => {
+  const read = (name: string) => readFileSync(new URL(`../${name}`, import.meta.url), 'utf8');
+
+  it('.env.example is a valid .env file that mentions every setting, and the README documents each one', () => {
+    const example = read('.env.example');
+    expect(() => parseEnvFile(example, '.env.example')).not.toThrow();
+    const readme = read('README.md');
+    for (const name of SETTING_NAMES) {
+      expect(example, `${name} in .env.example`).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+      expect(readme, `${name} in the README`).toContain(`\`${name}\``);
+    }
   });
 });
