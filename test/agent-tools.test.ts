@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_REPLIES, replySchema } from '../src/whatspie/reply.js';
+import { MAX_REPLIES, webhookReplySchema } from '../src/whatspie/reply.js';
 import { makeBot, storedMessages, jsonOf } from './helpers/app.js';
 import { freshInbound, replyFixture } from './helpers/fixtures.js';
 import { llmRequests, replyWith, toolCall } from './helpers/llm.js';
@@ -11,7 +11,7 @@ async function replyTo(calls: Parameters<typeof replyWith>[0], bot = makeBot()) 
   const response = await bot.post(freshInbound());
   expect(response.status).toBe(200);
   const reply = await jsonOf(response);
-  expect(replySchema.safeParse(reply).success).toBe(true);
+  expect(webhookReplySchema.safeParse(reply).success).toBe(true);
   return reply;
 }
 

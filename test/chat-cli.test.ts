@@ -1,5 +1,7 @@
 // The terminal chat against a real server process and the fake OpenAI-compatible server.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,12 +78,27 @@ describe('npm run chat', () => {
     db.$client.close();
   });
 
-  it('escape sequences in what the bot sends back are shown, never run by the terminal', async () => {
+  it('the bot never sends control characters the model wrote', async () => {
     const token = server.output().match(/token=([\w-]+)/)![1]!;
-    const hostile = 'hi \u001b]0;owned\u0007 \u001b[2J \u001b]52;c;ZXZpbA==\u0007 \u009b31m';
+    const hostile = 'hi \u001b]0;owned\u0007 \u001b[2J there';
     const { output } = await chat(['--url', server.url, '--token', token, '--as', '628333444555'], [hostile]);
-    expect(output).toContain('You said: hi \\x1b]0;owned\\x07 \\x1b[2J \\x1b]52;c;ZXZpbA==\\x07 \\x9b31m');
-    expect(output).not.toMatch(/[\u001b\u0007\u009b]/);
+    expect(output).toContain('You said: hi ]0;owned [2J there');
+  });
+
+  it('escape sequences in what a server sends back are shown, never run by the terminal', async () => {
+    const hostile = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'chat', body: 'hi \u001b]0;owned\u0007 \u001b[2J \u001b]52;c;ZXZpbA==\u0007 \u009b31m' }));
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`;
+      const { output } = await chat(['--url', url, '--token', 'any-token-any-token'], ['hello']);
+      expect(output).toContain('[text] hi \\x1b]0;owned\\x07 \\x1b[2J \\x1b]52;c;ZXZpbA==\\x07 \\x9b31m');
+      expect(output).not.toMatch(/[\u001b\u0007\u009b]/);
+    } finally {
+      hostile.close();
+    }
   });
 
   it('/as reads a number as people type it, with the rest as the name', async () => {

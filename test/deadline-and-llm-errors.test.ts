@@ -40,7 +40,7 @@ describe('LLM failures give the fallback at once, without retries', () => {
     ['a 401', () => HttpResponse.json({ error: { message: 'bad key' } }, { status: 401 }), 'client_error'],
     ['a refused connection', () => HttpResponse.error(), 'connection_error'],
     ['a body that is not a completion', () => HttpResponse.json({ hello: 'world' }), 'bad_response'],
-    ['a completion with no choices', () => HttpResponse.json({ choices: [] }), 'bad_response'],
+    ['a completion with no choices (a reason of its own)', () => HttpResponse.json({ choices: [] }), 'empty_completion'],
     ['a truncated body', () => new HttpResponse('{"choices": [{"mess', { headers: { 'content-type': 'application/json' } }), 'bad_response'],
   ])('%s', async (_label, answer, reason) => {
     answerWith(answer);

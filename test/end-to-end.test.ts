@@ -1,7 +1,7 @@
 // The real server process, over real HTTP, against a fake OpenAI-compatible server.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replySchema } from '../src/whatspie/reply.js';
+import { webhookReplySchema } from '../src/whatspie/reply.js';
 import { copyPrompts, tempDir } from './helpers/app.js';
 import { freshInbound, inboundNames } from './helpers/fixtures.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
@@ -39,7 +39,7 @@ describe('the server process end to end', () => {
     for (const name of inboundNames) {
       const response = await post(freshInbound(name));
       expect(response.status, name).toBe(200);
-      expect(replySchema.safeParse(await response.json()).success, name).toBe(true);
+      expect(webhookReplySchema.safeParse(await response.json()).success, name).toBe(true);
     }
     expect(llm.requests).toBe(inboundNames.length);
   });

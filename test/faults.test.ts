@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/db.js';
-import { replySchema } from '../src/whatspie/reply.js';
+import { webhookReplySchema } from '../src/whatspie/reply.js';
 import { captureLogs, copyPrompts, jsonOf, makeBot, storedMessages, tempDir } from './helpers/app.js';
 import { freshInbound } from './helpers/fixtures.js';
 import { startServerProcess } from './helpers/server-process.js';
@@ -149,7 +149,7 @@ describe('stopping the server', () => {
       const stored = replyOf.pluck().get(messageId) as string | undefined;
       expect(stored, messageId).toBeDefined();
       expect(JSON.parse(stored!)).toEqual(body);
-      expect(replySchema.safeParse(body).success).toBe(true);
+      expect(webhookReplySchema.safeParse(body).success).toBe(true);
     }
     db.$client.close();
   });

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { replySchema } from '../src/whatspie/reply.js';
+import { webhookReplySchema } from '../src/whatspie/reply.js';
 import { makeBot, SECRET, type TestBot } from './helpers/app.js';
 import { inboundFixture, inboundNames } from './helpers/fixtures.js';
 
@@ -64,7 +64,7 @@ async function check(bot: TestBot, body: string) {
   const response = await bot.app.request(`/webhook?token=${SECRET}`, { method: 'POST', body });
   const json = await response.json();
   if (response.status === 200) {
-    expect(replySchema.safeParse(json).success, body.slice(0, 200)).toBe(true);
+    expect(webhookReplySchema.safeParse(json).success, body.slice(0, 200)).toBe(true);
   } else {
     expect([400, 413], body.slice(0, 200)).toContain(response.status);
     expect(json).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });

@@ -5,7 +5,7 @@ import { resolveWebhookSecret } from '../src/http/webhook-auth.js';
 import { silentLogger } from '../src/logger.js';
 import { loadPrompts } from '../src/prompts/prompts.js';
 import { openDatabase } from '../src/store/db.js';
-import { replySchema } from '../src/whatspie/reply.js';
+import { webhookReplySchema } from '../src/whatspie/reply.js';
 import { copyPrompts, jsonOf, makeBot, tempDir } from './helpers/app.js';
 import { freshInbound } from './helpers/fixtures.js';
 import { llmRequests, replyWith } from './helpers/llm.js';
@@ -146,6 +146,6 @@ describe('a very long fallback text', () => {
     writeFileSync(join(bot.promptsDir, 'fallback.md'), 'Sorry. '.repeat(5000));
     const reply = await jsonOf(bot.post(freshInbound()));
     expect(reply).toHaveLength(5);
-    expect(replySchema.safeParse(reply).success).toBe(true);
+    expect(webhookReplySchema.safeParse(reply).success).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replySchema } from '../src/whatspie/reply.js';
+import { webhookReplySchema } from '../src/whatspie/reply.js';
 import { makeBot, storedMessages, jsonOf } from './helpers/app.js';
 import { freshInbound, inboundNames } from './helpers/fixtures.js';
 import { llmRequests, replyWith, toolCall } from './helpers/llm.js';
@@ -68,7 +68,7 @@ describe('every documented inbound message', () => {
     const response = await bot.post(payload);
     expect(response.status).toBe(200);
     const reply = await jsonOf(response);
-    expect(replySchema.safeParse(reply).success).toBe(true);
+    expect(webhookReplySchema.safeParse(reply).success).toBe(true);
     expect(reply).toEqual({ type: 'chat', body: 'Thanks, let me check.', simulation: true });
     const rows = storedMessages(bot.db);
     expect(rows.map((r) => [r.direction, r.wa_message_id])).toEqual([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseInbound } from '../src/whatspie/inbound.js';
-import { replySchema } from '../src/whatspie/reply.js';
+import { webhookReplySchema } from '../src/whatspie/reply.js';
 import { inboundFixture, inboundNames, replyFixture, replyNames } from './helpers/fixtures.js';
 
 describe('inbound payloads', () => {
@@ -62,7 +62,7 @@ describe('inbound payloads', () => {
 
 describe('reply formats', () => {
   it.each(replyNames)('the documented %s reply passes our schema', (name) => {
-    expect(replySchema.safeParse(replyFixture(name)).success).toBe(true);
+    expect(webhookReplySchema.safeParse(replyFixture(name)).success).toBe(true);
   });
 
   it.each([
@@ -73,6 +73,6 @@ describe('reply formats', () => {
     ['a deprecated button reply', { type: 'button', body: 'hi' }],
     ['an unknown field', { type: 'chat', body: 'hi', buttons: [] }],
   ])('rejects %s', (_label, reply) => {
-    expect(replySchema.safeParse(reply).success).toBe(false);
+    expect(webhookReplySchema.safeParse(reply).success).toBe(false);
   });
 });

@@ -21,7 +21,7 @@ const app = new Hono().post('/webhook', async (c) => {
     signal: new AbortController().signal,
     timeoutMs: 4500,
   });
-  const text = completion.content ?? JSON.parse(completion.toolCalls[0]?.arguments ?? '{}').text ?? '';
+  const text = completion.text ?? (completion.toolCalls[0]?.arguments as { text?: string } | undefined)?.text ?? '';
   return c.json({ type: 'chat', body: text, simulation: true });
 });
 serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' }, (info) => console.log(`listening ${info.port}`));

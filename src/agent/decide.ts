@@ -7,12 +7,11 @@ import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { KnowledgeHit } from '../store/knowledge.js';
 import type { HistoryRow, MessageRow } from '../store/queries.js';
-import { unwrapParagraphs } from '../knowledge/sections.js';
 import { nextTurn } from '../util/turns.js';
-import { MAX_REPLIES, type Reply, type SingleReply } from '../whatspie/reply.js';
+import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
 import { customerWords } from './describe.js';
-import { textReplies } from './tools/send-text.js';
+import { textMessages } from './outgoing.js';
 import { toolsFor } from './tools/index.js';
 import { runTurn, type TurnResult } from './turn.js';
 
@@ -43,7 +42,7 @@ export type Outcome =
 
 export interface Decision {
   outcome: Outcome;
-  replies: SingleReply[];
+  messages: OutgoingMessage[];
   turn: TurnResult | null;
   fallback: FallbackReason | null;
   llmLatencyMs: number | null;
@@ -61,18 +60,17 @@ export interface DecideDeps {
   limits: SizeLimits;
 }
 
-export const asReply = (replies: SingleReply[]): Reply => (replies.length === 1 ? replies[0]! : replies);
-
 export function fallbackDecision(prompts: Prompts, reason: FallbackReason, llmLatencyMs: number | null = null, turn: TurnResult | null = null): Decision {
-  return { outcome: 'fallback', replies: textReplies(prompts.fallbackText()).slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs };
+  return { outcome: 'fallback', messages: textMessages(prompts.fallbackText(), 'operator').slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs };
 }
 
 function offlineAnswer(deps: DecideDeps, inbound: MessageRow): Decision {
   const hit = deps.knowledge.confidentAnswer(customerWords(inbound));
   if (!hit) return fallbackDecision(deps.prompts, 'llm_not_configured');
   const title = hit.heading.split(' › ').at(-1);
-  const replies = textReplies(`*${title}*\n${unwrapParagraphs(hit.body)}`).slice(0, MAX_REPLIES);
-  return { outcome: 'knowledge_answer', replies, turn: null, fallback: null, llmLatencyMs: null, note: 'knowledge-base' };
+  // The section is the operator's Markdown: its heading becomes a bold line like any other heading.
+  const messages = textMessages(`## ${title}\n\n${hit.body}`, 'operator').slice(0, MAX_REPLIES);
+  return { outcome: 'knowledge_answer', messages, turn: null, fallback: null, llmLatencyMs: null, note: 'knowledge-base' };
 }
 
 export async function decide(
@@ -118,15 +116,15 @@ export async function decide(
   }
   const llmLatencyMs = deps.now() - started;
 
-  let replies = turn.replies;
+  let messages = turn.messages;
   if (turn.handoffReason !== null) {
-    const handoff = textReplies(prompts.handoffText());
-    replies = [...replies.slice(0, Math.max(0, MAX_REPLIES - handoff.length)), ...handoff];
+    const handoff = textMessages(prompts.handoffText(), 'operator');
+    messages = [...messages.slice(0, Math.max(0, MAX_REPLIES - handoff.length)), ...handoff];
   }
-  // Whether Whatspie would accept the replies is checked where every reply leaves (the responder's record()).
-  if (replies.length === 0) return fallbackDecision(prompts, 'no_valid_reply', llmLatencyMs, turn);
+  // Whether Whatspie would accept the messages is checked where every reply leaves (the responder's record()).
+  if (messages.length === 0) return fallbackDecision(prompts, 'no_valid_reply', llmLatencyMs, turn);
   if (turn.handoffReason !== null) {
-    return { outcome: 'handed_over', replies, turn, fallback: null, llmLatencyMs, handoffReason: turn.handoffReason };
+    return { outcome: 'handed_over', messages, turn, fallback: null, llmLatencyMs, handoffReason: turn.handoffReason };
   }
-  return { outcome: 'answered', replies, turn, fallback: null, llmLatencyMs };
+  return { outcome: 'answered', messages, turn, fallback: null, llmLatencyMs };
 }

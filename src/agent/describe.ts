@@ -1,7 +1,7 @@
 // Messages as the model reads them: text as it is, everything else described in words.
 import type { HistoryRow } from '../store/queries.js';
 import { describeSharedContact, type InboundContent } from '../whatspie/inbound.js';
-import type { SingleReply } from '../whatspie/reply.js';
+import type { OutgoingMessage } from '../whatspie/reply.js';
 
 const quoted = (text: string) => `"${text.replaceAll('"', "'")}"`;
 
@@ -49,13 +49,18 @@ export function describeStoredInbound(row: HistoryRow): string {
   return describeInbound({ kind: 'unknown', type: kind.replace(/^unknown:/, '') });
 }
 
-export function describeReply(reply: SingleReply): string {
-  if (reply.type === 'reaction') return `[reacted with ${reply.body}]`;
-  if ('params' in reply) {
-    const what = 'image' in reply.params ? 'an image' : `the document ${quoted(reply.params.fileName)}`;
-    return `[sent ${what}${reply.body ? ` with the text ${quoted(reply.body)}` : ''}]`;
+export function describeReply(message: OutgoingMessage): string {
+  switch (message.kind) {
+    case 'text':
+      return message.text;
+    case 'reaction':
+      return `[reacted with ${message.emoji}]`;
+    case 'image':
+    case 'document': {
+      const what = message.kind === 'image' ? 'an image' : `the document ${quoted(message.fileName)}`;
+      return `[sent ${what}${message.caption ? ` with the text ${quoted(message.caption)}` : ''}]`;
+    }
   }
-  return reply.body;
 }
 
 /**

@@ -16,14 +16,14 @@ import {
   type MessageRow,
 } from '../store/queries.js';
 import { isBroadcastMessage, isGroupMessage, type InboundMessage } from '../whatspie/inbound.js';
-import { replyKind, replySchema, type Reply } from '../whatspie/reply.js';
+import { fileUrl, outgoingMessageSchema, readWebhookReply, toWebhookReply, webhookReplySchema, type WebhookReply } from '../whatspie/reply.js';
 import { currentSession, type SizeLimits } from './conversation.js';
-import { asReply, decide, fallbackDecision, type Decision, type FallbackReason, type Outcome } from './decide.js';
+import { decide, fallbackDecision, type Decision, type FallbackReason, type Outcome } from './decide.js';
 import { describeInbound, describeReply } from './describe.js';
 import { isWaitingForHuman } from './handoff-rule.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { createRateLimiter, type RateVerdict } from './rate-limiter.js';
-import { textReplies } from './tools/send-text.js';
+import { textMessages } from './outgoing.js';
 
 /** Time kept back from the deadline for storing the reply and writing the response, also when many time out at once. */
 const RESPONSE_MARGIN_MS = 200;
@@ -48,7 +48,7 @@ export interface ResponderDeps {
 
 /** The reply to send, and what happened, for logs and metrics. */
 export interface Answer {
-  reply: Reply;
+  reply: WebhookReply;
   outcome: Outcome;
   fallbackReason: FallbackReason | null;
   llmLatencyMs: number | null;
@@ -59,7 +59,12 @@ export interface Responder {
   respond(message: InboundMessage, receivedAt: number): Promise<Answer>;
 }
 
-const silent = (outcome: Outcome, note: string): Decision => ({ outcome, replies: [], turn: null, fallback: null, llmLatencyMs: null, note });
+const silent = (outcome: Outcome, note: string): Decision => ({ outcome, messages: [], turn: null, fallback: null, llmLatencyMs: null, note });
+
+/** Whether every message is one of ours and the whole reply is one Whatspie accepts. */
+const acceptable = (decision: Decision) =>
+  decision.messages.every((message) => outgoingMessageSchema.safeParse(message).success) &&
+  webhookReplySchema.safeParse(toWebhookReply(decision.messages)).success;
 
 export function createResponder(deps: ResponderDeps): Responder {
   const { db, logger } = deps;
@@ -69,18 +74,18 @@ export function createResponder(deps: ResponderDeps): Responder {
 
   function record(inbound: MessageRow, proposed: Decision): Answer {
     // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
-    const valid = replySchema.safeParse(asReply(proposed.replies)).success;
-    if (!valid) logger.warn({ outcome: proposed.outcome, replies: proposed.replies }, 'a reply Whatspie would not accept; sending the fallback');
+    const valid = acceptable(proposed);
+    if (!valid) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
     const decision = valid ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
-    const { replies, turn } = decision;
-    const reply = asReply(replies);
-    const first = replies[0];
+    const { messages, turn } = decision;
+    const reply = toWebhookReply(messages);
+    const first = messages[0];
     storeOutbound(db, {
       contactId: inbound.contactId,
       inReplyTo: inbound.id,
-      kind: !first ? 'silent' : replies.length > 1 ? 'several' : replyKind(first),
-      text: first ? replies.map(describeReply).join('\n') : `(no reply: ${decision.note})`,
-      mediaUrl: first && 'params' in first ? ('image' in first.params ? first.params.image.url : first.params.document.url) : null,
+      kind: !first ? 'silent' : messages.length > 1 ? 'several' : first.kind,
+      text: first ? messages.map(describeReply).join('\n') : `(no reply: ${decision.note})`,
+      mediaUrl: first ? fileUrl(first) : null,
       replyJson: JSON.stringify(reply),
       model: turn?.model ?? (first ? (decision.note ?? null) : null),
       llmLatencyMs: decision.llmLatencyMs,
@@ -114,8 +119,8 @@ export function createResponder(deps: ResponderDeps): Responder {
     // First, so that not even a rate-limit notice talks over a human who has the conversation.
     if (waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting_for_human', 'waiting for a human'));
     if (rate === 'notice') {
-      const notice = textReplies(deps.prompts.rateLimitedText()).slice(0, 1);
-      return record(inbound, { outcome: 'rate_limit_notice', replies: notice, turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' });
+      const notice = textMessages(deps.prompts.rateLimitedText(), 'operator').slice(0, 1);
+      return record(inbound, { outcome: 'rate_limit_notice', messages: notice, turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' });
     }
     if (rate === 'silent') return record(inbound, silent('over_rate_limit', 'over the rate limit'));
     // A burst of short messages gets one answer: the newest message answers them all.
@@ -143,10 +148,8 @@ export function createResponder(deps: ResponderDeps): Responder {
     const { row: inbound, isNew } = storeInbound(db, { message, at: receivedAt });
     if (!isNew) {
       const stored = findReplyTo(db, inbound);
-      const parsed = stored?.replyJson ? replySchema.safeParse(JSON.parse(stored.replyJson)) : null;
-      if (parsed?.success) {
-        return { reply: parsed.data, outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
-      }
+      const messages = stored?.replyJson ? readWebhookReply(JSON.parse(stored.replyJson)) : null;
+      if (messages) return { reply: toWebhookReply(messages), outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
     }
     const screened = screen(message);
     if (screened) return record(inbound, screened);
@@ -166,7 +169,7 @@ export function createResponder(deps: ResponderDeps): Responder {
           const err = error instanceof Error ? error.message : String(error);
           const code = (error as { code?: string }).code;
           logger.error({ err, code, messageId: message.messageId }, code?.startsWith('SQLITE') ? 'database error; sending the fallback' : 'could not handle message; sending the fallback');
-          return { reply: asReply(fallbackDecision(deps.prompts, 'internal_error').replies), outcome: 'fallback', fallbackReason: 'internal_error', llmLatencyMs: null };
+          return { reply: toWebhookReply(fallbackDecision(deps.prompts, 'internal_error').messages), outcome: 'fallback', fallbackReason: 'internal_error', llmLatencyMs: null };
         })
         .finally(() => inFlight.delete(key));
       inFlight.set(key, answer);

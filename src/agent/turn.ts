@@ -1,13 +1,13 @@
-// One turn of the agent: a conversation in, the LLM's tool calls out, as Whatspie replies.
+// One turn of the agent: a conversation in, the LLM's answer out as messages for the customer.
 // It knows nothing of deadlines or storage, so a caller may let it run past the webhook's window.
 import type { Llm, ChatMessage } from '../llm/client.js';
 import type { Logger } from '../logger.js';
-import { MAX_REPLIES, type SingleReply } from '../whatspie/reply.js';
-import { textReplies } from './tools/send-text.js';
+import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
+import { textMessages } from './outgoing.js';
 import type { Tool } from './tools/index.js';
 
 export interface TurnResult {
-  replies: SingleReply[];
+  messages: OutgoingMessage[];
   /** Set when the model handed the conversation to a human. */
   handoffReason: string | null;
   /** Tool calls that were dropped, with why. */
@@ -29,24 +29,25 @@ export async function runTurn(
   });
 
   // Text the model wrote beside (or instead of) tool calls is meant for the customer too, and comes first.
-  const replies: SingleReply[] = completion.content?.trim() ? textReplies(completion.content) : [];
+  const messages: OutgoingMessage[] = completion.text ? textMessages(completion.text, 'model') : [];
   const dropped: string[] = [];
   let handoffReason: string | null = null;
   for (const call of completion.toolCalls) {
+    // Only tools we offered run, whether the call came as a real tool call or was recovered from the text.
     const tool = input.tools.find((t) => t.name === call.name);
-    const outcome = tool ? tool.run(call.arguments) : { ok: false as const, problem: 'no such tool' };
+    const outcome = call.problem ? { ok: false as const, problem: call.problem } : tool ? tool.run(call.arguments) : { ok: false as const, problem: 'no such tool' };
     if (!outcome.ok) {
       dropped.push(`${call.name}: ${outcome.problem}`);
       continue;
     }
-    replies.push(...outcome.replies);
+    messages.push(...outcome.messages);
     handoffReason ??= outcome.handoffReason ?? null;
   }
   if (dropped.length > 0) deps.logger.warn({ dropped }, 'dropped invalid tool calls');
-  if (replies.length > MAX_REPLIES) deps.logger.warn({ count: replies.length, kept: MAX_REPLIES }, 'too many replies; keeping the first');
+  if (messages.length > MAX_REPLIES) deps.logger.warn({ count: messages.length, kept: MAX_REPLIES }, 'too many messages; keeping the first');
 
   return {
-    replies: replies.slice(0, MAX_REPLIES),
+    messages: messages.slice(0, MAX_REPLIES),
     handoffReason,
     dropped,
     model: completion.model,

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../store/db.js';
 import { readSetting } from '../store/queries.js';
-import { replySchema, asList } from '../whatspie/reply.js';
+import { readWebhookReply } from '../whatspie/reply.js';
 import { exitQuietlyWhenStdoutCloses } from './args.js';
 import { describeSentReply } from './format.js';
 import { normaliseNumber, takeNumber } from './numbers.js';
@@ -82,9 +82,8 @@ function formatAnswer(status: number, body: unknown, ms: number): string {
     const message = (body as { error?: { message?: string } })?.error?.message ?? JSON.stringify(body);
     return `  ! the server answered ${status} (${took}): ${cell(String(message), 500)}`;
   }
-  const parsed = replySchema.safeParse(body);
-  if (!parsed.success) return `  ! not a valid Whatspie reply (${took}): ${cell(JSON.stringify(body), 500)}`;
-  const replies = asList(parsed.data);
+  const replies = readWebhookReply(body);
+  if (!replies) return `  ! not a valid Whatspie reply (${took}): ${cell(JSON.stringify(body), 500)}`;
   if (replies.length === 0) return `  bot stays silent (${took})`;
   return [`  bot (${took}):`, ...replies.map((r) => `    ${describeSentReply(r)}`)].join('\n');
 }

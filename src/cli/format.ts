@@ -1,6 +1,6 @@
 // How conversations print in a terminal: times, tables, and one line per message as a person reads a chat.
 import type { TranscriptRow } from '../store/transcripts.js';
-import { asList, replySchema, type SingleReply } from '../whatspie/reply.js';
+import { readWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
 import { cell } from './terminal-text.js';
 
 /** The longest message `show` prints in full; the export has every character. */
@@ -24,13 +24,17 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 /** One reply as a labelled line: "[text] …", "[image] caption <url>", "[document] name <url>", "[reaction] 👍". */
-export function describeSentReply(reply: SingleReply): string {
-  if (reply.type === 'reaction') return `[reaction] ${line(reply.body, 40)}`;
-  if ('params' in reply) {
-    if ('image' in reply.params) return `[image] ${line(reply.params.caption ?? reply.body)} <${line(reply.params.image.url, 300)}>`.replace('  ', ' ');
-    return `[document] ${line(reply.params.fileName, 255)}${reply.body ? ` "${line(reply.body)}"` : ''} <${line(reply.params.document.url, 300)}>`;
+export function describeSentReply(message: OutgoingMessage): string {
+  switch (message.kind) {
+    case 'reaction':
+      return `[reaction] ${line(message.emoji, 40)}`;
+    case 'image':
+      return `[image]${message.caption ? ` ${line(message.caption)}` : ''} <${line(message.url, 300)}>`;
+    case 'document':
+      return `[document] ${line(message.fileName, 255)}${message.caption ? ` "${line(message.caption)}"` : ''} <${line(message.url, 300)}>`;
+    case 'text':
+      return `[text] ${line(message.text)}`;
   }
-  return `[text] ${line(reply.body)}`;
 }
 
 /** What the customer sent, labelled by kind. */
@@ -54,10 +58,9 @@ export function describeReceived(row: TranscriptRow): string {
 /** The lines of what the bot sent in one row; silence and fallbacks say so. */
 export function describeSent(row: TranscriptRow): string[] {
   if (row.kind === 'silent') return [line(row.text ?? '(no reply)')];
-  let replies: SingleReply[] = [];
+  let replies: OutgoingMessage[] = [];
   try {
-    const parsed = replySchema.safeParse(JSON.parse(row.replyJson ?? 'null'));
-    if (parsed.success) replies = asList(parsed.data);
+    replies = readWebhookReply(JSON.parse(row.replyJson ?? 'null')) ?? [];
   } catch {
     // An unreadable row is shown by its text below.
   }

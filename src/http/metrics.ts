@@ -1,7 +1,7 @@
 // Prometheus metrics: what an operator graphs and alerts on. One registry per app, so tests stay independent.
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Answer } from '../agent/responder.js';
-import { asList, replyKind } from '../whatspie/reply.js';
+import { readWebhookReply } from '../whatspie/reply.js';
 
 export interface Metrics {
   registry: Registry;
@@ -33,7 +33,7 @@ export function createMetrics(): Metrics {
       if (answer.outcome === 'over_rate_limit' || answer.outcome === 'rate_limit_notice') rateLimited.inc();
       if (answer.fallbackReason) fallbacks.inc({ reason: answer.fallbackReason });
       if (answer.llmLatencyMs !== null) llmLatency.observe(answer.llmLatencyMs / 1000);
-      if (answer.outcome !== 'duplicate') for (const reply of asList(answer.reply)) replies.inc({ type: replyKind(reply) });
+      if (answer.outcome !== 'duplicate') for (const message of readWebhookReply(answer.reply) ?? []) replies.inc({ type: message.kind });
     },
   };
 }

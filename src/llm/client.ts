@@ -1,23 +1,13 @@
 // The only module that imports 'openai'. Any OpenAI-compatible server works through OPENAI_BASE_URL.
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { z } from 'zod';
+import { normaliseCompletion, ProviderError, type Completion } from './completion.js';
+
+export type { Completion } from './completion.js';
+export type { RawToolCall } from './text-tool-calls.js';
 
 export type ChatMessage = ChatCompletionMessageParam;
 export type ToolSpec = ChatCompletionTool;
-
-export interface ToolCall {
-  name: string;
-  arguments: string;
-}
-
-export interface Completion {
-  content: string | null;
-  toolCalls: ToolCall[];
-  model: string;
-  promptTokens: number | null;
-  completionTokens: number | null;
-}
 
 export interface CompletionRequest {
   messages: ChatMessage[];
@@ -32,7 +22,17 @@ export interface Llm {
 }
 
 /** Why an LLM call gave no usable answer; stored with the fallback it caused. */
-export type LlmFailure = 'timeout' | 'rate_limited' | 'server_error' | 'client_error' | 'connection_error' | 'bad_response';
+export type LlmFailure =
+  | 'timeout'
+  | 'rate_limited'
+  | 'server_error'
+  | 'client_error'
+  | 'connection_error'
+  | 'bad_response'
+  /** An error inside a 200 answer (OpenRouter's {"error": …}, Gemini's [{"error": …}], finish_reason "error"). */
+  | 'provider_error'
+  /** A 200 answer with no choices. */
+  | 'empty_completion';
 
 export class LlmError extends Error {
   override name = 'LlmError';
@@ -43,24 +43,6 @@ export class LlmError extends Error {
     super(message);
   }
 }
-
-// What we need of a completion; anything else a server sends is ignored, anything missing is a bad response.
-const completionSchema = z.object({
-  model: z.string().nullish(),
-  choices: z
-    .array(
-      z.object({
-        message: z.object({
-          content: z.string().nullish(),
-          tool_calls: z
-            .array(z.object({ type: z.string().nullish(), function: z.object({ name: z.string(), arguments: z.string().nullish() }).nullish() }))
-            .nullish(),
-        }),
-      }),
-    )
-    .min(1),
-  usage: z.object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() }).nullish(),
-});
 
 /** Provider error texts sometimes echo the key ("Incorrect API key provided: sk-…"); logs must never hold it. */
 function redactKeys(text: string, apiKey: string | undefined): string {
@@ -75,6 +57,7 @@ function classify(error: unknown, apiKey: string | undefined): LlmError {
 
 function classifyRaw(error: unknown): LlmError {
   if (error instanceof LlmError) return error;
+  if (error instanceof ProviderError) return new LlmError(error.reason, error.message);
   if (error instanceof OpenAI.APIUserAbortError || error instanceof OpenAI.APIConnectionTimeoutError) {
     return new LlmError('timeout', 'the LLM did not answer in time');
   }
@@ -107,19 +90,7 @@ export function createLlm(options: { apiKey?: string; baseURL?: string; model: s
           },
           { signal: request.signal, timeout: Math.max(1, request.timeoutMs), maxRetries: 0 },
         );
-        const parsed = completionSchema.safeParse(raw);
-        if (!parsed.success) throw new LlmError('bad_response', `not a chat completion: ${parsed.error.issues[0]?.message ?? ''}`);
-        const completion = parsed.data;
-        const message = completion.choices[0]!.message;
-        return {
-          content: message.content ?? null,
-          toolCalls: (message.tool_calls ?? []).flatMap((call) =>
-            call.function ? [{ name: call.function.name, arguments: call.function.arguments ?? '{}' }] : [],
-          ),
-          model: completion.model ?? options.model,
-          promptTokens: completion.usage?.prompt_tokens ?? null,
-          completionTokens: completion.usage?.completion_tokens ?? null,
-        };
+        return normaliseCompletion(raw, options.model);
       } catch (error) {
         throw classify(error, options.apiKey);
       }

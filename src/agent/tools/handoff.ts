@@ -10,5 +10,5 @@ export const handoffTool = defineTool({
   args: z.object({
     reason: z.string().trim().min(1).max(500).describe('One sentence for the colleague: what the customer needs.'),
   }),
-  act: ({ reason }) => ({ replies: [], handoffReason: reason }),
+  act: ({ reason }) => ({ messages: [], handoffReason: reason }),
 });

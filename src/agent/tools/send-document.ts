@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DocumentItem } from '../../prompts/media-catalog.js';
+import { captionText } from '../outgoing.js';
 import { catalogIdArgument } from './catalog-id.js';
 import { defineTool, optional } from './tool.js';
 
@@ -14,8 +15,8 @@ export function sendDocumentTool(documents: DocumentItem[]) {
     }),
     act: ({ media_id, caption }) => {
       const item = byId.get(media_id)!;
-      const body = caption || item.caption || '';
-      return { replies: [{ type: 'chat', body, params: { document: { url: item.url }, fileName: item.fileName, mimeType: item.mimeType } }] };
+      const text = caption ? captionText(caption, 'model') : captionText(item.caption, 'operator');
+      return { messages: [{ kind: 'document', url: item.url, fileName: item.fileName, mimeType: item.mimeType, ...(text ? { caption: text } : {}) }] };
     },
   });
 }

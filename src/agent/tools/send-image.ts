@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ImageItem } from '../../prompts/media-catalog.js';
+import { captionText } from '../outgoing.js';
 import { catalogIdArgument } from './catalog-id.js';
 import { defineTool, optional } from './tool.js';
 
@@ -14,8 +15,8 @@ export function sendImageTool(images: ImageItem[]) {
     }),
     act: ({ media_id, caption }) => {
       const item = byId.get(media_id)!;
-      const text = caption || item.caption;
-      return { replies: [{ type: 'chat', body: text ?? '', params: { image: { url: item.url }, ...(text ? { caption: text } : {}) } }] };
+      const text = caption ? captionText(caption, 'model') : captionText(item.caption, 'operator');
+      return { messages: [{ kind: 'image', url: item.url, ...(text ? { caption: text } : {}) }] };
     },
   });
 }
