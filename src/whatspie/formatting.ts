@@ -95,8 +95,6 @@ function table(node: Table, context: Context): string {
     .join('\n');
 }
 
-const indentLines = (text: string, by: string) => text.replace(/\n(?!\n)/g, `\n${by}`);
-
 /** A block and everything in it. */
 function block(node: RootContent, context: Context): string {
   switch (node.type) {
@@ -118,8 +116,11 @@ function block(node: RootContent, context: Context): string {
         .map((item, i) => {
           const marker = node.ordered ? `${start + i}. ` : '- ';
           const check = item.checked === true ? '☑ ' : item.checked === false ? '☐ ' : '';
-          const body = item.children.map((child) => block(child, context)).filter((text) => text !== '').join('\n');
-          return `${marker}${check}${indentLines(body, ' '.repeat(marker.length))}`;
+          // The item's first block follows its marker; nested lists and later paragraphs are indented under it.
+          const parts = item.children.map((child) => block(child, context)).filter((text) => text !== '');
+          const indent = ' '.repeat(marker.length);
+          const rest = parts.slice(1).map((text) => text.replace(/^/gm, indent));
+          return [`${marker}${check}${parts[0] ?? ''}`, ...rest].join('\n');
         })
         .join('\n');
     }

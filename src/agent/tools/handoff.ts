@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './tool.js';
+import { defineTool, optional } from './tool.js';
 
 /** The customer is told with the text of prompts/handoff.md, which the responder adds. */
 export const handoffTool = defineTool({
@@ -8,7 +8,8 @@ export const handoffTool = defineTool({
     'Hand the conversation to a human colleague and stop answering this customer. Use it when the customer asks for a person, ' +
     'is upset, or needs something you cannot do (refunds, order changes, complaints). The customer is told a person will reply.',
   args: z.object({
-    reason: z.string().trim().min(1).max(500).describe('One sentence for the colleague: what the customer needs.'),
+    // Optional: a handoff without a reason is still a handoff (some servers send "" as the arguments).
+    reason: optional(z.string().trim().max(500).describe('One sentence for the colleague: what the customer needs.')),
   }),
-  act: ({ reason }) => ({ messages: [], handoffReason: reason }),
+  act: ({ reason }) => ({ messages: [], handoffReason: reason || 'no reason given' }),
 });
