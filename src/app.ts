@@ -30,6 +30,7 @@ export function createApp(deps: AppDeps) {
     await next();
     const answer = c.get('answer');
     const rejected = c.get('rejected');
+    const whatspieEvent = c.get('whatspieEvent');
     logger.info(
       {
         reqId: c.get('requestId'),
@@ -43,7 +44,9 @@ export function createApp(deps: AppDeps) {
           outcome: answer.outcome,
           fallbackReason: answer.fallbackReason,
           llmLatencyMs: answer.llmLatencyMs,
+          ...(answer.format === 'v2' && { webhookFormat: 'v2' }),
         }),
+        ...(whatspieEvent && { whatspieEvent }),
         ...(rejected && { error: rejected }),
       },
       'request',

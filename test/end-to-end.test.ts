@@ -54,6 +54,16 @@ describe('the server process end to end', () => {
     ]);
   });
 
+  it("answers Whatspie's v2 envelope on the same URL: a message like v1, other events with []", async () => {
+    const before = llm.requests;
+    const message = await post({ type: 'message_incoming', data: freshInbound('text', { message: 'Can I have the price list?' }) });
+    expect(await message.json()).toMatchObject({ params: { document: { url: 'https://example.com/files/price-list.pdf' } } });
+    const read = await post({ type: 'message_read', data: { message_id: 1, wa_message_id: 'X', read_at: '2026-11-24 10:00:00' } });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual([]);
+    expect(llm.requests).toBe(before + 1);
+  });
+
   it('refuses a wrong token and bad JSON over HTTP', async () => {
     expect((await post(freshInbound(), 'nope-nope-nope-nope')).status).toBe(401);
     const bad = await fetch(`${server.url}/webhook?token=${SECRET}`, { method: 'POST', body: '{oops' });

@@ -15,12 +15,13 @@ import {
   storeOutbound,
   type MessageRow,
 } from '../store/queries.js';
-import { isBroadcastMessage, isGroupMessage, type InboundMessage } from '../whatspie/inbound.js';
+import { isBroadcastMessage, isGroupMessage, type InboundMessage, type StatusEvent } from '../whatspie/inbound.js';
 import { fileUrl, outgoingMessageSchema, readWebhookReply, toWebhookReply, webhookReplySchema, type WebhookReply } from '../whatspie/reply.js';
 import { currentSession, type SizeLimits } from './conversation.js';
 import { decide, fallbackDecision, type Decision, type FallbackReason, type Outcome } from './decide.js';
 import { describeInbound, describeReply } from './describe.js';
 import { isWaitingForHuman } from './handoff-rule.js';
+import { recordEvent } from './whatspie-events.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { createRateLimiter, type RateVerdict } from './rate-limiter.js';
 import { textMessages } from './outgoing.js';
@@ -57,6 +58,8 @@ export interface Answer {
 export interface Responder {
   /** Never throws. `receivedAt` is when the message's request arrived; the deadline counts from it. */
   respond(message: InboundMessage, receivedAt: number): Promise<Answer>;
+  /** Keeps a Whatspie event that is not a message (answered with silence). Never throws. */
+  note(event: StatusEvent): void;
 }
 
 const silent = (outcome: Outcome, note: string): Decision => ({ outcome, messages: [], turn: null, fallback: null, llmLatencyMs: null, note });
@@ -159,6 +162,13 @@ export function createResponder(deps: ResponderDeps): Responder {
   }
 
   return {
+    note(event) {
+      try {
+        recordEvent(deps, event);
+      } catch (error) {
+        logger.error({ err: (error as Error).message, event: event.type }, 'could not store a Whatspie event');
+      }
+    },
     respond(message, receivedAt) {
       // Keyed like the store: the same id from another sender is another message, never a shared answer.
       const key = `${message.from}\u0000${message.messageId}`;

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { handoffCutoff } from '../agent/handoff-rule.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase, DatabaseOpenError, type Db } from '../store/db.js';
+import { recentEvents } from '../store/events.js';
 import { findContactByPhone } from '../store/queries.js';
 import { listContacts, searchMessages, transcriptRows, type TranscriptRow } from '../store/transcripts.js';
 import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, requireDatabase, UsageError } from './args.js';
@@ -28,6 +29,12 @@ commands.list = {
     const limit = positiveInt('limit', values.limit);
     const since = parseSince(values.since as string | undefined, io.now);
     const contacts = listContacts(db(), { since, limit, handoffActiveAfter: handoffCutoff(io.now, io.settings.HANDOFF_HOURS) });
+    // A disconnected device is the one thing no conversation shows: say so first, unless messages came in since.
+    const disconnect = recentEvents(db(), { limit: 50 }).find((event) => event.type === 'device_disconnected');
+    const lastMessageAt = Math.max(0, ...contacts.map((c) => c.lastAt ?? 0));
+    if (disconnect && disconnect.createdAt > lastMessageAt) {
+      io.out(`WARNING: Whatspie reported at ${formatTime(disconnect.createdAt)}: ${cell(disconnect.summary, 200)}. Re-pair the phone in Whatspie's dashboard ("transcripts events" lists every event).\n`);
+    }
     if (contacts.length === 0) {
       io.out('No conversations yet.');
       return 0;
@@ -107,6 +114,22 @@ commands.export = {
       }
       io.out(`Wrote ${rows.length} messages to ${out}`);
     } else if (text) io.out(text.trimEnd());
+    return 0;
+  },
+};
+
+commands.events = {
+  usage: `events [--since 7d|2026-11-01] [--limit N]
+  What Whatspie's v2 webhook reported besides messages, newest first: read receipts, failed sends, a
+  disconnected device, and any event type this version does not know.`,
+  options: { since: { type: 'string' }, limit: { type: 'string' } },
+  run(db, { values }, io) {
+    const rows = recentEvents(db(), { since: parseSince(values.since as string | undefined, io.now), limit: positiveInt('limit', values.limit, 50)! });
+    if (rows.length === 0) {
+      io.out('No events. (Whatspie sends them only to devices switched to the v2 webhook format.)');
+      return 0;
+    }
+    io.out(table(['TIME', 'EVENT', 'WHAT'], rows.map((row) => [formatTime(row.createdAt), cell(row.type, 30), cell(row.summary, 200)])));
     return 0;
   },
 };

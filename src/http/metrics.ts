@@ -8,6 +8,8 @@ export interface Metrics {
   /** A webhook request that ended without an answer (401, 400, 413…). */
   rejected(reason: string): void;
   answered(answer: Answer, replyLatencySeconds: number): void;
+  /** A v2 event that is not a message (message_read, message_failed, device_disconnected, …). */
+  whatspieEvent(type: string): void;
 }
 
 export function createMetrics(): Metrics {
@@ -17,12 +19,17 @@ export function createMetrics(): Metrics {
   const fallbacks = new Counter({ name: 'whatsbot_fallbacks_total', help: 'Fallback replies by reason', labelNames: ['reason'], registers: [registry] });
   const duplicates = new Counter({ name: 'whatsbot_duplicate_deliveries_total', help: 'Redelivered messages answered from the store', registers: [registry] });
   const rateLimited = new Counter({ name: 'whatsbot_rate_limited_messages_total', help: 'Messages over the per-sender rate limit', registers: [registry] });
+  const events = new Counter({ name: 'whatsbot_whatspie_events_total', help: "Whatspie's v2 events that are not messages, by type (alert on device_disconnected)", labelNames: ['type'], registers: [registry] });
   const buckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 4.5, 5, 10];
   const llmLatency = new Histogram({ name: 'whatsbot_llm_latency_seconds', help: 'Time the LLM took to answer', buckets, registers: [registry] });
   const replyLatency = new Histogram({ name: 'whatsbot_reply_latency_seconds', help: 'Time from a webhook arriving to its reply leaving', buckets, registers: [registry] });
 
   return {
     registry,
+    whatspieEvent(type) {
+      // Known types by name; anything else under one label, so a sender cannot grow the metric without bound.
+      events.inc({ type: ['message_read', 'message_failed', 'device_disconnected'].includes(type) ? type : 'other' });
+    },
     rejected(reason) {
       requests.inc({ outcome: reason });
     },

@@ -1,9 +1,10 @@
-// POST /webhook?token=…: authenticate, validate, and answer with the agent's reply.
+// POST /webhook?token=…: authenticate, validate (Whatspie's v1 payloads and v2 envelopes on the same URL), and answer
+// with the agent's reply, or [] for an event that is not a message.
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import type { Answer, Responder } from '../agent/responder.js';
-import { parseInbound } from '../whatspie/inbound.js';
+import { parseWebhook } from '../whatspie/inbound.js';
 import { jsonError, type ErrorCode } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { nextTurn } from '../util/turns.js';
@@ -14,7 +15,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** What the request log line says about a webhook call, set by the handler. */
 export type WebhookVariables = {
   receivedAt: number;
-  answer?: Answer & { from: string; messageId: string };
+  answer?: Answer & { from: string; messageId: string; format: 'v1' | 'v2' };
+  /** The type of a v2 event that was not a message. */
+  whatspieEvent?: string;
   /** Why a request was refused, so the log says why Whatspie's requests fail (never the token itself). */
   rejected?: { code: ErrorCode; message: string };
 };
@@ -51,10 +54,18 @@ export function webhookRoutes(deps: { responder: Responder; secret: string; now:
       } catch {
         return reject(c, 400, 'invalid_json', 'the body is not valid JSON');
       }
-      const parsed = parseInbound(body, text);
+      const parsed = parseWebhook(body, text);
       if (!parsed.ok) return reject(c, 400, 'invalid_payload', `not a Whatspie message: ${parsed.problem}`);
-      const answer = await deps.responder.respond(parsed.message, c.get('receivedAt'));
-      c.set('answer', { ...answer, from: parsed.message.from, messageId: parsed.message.messageId });
+      if (parsed.event.kind === 'status') {
+        // v2 events other than a message: kept, counted, and answered with silence (nothing to send).
+        deps.responder.note(parsed.event.event);
+        deps.metrics.whatspieEvent(parsed.event.event.type);
+        c.set('whatspieEvent', parsed.event.event.type);
+        return c.json([], 200);
+      }
+      const message = parsed.event.message;
+      const answer = await deps.responder.respond(message, c.get('receivedAt'));
+      c.set('answer', { ...answer, from: message.from, messageId: message.messageId, format: parsed.event.format });
       deps.metrics.answered(answer, (deps.now() - c.get('receivedAt')) / 1000);
       return c.json(answer.reply, 200);
     },

@@ -55,6 +55,25 @@ export const messages = sqliteTable(
   ],
 );
 
+/**
+ * What Whatspie's v2 webhook reports besides messages: read receipts, failed sends, a disconnected device, and any
+ * event type this version does not know. Kept as received, with a one-line summary for reviewers.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    type: text('type').notNull(),
+    /** Whatspie's id of the message the event is about, when it names one. */
+    whatspieMessageId: text('whatspie_message_id'),
+    summary: text('summary').notNull(),
+    /** The exact JSON Whatspie posted. */
+    payload: text('payload').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('events_type_time').on(t.type, t.createdAt)],
+);
+
 /** Small key/value facts the server keeps about itself, such as the generated webhook secret. */
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),

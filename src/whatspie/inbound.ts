@@ -1,4 +1,5 @@
-// What Whatspie POSTs to the webhook: strict on the envelope we rely on, lenient where its own docs disagree.
+// What Whatspie POSTs to the webhook, v1 or v2: strict on the envelope we rely on, lenient where its own docs disagree.
+// The program's types of inbound messages and events are inferred from these schemas, never written twice.
 import { z } from 'zod';
 
 const optionalText = z.string().nullish();
@@ -9,9 +10,7 @@ const envelopeSchema = z.looseObject({
   message_id: z.string().trim().min(1).max(256),
   timestamp: z.number().int().nonnegative(),
   type: z.string().max(64).nullish(),
-  from_user: z
-    .looseObject({ name: optionalText, jid: optionalText })
-    .nullish(),
+  from_user: z.looseObject({ name: optionalText, jid: optionalText }).nullish(),
   participant: optionalText,
   is_broadcast: optionalFlag,
   is_forwarded: optionalFlag,
@@ -27,36 +26,63 @@ const fileSchema = z.looseObject({
 });
 
 const contentSchemas = {
-  text: z.looseObject({ message: z.string() }),
-  documentMessage: z.looseObject({ file: fileSchema }),
-  imageMessage: z.looseObject({ file: fileSchema }),
-  audioMessage: z.looseObject({ file: fileSchema }),
-  contactMessage: z.looseObject({
-    contacts: z.array(z.looseObject({ displayName: optionalText, vcard: optionalText })).max(100),
-  }),
+  text: z.looseObject({ message: z.string() }).transform((b) => ({ kind: 'text' as const, text: b.message })),
+  imageMessage: z
+    .looseObject({ file: fileSchema })
+    .transform((b) => ({ kind: 'image' as const, url: b.file.url, caption: b.file.caption ?? null })),
+  documentMessage: z
+    .looseObject({ file: fileSchema })
+    .transform((b) => ({ kind: 'document' as const, url: b.file.url, caption: b.file.caption ?? null, fileName: b.file.fileName ?? null })),
+  audioMessage: z
+    .looseObject({ file: fileSchema })
+    .transform((b) => ({ kind: 'audio' as const, url: b.file.url, seconds: b.file.seconds ?? null })),
+  contactMessage: z
+    .looseObject({ contacts: z.array(z.looseObject({ displayName: optionalText, vcard: optionalText })).max(100) })
+    .transform((b) => ({ kind: 'contact' as const, contacts: b.contacts.map((c) => ({ name: c.displayName ?? null, vcard: c.vcard ?? null })) })),
 };
 
-export type InboundContent =
-  | { kind: 'text'; text: string }
-  | { kind: 'image'; url: string; caption: string | null }
-  | { kind: 'document'; url: string; caption: string | null; fileName: string | null }
-  | { kind: 'audio'; url: string; seconds: number | null }
-  | { kind: 'contact'; contacts: { name: string | null; vcard: string | null }[] }
-  | { kind: 'unknown'; type: string };
+/** A message type Whatspie's docs do not list (sticker, video, location…): accepted, and described by its type. */
+const unknownContent = (type: string) => ({ kind: 'unknown' as const, type });
 
-export interface InboundMessage {
-  messageId: string;
-  from: string;
-  jid: string;
-  senderName: string | null;
-  sentAt: number;
-  participant: string | null;
-  isBroadcast: boolean;
-  isForwarded: boolean;
-  content: InboundContent;
+export type InboundContent = z.output<(typeof contentSchemas)[keyof typeof contentSchemas]> | ReturnType<typeof unknownContent>;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+/** Whatspie's v1 message payload (and the `data` of a v2 message_incoming), as the one shape the program uses. */
+const messageSchema = envelopeSchema.transform((e, ctx) => {
+  const key = e.type ?? 'text';
+  const schema = Object.hasOwn(contentSchemas, key) ? contentSchemas[key as keyof typeof contentSchemas] : undefined;
+  let content: InboundContent = unknownContent(key);
+  if (schema) {
+    const parsed = schema.safeParse(e);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as PropertyKey[] });
+      return z.NEVER;
+    }
+    content = parsed.data;
+  }
+  return {
+    messageId: e.message_id,
+    from: e.from,
+    jid: e.from_user?.jid ?? `${e.from}@s.whatsapp.net`,
+    senderName: e.from_user?.name ?? null,
+    sentAt: e.timestamp,
+    participant: e.participant ?? null,
+    isBroadcast: e.is_broadcast ?? false,
+    isForwarded: e.is_forwarded ?? e.is_forwared ?? false,
+    content,
+  };
+});
+
+export type InboundMessage = z.output<typeof messageSchema> & {
   /** The body exactly as Whatspie posted it (re-serialising could fail on hostile nesting). */
   raw: string;
-}
+};
 
 /** Group chats have ids like 1203630…@g.us (or the older 628…-1581…); one-to-one chats do not. */
 export function isGroupMessage(message: InboundMessage): boolean {
@@ -69,65 +95,76 @@ export function isBroadcastMessage(message: InboundMessage): boolean {
   return message.isBroadcast || message.from.endsWith('@broadcast') || message.jid.endsWith('@broadcast');
 }
 
-export type ParseResult = { ok: true; message: InboundMessage } | { ok: false; problem: string };
+// Whatspie's v2 envelope, {"type": …, "data": …}: events other than an incoming message are facts to keep, not to
+// answer. Ids may come as numbers or strings, and every field is optional: an event we cannot read in full must still
+// be stored and answered, never refused.
+const whatspieId = z.union([z.number(), z.string()]).nullish().transform((id) => (id == null ? null : String(id).slice(0, 64)));
+const text = z.string().nullish().transform((value) => (value == null ? null : value.slice(0, 500)));
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
+const statusEventSchema = z.union([
+  z.discriminatedUnion('type', [
+    z
+      .looseObject({ type: z.literal('message_read'), data: z.looseObject({ message_id: whatspieId, wa_message_id: text, read_at: text }) })
+      .transform((e) => ({
+        type: e.type as string,
+        whatspieMessageId: e.data.message_id,
+        reason: null as string | null,
+        summary: `message ${e.data.message_id ?? '?'} read${e.data.read_at ? ` at ${e.data.read_at}` : ''}`,
+      })),
+    z
+      .looseObject({ type: z.literal('message_failed'), data: z.looseObject({ message_id: whatspieId, status: text, reason: text }) })
+      .transform((e) => ({
+        type: e.type as string,
+        whatspieMessageId: e.data.message_id,
+        reason: e.data.reason,
+        summary: `message ${e.data.message_id ?? '?'} failed: ${e.data.reason ?? e.data.status ?? 'no reason given'}`,
+      })),
+    z
+      // The docs spell it device_Id; device_id is read too, in case that is ever corrected.
+      .looseObject({ type: z.literal('device_disconnected'), data: z.looseObject({ device_Id: whatspieId, device_id: whatspieId, status: text, reason: text }) })
+      .transform((e) => ({
+        type: e.type as string,
+        whatspieMessageId: null as string | null,
+        reason: e.data.reason,
+        summary: `device ${e.data.device_Id ?? e.data.device_id ?? '?'} disconnected (${e.data.status ?? 'no status'}): ${e.data.reason ?? 'no reason given'}`,
+      })),
+  ]),
+  z
+    .looseObject({ type: z.string() })
+    .transform((e) => ({ type: e.type.slice(0, 64), whatspieMessageId: null as string | null, reason: null as string | null, summary: 'an event type this version does not know' })),
+]);
+
+export type StatusEvent = z.output<typeof statusEventSchema> & { raw: string };
+
+/** What one webhook request carries: a message to answer, or an event to record. */
+export type WebhookEvent = { kind: 'message'; format: 'v1' | 'v2'; message: InboundMessage } | { kind: 'status'; event: StatusEvent };
+
+export type ParseResult = { ok: true; event: WebhookEvent } | { ok: false; problem: string };
+
+const isV2Envelope = (body: Record<string, unknown>) => typeof body.type === 'string' && 'data' in body && !('message_id' in body);
+
+function parseMessage(body: unknown, raw: string, format: 'v1' | 'v2', where = ''): ParseResult {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problem: `${where || 'the body '}must be a JSON object` };
+  const parsed = messageSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, problem: `${where}${describeIssues(parsed.error)}` };
+  return { ok: true, event: { kind: 'message', format, message: { ...parsed.data, raw } } };
 }
 
-function parseContent(type: string | null | undefined, body: unknown): ParseResult | InboundContent {
-  const key = type ?? 'text';
-  if (key === 'text') {
-    const r = contentSchemas.text.safeParse(body);
-    return r.success ? { kind: 'text', text: r.data.message } : { ok: false, problem: describeIssues(r.error) };
-  }
-  if (key === 'contactMessage') {
-    const r = contentSchemas.contactMessage.safeParse(body);
-    if (!r.success) return { ok: false, problem: describeIssues(r.error) };
-    return {
-      kind: 'contact',
-      contacts: r.data.contacts.map((c) => ({ name: c.displayName ?? null, vcard: c.vcard ?? null })),
-    };
-  }
-  if (key === 'imageMessage' || key === 'documentMessage' || key === 'audioMessage') {
-    const r = contentSchemas[key].safeParse(body);
-    if (!r.success) return { ok: false, problem: describeIssues(r.error) };
-    const { url, caption, fileName, seconds } = r.data.file;
-    if (key === 'imageMessage') return { kind: 'image', url, caption: caption ?? null };
-    if (key === 'documentMessage') return { kind: 'document', url, caption: caption ?? null, fileName: fileName ?? null };
-    return { kind: 'audio', url, seconds: seconds ?? null };
-  }
-  return { kind: 'unknown', type: key };
+/** Validates a parsed JSON body, v1 or v2, and turns it into the one shape the rest of the program uses. */
+export function parseWebhook(body: unknown, rawText?: string): ParseResult {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problem: 'the body must be a JSON object' };
+  const raw = rawText ?? JSON.stringify(body);
+  const record = body as Record<string, unknown>;
+  if (!isV2Envelope(record)) return parseMessage(body, raw, 'v1');
+  if (record.type === 'message_incoming') return parseMessage(record.data, raw, 'v2', 'data: ');
+  return { ok: true, event: { kind: 'status', event: { ...statusEventSchema.parse(body), raw } } };
 }
 
-/** Validates a parsed JSON body and turns it into the one shape the rest of the program uses. */
-export function parseInbound(body: unknown, rawText?: string): ParseResult {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, problem: 'the body must be a JSON object' };
-  }
-  const envelope = envelopeSchema.safeParse(body);
-  if (!envelope.success) return { ok: false, problem: describeIssues(envelope.error) };
-  const e = envelope.data;
-  const content = parseContent(e.type, body);
-  if ('ok' in content) return content;
-  return {
-    ok: true,
-    message: {
-      messageId: e.message_id,
-      from: e.from,
-      jid: e.from_user?.jid ?? `${e.from}@s.whatsapp.net`,
-      senderName: e.from_user?.name ?? null,
-      sentAt: e.timestamp,
-      participant: e.participant ?? null,
-      isBroadcast: e.is_broadcast ?? false,
-      isForwarded: e.is_forwarded ?? e.is_forwared ?? false,
-      content,
-      raw: rawText ?? JSON.stringify(body),
-    },
-  };
+/** A v1 message payload alone (the terminal chat and tests build these). */
+export function parseInbound(body: unknown, rawText?: string): { ok: true; message: InboundMessage } | { ok: false; problem: string } {
+  const parsed = parseWebhook(body, rawText);
+  if (!parsed.ok) return parsed;
+  return parsed.event.kind === 'message' ? { ok: true, message: parsed.event.message } : { ok: false, problem: 'not a message' };
 }
 
 /** Names and numbers from a shared contact's vCard. */

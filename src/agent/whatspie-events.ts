@@ -1,0 +1,17 @@
+// What the bot does with Whatspie's events that are not messages: keep them, and tell the operator about the ones
+// that need a person (a disconnected device stays disconnected until someone re-pairs the phone).
+import type { Logger } from '../logger.js';
+import type { Db } from '../store/db.js';
+import { storeEvent } from '../store/events.js';
+import type { StatusEvent } from '../whatspie/inbound.js';
+
+export function recordEvent(deps: { db: Db; logger: Logger; now: () => number }, event: StatusEvent): void {
+  storeEvent(deps.db, { type: event.type, whatspieMessageId: event.whatspieMessageId, summary: event.summary, payload: event.raw, at: deps.now() });
+  if (event.type === 'device_disconnected') {
+    deps.logger.warn({ event: event.type, reason: event.reason }, `Whatspie reports the WhatsApp device disconnected: ${event.summary}. Re-pair the phone in Whatspie's dashboard; no message arrives until then.`);
+  } else if (event.type === 'message_failed') {
+    deps.logger.warn({ event: event.type, whatspieMessageId: event.whatspieMessageId, reason: event.reason }, 'Whatspie could not deliver a message');
+  } else {
+    deps.logger.info({ event: event.type, whatspieMessageId: event.whatspieMessageId }, event.summary);
+  }
+}
