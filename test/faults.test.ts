@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BUILT_IN_TEXTS, loadPrompts } from '../src/prompts/prompts.js';
 import { openDatabase } from '../src/store/db.js';
 import { webhookReplySchema } from '../src/whatspie/reply.js';
 import { captureLogs, copyPrompts, jsonOf, makeBot, storedMessages, tempDir } from './helpers/app.js';
@@ -78,14 +79,27 @@ describe('the database failing', () => {
 });
 
 describe('prompt files broken while running', () => {
-  it('keeps the last good version and logs why', async () => {
+  it('keeps the last good version of a required file and logs why', async () => {
+    const logs = captureLogs();
+    const dir = copyPrompts();
+    const prompts = loadPrompts(dir, logs.logger, 0);
+    const good = prompts.systemPrompt();
+    writeFileSync(join(dir, 'system.md'), '   ');
+    writeFileSync(join(dir, 'media.json'), '[{"id": 1}]');
+    expect(prompts.systemPrompt()).toBe(good);
+    expect(prompts.mediaCatalog().length).toBeGreaterThan(0);
+    const rejected = logs.records().filter((r) => r.msg === 'prompt file rejected; keeping the last good version');
+    expect(rejected.map((r) => r.err)).toEqual([expect.stringMatching(/system\.md is empty/), expect.stringMatching(/media\.json is invalid/)]);
+  });
+
+  it('an emptied message file falls back to the built-in text, and the log says so', async () => {
     const logs = captureLogs();
     const bot = makeBot({ logger: logs.logger, llm: false });
+    writeFileSync(join(bot.promptsDir, 'fallback.md'), 'Custom fallback');
+    expect((await jsonOf(bot.post(freshInbound()))).body).toBe('Custom fallback');
     writeFileSync(join(bot.promptsDir, 'fallback.md'), '');
-    writeFileSync(join(bot.promptsDir, 'media.json'), '[{"id": 1}]');
-    expect(await jsonOf(bot.post(freshInbound()))).toEqual(FALLBACK);
-    const rejected = logs.records().filter((r) => r.msg === 'prompt file rejected; keeping the last good version');
-    expect(rejected.map((r) => r.err)).toEqual([expect.stringMatching(/fallback\.md is empty/)]);
+    expect((await jsonOf(bot.post(freshInbound()))).body).toBe(BUILT_IN_TEXTS['fallback.md']);
+    expect(logs.text()).toMatch(/fallback\.md is empty: using the built-in text/);
   });
 });
 

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveWebhookSecret } from '../src/http/webhook-auth.js';
 import { silentLogger } from '../src/logger.js';
-import { loadPrompts } from '../src/prompts/prompts.js';
+import { BUILT_IN_TEXTS, loadPrompts } from '../src/prompts/prompts.js';
 import { openDatabase } from '../src/store/db.js';
 import { webhookReplySchema } from '../src/whatspie/reply.js';
-import { copyPrompts, jsonOf, makeBot, tempDir } from './helpers/app.js';
+import { captureLogs, copyPrompts, jsonOf, makeBot, tempDir } from './helpers/app.js';
 import { freshInbound } from './helpers/fixtures.js';
 import { llmRequests, replyWith } from './helpers/llm.js';
 
@@ -53,7 +53,6 @@ describe('prompt files', () => {
   it.each([
     ['system.md is missing', (dir: string) => rmSync(join(dir, 'system.md')), /system\.md is missing/],
     ['system.md is empty', (dir: string) => writeFileSync(join(dir, 'system.md'), ''), /system\.md is empty/],
-    ['fallback.md is missing', (dir: string) => rmSync(join(dir, 'fallback.md')), /fallback\.md is missing/],
     ['media.json is not JSON', (dir: string) => writeFileSync(join(dir, 'media.json'), '{'), /media\.json is not valid JSON/],
     [
       'a document has no file name',
@@ -87,6 +86,20 @@ describe('prompt files', () => {
     expect(prompts.systemPrompt().length).toBeGreaterThan(0);
     expect(prompts.fallbackText().length).toBeGreaterThan(0);
     expect(Array.isArray(prompts.mediaCatalog())).toBe(true);
+  });
+
+  it('a prompts folder from an older version, without handoff.md, rate-limited.md or fallback.md, runs on built-in texts and says so', async () => {
+    const logs = captureLogs();
+    const dir = copyPrompts();
+    for (const name of ['handoff.md', 'rate-limited.md', 'fallback.md']) rmSync(join(dir, name));
+    const prompts = loadPrompts(dir, logs.logger);
+    expect(prompts.handoffText()).toBe(BUILT_IN_TEXTS['handoff.md']);
+    expect(prompts.rateLimitedText()).toBe(BUILT_IN_TEXTS['rate-limited.md']);
+    expect(prompts.fallbackText()).toBe(BUILT_IN_TEXTS['fallback.md']);
+    const notes = logs.records().map((r) => String(r.msg));
+    for (const name of ['handoff.md', 'rate-limited.md', 'fallback.md']) expect(notes.some((m) => m.includes(`${name} is missing: using the built-in text`))).toBe(true);
+    const bot = makeBot({ promptsDir: dir, llm: false });
+    expect((await jsonOf(bot.post(freshInbound()))).body).toBe(BUILT_IN_TEXTS['fallback.md']);
   });
 
   it('a missing media.json means an empty catalog', () => {

@@ -12,6 +12,18 @@ export interface Prompts {
   mediaCatalog(): MediaItem[];
 }
 
+/**
+ * What a message file says when it is missing or empty, so that a prompts folder from an older version (or one an
+ * operator trimmed) still runs. Only system.md has no sensible default: it is who the bot works for.
+ */
+export const BUILT_IN_TEXTS = {
+  'fallback.md':
+    'Thank you for your message! We could not answer right away, but a member of our team will get back to you as soon as possible.',
+  'handoff.md':
+    'Thank you for your patience. I have passed your conversation to a member of our team, who will reply here as soon as possible.',
+  'rate-limited.md': 'You are sending messages faster than we can read them. Please wait a minute, then send your question in one message.',
+} as const;
+
 function requiredText(path: string) {
   return (text: string | null): string => {
     if (text === null) throw new PromptFileError(`${path} is missing`);
@@ -21,14 +33,24 @@ function requiredText(path: string) {
   };
 }
 
+function textWithDefault(path: string, builtIn: string, logger: Logger) {
+  return (text: string | null): string => {
+    const trimmed = text?.trim() ?? '';
+    if (trimmed !== '') return trimmed;
+    logger.info({ file: path }, `${path} is ${text === null ? 'missing' : 'empty'}: using the built-in text ("${builtIn.slice(0, 60)}…"); write the file to change it`);
+    return builtIn;
+  };
+}
+
 /** Loads the folder, throwing a PromptFileError that says what is wrong; later edits apply without a restart. */
 export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS): Prompts {
   const file = (name: string) => join(dir, name);
-  const text = (name: string) => watchFile(file(name), requiredText(file(name)), logger, recheckMs);
-  const system = text('system.md');
-  const fallback = text('fallback.md');
-  const handoff = text('handoff.md');
-  const rateLimited = text('rate-limited.md');
+  const withDefault = (name: keyof typeof BUILT_IN_TEXTS) =>
+    watchFile(file(name), textWithDefault(file(name), BUILT_IN_TEXTS[name], logger), logger, recheckMs);
+  const system = watchFile(file('system.md'), requiredText(file('system.md')), logger, recheckMs);
+  const fallback = withDefault('fallback.md');
+  const handoff = withDefault('handoff.md');
+  const rateLimited = withDefault('rate-limited.md');
   const media = watchFile(file('media.json'), (json) => parseMediaCatalog(json, file('media.json')), logger, recheckMs);
   return {
     systemPrompt: () => system.get(),
