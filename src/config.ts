@@ -77,6 +77,18 @@ const configSchema = z.object({
     emptyAsUnset,
     z.string().trim().regex(/^\+?\d{1,4}$/, 'must be a country calling code such as 62').transform((code) => code.replace('+', '')).optional(),
   ),
+  WHATSPIE_API_TOKEN: optionalString,
+  WHATSPIE_DEVICE: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .transform((value) => value.replace(/[\s+()-]/g, ''))
+      .pipe(z.string().regex(/^[1-9]\d{5,15}$/, "must be the connected device's phone number with its country code, such as 6281234567890"))
+      .optional(),
+  ),
+  WHATSPIE_API_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).default('https://api.whatspie.com')),
+  LATE_ANSWER_SECONDS: int(60, 0, 3600),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -156,6 +168,15 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     throw new ConfigError(`invalid settings:\n${problems.join('\n')}`);
   }
   const config = parsed.data as Pick<Config, K>;
+  const api = config as Partial<Config>;
+  if (api.WHATSPIE_API_TOKEN !== undefined && names.includes('WHATSPIE_DEVICE') && api.WHATSPIE_DEVICE === undefined) {
+    throw new ConfigError(
+      `invalid settings:\n  WHATSPIE_DEVICE (${sources.get('WHATSPIE_DEVICE') ?? 'not set'}): required with WHATSPIE_API_TOKEN (${sources.get('WHATSPIE_API_TOKEN')}): the phone number of the device in Whatspie's dashboard`,
+    );
+  }
+  if (api.WHATSPIE_DEVICE !== undefined && names.includes('WHATSPIE_API_TOKEN') && api.WHATSPIE_API_TOKEN === undefined) {
+    warnings.push('WHATSPIE_DEVICE is set but WHATSPIE_API_TOKEN is not: late answers and operator replies stay off until both are set');
+  }
   const deadline = (config as Partial<Config>).REPLY_DEADLINE_MS;
   if (deadline !== undefined && deadline > WHATSPIE_WAIT_MS - 300) {
     warnings.push(

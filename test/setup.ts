@@ -16,3 +16,15 @@ afterEach(() => {
   llmRequests.length = 0;
 });
 afterAll(() => llmServer.close());
+
+// Outbox workers poll on a timer: stop every bot a test built.
+afterAll(async () => {
+  const { openBots } = await import('./helpers/app.js');
+  for (const bot of openBots.splice(0)) {
+    try {
+      bot.close();
+    } catch {
+      // Already closed by the test.
+    }
+  }
+});

@@ -38,11 +38,23 @@ export type Outcome =
   | 'rate_limit_notice'
   | 'over_rate_limit'
   | 'ignored_group'
-  | 'ignored_broadcast';
+  | 'ignored_broadcast'
+  /** The model needed longer than the window: prompts/holding.md now, the answer later through Whatspie's API. */
+  | 'holding'
+  /** Answered through Whatspie's API behind an earlier late answer, so that the customer's answers stay in order. */
+  | 'queued';
+
+/** An answer still being worked on after the webhook's window closed; `abort` gives it up (a newer message came). */
+export interface LateAnswer {
+  decision: Promise<Decision>;
+  abort(): void;
+}
 
 export interface Decision {
   outcome: Outcome;
   messages: OutgoingMessage[];
+  /** Set on a holding reply: the real answer, to be sent through Whatspie's API. */
+  late?: LateAnswer;
   turn: TurnResult | null;
   fallback: FallbackReason | null;
   llmLatencyMs: number | null;
@@ -53,6 +65,8 @@ export interface Decision {
 
 export interface DecideDeps {
   llm: Llm | null;
+  /** How long the model may go on after the window closed (0: no late answers, the fallback at the deadline). */
+  lateAnswerMs?: number;
   prompts: Prompts;
   knowledge: KnowledgeBase;
   logger: Logger;
@@ -96,26 +110,51 @@ export async function decide(
 
   const controller = new AbortController();
   const started = deps.now();
-  let turn: TurnResult;
-  try {
-    turn = await pTimeout(
-      runTurn({ llm, logger }, { conversation, tools: toolsFor(prompts.mediaCatalog()), signal: controller.signal, timeoutMs: input.timeLeftMs }),
-      { milliseconds: input.timeLeftMs },
-    );
-  } catch (error) {
-    // Stop the HTTP request too (p-timeout only stops waiting for it), but after the fallback has gone out:
-    // tearing down a request costs time, and when many time out together that time adds up in the last reply.
-    void nextTurn().then(() => controller.abort());
+  const lateMs = deps.lateAnswerMs ?? 0;
+  // The HTTP request may run on past the window when a late answer can still be delivered through Whatspie's API.
+  const turning = runTurn(
+    { llm, logger },
+    { conversation, tools: toolsFor(prompts.mediaCatalog()), signal: controller.signal, timeoutMs: input.timeLeftMs + lateMs },
+  );
+  const failed = (error: unknown): Decision => {
     const latency = deps.now() - started;
     if (error instanceof TimeoutError) return fallbackDecision(prompts, 'timeout', latency);
     if (error instanceof LlmError) {
-      logger.warn({ reason: error.reason, err: error.message }, 'LLM call failed');
+      if (error.reason !== 'timeout' || !controller.signal.aborted) logger.warn({ reason: error.reason, err: error.message }, 'LLM call failed');
       return fallbackDecision(prompts, error.reason, latency);
     }
     throw error;
+  };
+  let turn: TurnResult;
+  try {
+    turn = await pTimeout(turning, { milliseconds: input.timeLeftMs });
+  } catch (error) {
+    if (error instanceof TimeoutError && lateMs > 0) {
+      // The window closed with the model still working: answer "one moment" now, and the model's answer later.
+      const late = pTimeout(turning, { milliseconds: lateMs }).then(
+        (finished) => decisionFromTurn(prompts, finished, deps.now() - started),
+        (lateError: unknown) => failed(lateError),
+      );
+      void late.finally(() => controller.abort());
+      return { ...holdingDecision(prompts, deps.now() - started), late: { decision: late, abort: () => controller.abort() } };
+    }
+    // Stop the HTTP request too (p-timeout only stops waiting for it), but after the fallback has gone out:
+    // tearing down a request costs time, and when many time out together that time adds up in the last reply.
+    void nextTurn().then(() => controller.abort());
+    return failed(error);
   }
-  const llmLatencyMs = deps.now() - started;
+  return decisionFromTurn(prompts, turn, deps.now() - started);
+}
 
+/** What the webhook answers when the model needs longer than the window: prompts/holding.md (empty: nothing). */
+function holdingDecision(prompts: Prompts, llmLatencyMs: number): Decision {
+  return { outcome: 'holding', messages: textMessages(prompts.holdingText(), 'operator').slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs, note: HOLDING_NOTE };
+}
+
+/** Marks a stored holding reply, so that a redelivery can tell it from an answer. */
+export const HOLDING_NOTE = 'holding (answer follows)';
+
+function decisionFromTurn(prompts: Prompts, turn: TurnResult, llmLatencyMs: number): Decision {
   let messages = turn.messages;
   if (turn.handoffReason !== null) {
     const handoff = textMessages(prompts.handoffText(), 'operator');

@@ -22,6 +22,9 @@ import { decide, fallbackDecision, type Decision, type FallbackReason, type Outc
 import { describeInbound, describeReply } from './describe.js';
 import { isWaitingForHuman } from './handoff-rule.js';
 import { recordEvent } from './whatspie-events.js';
+import { createLateAnswers } from './late-answers.js';
+import type { OutboxWorker } from '../delivery/outbox-worker.js';
+import type { Outbox } from '../store/outbox.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { createRateLimiter, type RateVerdict } from './rate-limiter.js';
 import { textMessages } from './outgoing.js';
@@ -33,6 +36,11 @@ const HOUR_MS = 3_600_000;
 export interface ResponderDeps {
   db: Db;
   llm: Llm | null;
+  /** Set when Whatspie's API is configured: late answers and answers queued behind them go through it. */
+  outbox: Outbox | null;
+  worker: OutboxWorker | null;
+  /** How long the model may go on after the window closed; 0 turns late answers off. */
+  lateAnswerMs: number;
   prompts: Prompts;
   knowledge: KnowledgeBase;
   logger: Logger;
@@ -75,7 +83,31 @@ export function createResponder(deps: ResponderDeps): Responder {
   const senders = createKeyedQueue();
   const rateLimiter = createRateLimiter(deps.rateLimitPerMinute);
 
-  function record(inbound: MessageRow, proposed: Decision): Answer {
+  const late = deps.outbox
+    ? createLateAnswers({
+        outbox: deps.outbox,
+        worker: deps.worker,
+        logger,
+        now: deps.now,
+        waitingForHuman,
+        startHandoff: (contactId, reason) => startHandoff(db, { contactId, at: deps.now(), reason }),
+        recordSilence: (inbound, note) => void storeReply(inbound, silent('holding', note)),
+        acceptable,
+        fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn),
+      })
+    : null;
+
+  /** Sends the decision in the webhook's answer, unless the customer is still owed earlier messages through the API. */
+  async function record(inbound: MessageRow, proposed: Decision): Promise<Answer> {
+    if (late && deps.outbox && proposed.messages.length > 0 && proposed.outcome !== 'holding' && (await deps.outbox.undelivered(inbound.contactId)) > 0) {
+      // Answering in the webhook now would overtake them: this answer goes behind them, in order.
+      await late.queue(inbound, proposed);
+      return { reply: [], outcome: 'queued', fallbackReason: proposed.fallback, llmLatencyMs: proposed.llmLatencyMs };
+    }
+    return storeReply(inbound, proposed);
+  }
+
+  function storeReply(inbound: MessageRow, proposed: Decision): Answer {
     // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
     const valid = acceptable(proposed);
     if (!valid) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
@@ -119,6 +151,8 @@ export function createResponder(deps: ResponderDeps): Responder {
   }
 
   async function answer(inbound: MessageRow, message: InboundMessage, receivedAt: number, rate: RateVerdict): Promise<Answer> {
+    // A newer message answers an older one still being worked on past the window, as in a burst.
+    late?.supersede(inbound.contactId);
     // First, so that not even a rate-limit notice talks over a human who has the conversation.
     if (waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting_for_human', 'waiting for a human'));
     if (rate === 'notice') {
@@ -134,7 +168,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       inbound.createdAt,
       deps.sessionIdleHours * HOUR_MS,
     );
-    const decision = await decide(deps, {
+    const decision = await decide({ ...deps, lateAnswerMs: late ? deps.lateAnswerMs : 0 }, {
       inbound,
       history,
       newMessage: describeInbound(message.content),
@@ -144,12 +178,16 @@ export function createResponder(deps: ResponderDeps): Responder {
       startHandoff(db, { contactId: inbound.contactId, at: deps.now(), reason: decision.handoffReason });
       logger.info({ from: message.from, reason: decision.handoffReason }, 'handed over to a human');
     }
+    if (decision.late && late) late.follow(inbound, decision.late);
     return record(inbound, decision);
   }
 
   async function handle(message: InboundMessage, receivedAt: number): Promise<Answer> {
     const { row: inbound, isNew } = storeInbound(db, { message, at: receivedAt });
     if (!isNew) {
+      // Answered through the API already: saying "one moment" again, after the answer, would confuse the customer.
+      const delivery = deps.outbox ? await deps.outbox.deliveryOf(inbound.id) : 'none';
+      if (delivery === 'sent' || delivery === 'failed') return { reply: [], outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
       const stored = findReplyTo(db, inbound);
       const messages = stored?.replyJson ? readWebhookReply(JSON.parse(stored.replyJson)) : null;
       if (messages) return { reply: toWebhookReply(messages), outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
@@ -165,6 +203,9 @@ export function createResponder(deps: ResponderDeps): Responder {
     note(event) {
       try {
         recordEvent(deps, event);
+        if (event.type === 'message_failed' && event.whatspieMessageId && deps.outbox) {
+          void deps.outbox.failByWhatspieId({ whatspieId: event.whatspieMessageId, reason: `Whatspie: ${event.reason ?? 'failed'}` });
+        }
       } catch (error) {
         logger.error({ err: (error as Error).message, event: event.type }, 'could not store a Whatspie event');
       }

@@ -1,4 +1,5 @@
-// The prompts folder that operators edit: system.md, fallback.md, handoff.md, rate-limited.md, media.json (knowledge/ is in src/knowledge).
+// The prompts folder that operators edit: system.md, fallback.md, handoff.md, rate-limited.md, holding.md, media.json
+// (knowledge/ is in src/knowledge).
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { parseMediaCatalog, type MediaItem } from './media-catalog.js';
@@ -9,6 +10,8 @@ export interface Prompts {
   fallbackText(): string;
   handoffText(): string;
   rateLimitedText(): string;
+  /** What the webhook answers while a late answer is on its way; '' (an empty holding.md) means nothing. */
+  holdingText(): string;
   mediaCatalog(): MediaItem[];
 }
 
@@ -22,6 +25,7 @@ export const BUILT_IN_TEXTS = {
   'handoff.md':
     'Thank you for your patience. I have passed your conversation to a member of our team, who will reply here as soon as possible.',
   'rate-limited.md': 'You are sending messages faster than we can read them. Please wait a minute, then send your question in one message.',
+  'holding.md': 'Thanks for your message! I am looking into it and will answer here in a moment.',
 } as const;
 
 function requiredText(path: string) {
@@ -51,12 +55,15 @@ export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS)
   const fallback = withDefault('fallback.md');
   const handoff = withDefault('handoff.md');
   const rateLimited = withDefault('rate-limited.md');
+  // holding.md may be empty on purpose (answer nothing until the real answer arrives); only a missing file gets the default.
+  const holding = watchFile(file('holding.md'), (text) => (text === null ? BUILT_IN_TEXTS['holding.md'] : text.trim()), logger, recheckMs);
   const media = watchFile(file('media.json'), (json) => parseMediaCatalog(json, file('media.json')), logger, recheckMs);
   return {
     systemPrompt: () => system.get(),
     fallbackText: () => fallback.get(),
     handoffText: () => handoff.get(),
     rateLimitedText: () => rateLimited.get(),
+    holdingText: () => holding.get(),
     mediaCatalog: () => media.get(),
   };
 }

@@ -83,7 +83,8 @@ export function findReplyTo(db: Db, inbound: { id: number; contactId: number }):
 
 export interface OutboundRecord {
   contactId: number;
-  inReplyTo: number;
+  /** The customer's message this answers; null for an operator's message. */
+  inReplyTo: number | null;
   kind: string;
   text: string | null;
   mediaUrl?: string | null;
@@ -94,12 +95,14 @@ export interface OutboundRecord {
   fallbackReason: string | null;
   promptTokens?: number | null;
   completionTokens?: number | null;
+  /** 'api' when it goes out through Whatspie's REST API rather than in the webhook's answer. */
+  via?: 'api' | null;
   at: number;
 }
 
 export function storeOutbound(db: Db, record: OutboundRecord): void {
   const { at, ...rest } = record;
-  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, completionTokens: null, ...rest, createdAt: at });
+  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, completionTokens: null, via: null, ...rest, createdAt: at });
 }
 
 /**

@@ -41,6 +41,8 @@ export const messages = sqliteTable(
     llmLatencyMs: integer('llm_latency_ms'),
     fellBack: integer('fell_back', { mode: 'boolean' }),
     fallbackReason: text('fallback_reason'),
+    /** Outbound: 'api' when sent through Whatspie's REST API (a late answer, an operator's reply); null for the webhook answer. */
+    via: text('via'),
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     /** When WhatsApp says the customer sent it (inbound only). */
@@ -72,6 +74,42 @@ export const events = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('events_type_time').on(t.type, t.createdAt)],
+);
+
+/**
+ * Messages to send through Whatspie's REST API (answers that outlived the webhook's window, operators' replies),
+ * written before the first attempt so that none is lost to a crash. One row per WhatsApp message, in order.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    /** The transcript row (messages.id) this message belongs to. */
+    messageRowId: integer('message_row_id').notNull(),
+    /** The customer's message it answers; null for an operator's reply. */
+    inReplyTo: integer('in_reply_to'),
+    /** The OutgoingMessage, as JSON. */
+    payload: text('payload').notNull(),
+    /** pending → sending → sent, or failed (with error). `sending` past its lease is pending again. */
+    state: text('state', { enum: ['pending', 'sending', 'sent', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    leaseUntil: integer('lease_until'),
+    /** Whatspie's id of the sent message, to match its v2 message_failed event. */
+    whatspieId: text('whatspie_id'),
+    error: text('error'),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [
+    index('outbox_due').on(t.state, t.nextAttemptAt),
+    index('outbox_contact').on(t.contactId, t.id),
+    index('outbox_reply_to').on(t.inReplyTo),
+    index('outbox_whatspie_id').on(t.whatspieId),
+  ],
 );
 
 /** Small key/value facts the server keeps about itself, such as the generated webhook secret. */

@@ -69,6 +69,7 @@ function prepareAll(db: Db) {
         fallbackReason: p('fallbackReason'),
         promptTokens: p('promptTokens'),
         completionTokens: p('completionTokens'),
+        via: p('via'),
         createdAt: p('createdAt'),
       })
       .prepare(),

@@ -10,6 +10,8 @@ import type { Db } from '../../src/store/db.js';
 import { LLM_BASE_URL } from './llm.js';
 
 export const SECRET = 'test-secret-0123456789';
+export const WHATSPIE_TOKEN = 'whatspie-test-token';
+export const WHATSPIE_DEVICE = '6281100000000';
 
 export function tempDir(prefix = 'bot-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -22,7 +24,11 @@ export function copyPrompts(): string {
   return dir;
 }
 
+/** Bots built by tests, so that their outbox workers stop when the file's tests are done. */
+export const openBots: { close(): void }[] = [];
+
 export interface TestBot {
+  close(): void;
   app: ReturnType<typeof createBot>['app'];
   db: Db;
   dbPath: string;
@@ -49,6 +55,9 @@ export interface BotOptions {
   metricsEnabled?: boolean;
   logger?: Logger;
   now?: () => number;
+  /** A (fake) Whatspie API: turns on late answers and the outbox. */
+  whatspieApiUrl?: string;
+  lateAnswerSeconds?: number;
 }
 
 /** The settings a test bot runs with, parsed by the same code as the server's. */
@@ -70,6 +79,12 @@ export function testConfig(options: BotOptions & { dbPath: string; promptsDir: s
     MAX_INPUT_CHARS: String(options.maxInputChars ?? 2000),
     HISTORY_MAX_CHARS: String(options.historyMaxChars ?? 16_000),
     METRICS_ENABLED: String(options.metricsEnabled ?? false),
+    ...(options.whatspieApiUrl && {
+      WHATSPIE_API_URL: options.whatspieApiUrl,
+      WHATSPIE_API_TOKEN: WHATSPIE_TOKEN,
+      WHATSPIE_DEVICE: WHATSPIE_DEVICE,
+      LATE_ANSWER_SECONDS: String(options.lateAnswerSeconds ?? 60),
+    }),
   };
   return loadConfig({ env, envFile: null }).config;
 }
@@ -79,9 +94,16 @@ export function makeBot(options: BotOptions = {}): TestBot {
   const promptsDir = options.promptsDir ?? copyPrompts();
   const config = testConfig({ ...options, dbPath, promptsDir });
   // Files are looked at on every message here (in production: at most once a second), so edits show at once.
-  const bot = createBot(config, options.logger ?? silentLogger, { recheckMs: 0, busyTimeoutMs: 2000, ...(options.now ? { now: options.now } : {}) });
+  const bot = createBot(config, options.logger ?? silentLogger, {
+    recheckMs: 0,
+    busyTimeoutMs: 2000,
+    worker: { pollMs: 50 },
+    ...(options.now ? { now: options.now } : {}),
+  });
   const { app, db } = bot;
+  openBots.push(bot);
   return {
+    close: () => bot.close(),
     app,
     db,
     dbPath,

@@ -1,0 +1,105 @@
+// Answers that outlive the webhook's window: followed until the model is done (or gives up), then written to the
+// outbox, which sends them through Whatspie's API. A newer message from the same customer supersedes an answer still
+// being worked on: it is answered with both messages in view, as a burst is.
+import type { OutboxWorker } from '../delivery/outbox-worker.js';
+import type { Logger } from '../logger.js';
+import type { Outbox } from '../store/outbox.js';
+import type { MessageRow } from '../store/queries.js';
+import { fileUrl, toWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
+import type { Decision, LateAnswer } from './decide.js';
+import { describeReply } from './describe.js';
+
+export interface LateAnswers {
+  /** Follows the late answer to an inbound message. */
+  follow(inbound: MessageRow, late: LateAnswer): void;
+  /** A newer message from this contact arrived: give up any answer still being worked on for it. */
+  supersede(contactId: number): void;
+  /** Queues a decision's messages behind what the contact is still owed; returns the transcript row's id. */
+  queue(inbound: MessageRow, decision: Decision): Promise<number | null>;
+}
+
+export interface LateAnswerDeps {
+  outbox: Outbox;
+  worker: OutboxWorker | null;
+  logger: Logger;
+  now: () => number;
+  /** Checked when the answer is ready: a late answer never talks over a human who took the conversation meanwhile. */
+  waitingForHuman(contactId: number): boolean;
+  startHandoff(contactId: number, reason: string): void;
+  /** Records a deliberate silence (why a late answer was not sent) in the transcript. */
+  recordSilence(inbound: MessageRow, note: string): void;
+  /** Whether Whatspie would accept the messages; otherwise the fallback goes instead. */
+  acceptable(decision: Decision): boolean;
+  fallback(decision: Decision): Decision;
+}
+
+export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
+  const { outbox, logger } = deps;
+  const working = new Map<number, { inboundId: number; superseded: boolean; abort(): void }>();
+
+  async function queue(inbound: MessageRow, proposed: Decision): Promise<number | null> {
+    const decision = deps.acceptable(proposed) ? proposed : deps.fallback(proposed);
+    // Whatspie's API has no call for a reaction: it is dropped, and the transcript says so.
+    const reactions = decision.messages.filter((m) => m.kind === 'reaction');
+    const messages: OutgoingMessage[] = decision.messages.filter((m) => m.kind !== 'reaction');
+    if (reactions.length > 0) logger.warn({ dropped: reactions.length }, "a reaction cannot be sent through Whatspie's API; dropped");
+    if (messages.length === 0) {
+      deps.recordSilence(inbound, reactions.length > 0 ? 'late answer was only a reaction, which the API cannot send' : 'late answer had nothing to send');
+      return null;
+    }
+    const first = messages[0]!;
+    const dropped = reactions.length > 0 ? `\n[${reactions.map(describeReply).join(', ')}: not sent, the API cannot send reactions]` : '';
+    const id = await outbox.enqueue({
+      record: {
+        contactId: inbound.contactId,
+        inReplyTo: inbound.id,
+        kind: messages.length > 1 ? 'several' : first.kind,
+        text: messages.map(describeReply).join('\n') + dropped,
+        mediaUrl: fileUrl(first),
+        replyJson: JSON.stringify(toWebhookReply(messages)),
+        model: decision.turn?.model ?? decision.note ?? null,
+        llmLatencyMs: decision.llmLatencyMs,
+        fellBack: decision.fallback !== null,
+        fallbackReason: decision.fallback,
+        promptTokens: decision.turn?.promptTokens ?? null,
+        completionTokens: decision.turn?.completionTokens ?? null,
+      },
+      messages,
+      at: deps.now(),
+    });
+    deps.worker?.kick();
+    return id;
+  }
+
+  async function settle(inbound: MessageRow, late: LateAnswer, state: { superseded: boolean }) {
+    const decision = await late.decision;
+    if (working.get(inbound.contactId)?.inboundId === inbound.id) working.delete(inbound.contactId);
+    if (state.superseded) {
+      deps.recordSilence(inbound, 'late answer given up: a newer message came, and was answered with this one in view');
+      return;
+    }
+    if (deps.waitingForHuman(inbound.contactId)) {
+      deps.recordSilence(inbound, 'late answer not sent: a human has the conversation');
+      return;
+    }
+    if (decision.handoffReason) deps.startHandoff(inbound.contactId, decision.handoffReason);
+    await queue(inbound, decision);
+    logger.info({ inboundId: inbound.id, outcome: decision.outcome, fallbackReason: decision.fallback, llmLatencyMs: decision.llmLatencyMs }, 'late answer queued for the Whatspie API');
+  }
+
+  return {
+    follow(inbound, late) {
+      const state = { inboundId: inbound.id, superseded: false, abort: late.abort };
+      working.set(inbound.contactId, state);
+      void settle(inbound, late, state).catch((error: unknown) => logger.error({ err: (error as Error).message, inboundId: inbound.id }, 'could not queue a late answer'));
+    },
+    supersede(contactId) {
+      const state = working.get(contactId);
+      if (!state) return;
+      working.delete(contactId);
+      state.superseded = true;
+      state.abort();
+    },
+    queue,
+  };
+}

@@ -1,0 +1,109 @@
+// Works the outbox: takes due messages one customer at a time (several customers at once), sends them through
+// Whatspie's API, and records what happened. Retries 429s, 5xx and network errors with backoff for a bounded time;
+// any other refusal fails the message at once with Whatspie's reason.
+import type { Logger } from '../logger.js';
+import type { Outbox, OutboxItem } from '../store/outbox.js';
+import type { WhatspieApi } from './whatspie-client.js';
+
+export interface OutboxWorker {
+  /** Looks for due messages now (after something was queued). */
+  kick(): void;
+  /** Sends everything due until nothing is left or `timeoutMs` passes; for the command-line tools. */
+  drain(timeoutMs: number): Promise<void>;
+  /** Stops taking new work; messages being sent finish on their own. */
+  stop(): void;
+}
+
+export interface WorkerOptions {
+  outbox: Outbox;
+  api: WhatspieApi;
+  logger: Logger;
+  now?: () => number;
+  /** How long a message is retried before it is failed for good (default 15 minutes). */
+  retryForMs?: number;
+  /** How long a claimed message stays with this process before another may take it (default 30 s). */
+  leaseMs?: number;
+  /** Messages sent at once, to different customers (default 4; Whatspie suggests 1–2 a second). */
+  concurrency?: number;
+  /** How often due retries are looked for (default 1 s). */
+  pollMs?: number;
+}
+
+/** 1 s, 2 s, 4 s … at most a minute. */
+export const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
+
+export function startOutboxWorker(options: WorkerOptions): OutboxWorker {
+  const now = options.now ?? Date.now;
+  const { outbox, api, logger } = options;
+  const retryForMs = options.retryForMs ?? 15 * 60_000;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const concurrency = options.concurrency ?? 4;
+  let inFlight = 0;
+  let stopped = false;
+  let pumping = false;
+  const idle: (() => void)[] = [];
+
+  async function deliver(item: OutboxItem) {
+    const result = await api.send(item.phone, item.message);
+    const at = now();
+    if (result.ok) {
+      await outbox.markSent({ id: item.id, whatspieId: result.whatspieId, at });
+      logger.info({ outboxId: item.id, to: item.phone, kind: item.message.kind, whatspieId: result.whatspieId, attempts: item.attempts }, 'sent through the Whatspie API');
+      return;
+    }
+    const next = at + backoffMs(item.attempts);
+    if (result.retry && next - item.createdAt < retryForMs) {
+      await outbox.retryLater({ id: item.id, reason: result.reason, at: next });
+      logger.warn({ outboxId: item.id, to: item.phone, reason: result.reason, attempts: item.attempts, retryInMs: next - at }, 'Whatspie API send failed; will retry');
+      return;
+    }
+    const reason = result.retry ? `gave up after ${item.attempts} attempts: ${result.reason}` : result.reason;
+    await outbox.markFailed({ id: item.id, reason });
+    logger.error({ outboxId: item.id, to: item.phone, reason }, 'Whatspie API send failed for good');
+  }
+
+  async function pump() {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (!stopped && inFlight < concurrency) {
+        const item = await outbox.claimNext({ now: now(), leaseMs });
+        if (!item) break;
+        inFlight += 1;
+        void deliver(item)
+          .catch((error: unknown) => logger.error({ outboxId: item.id, err: (error as Error).message }, 'could not record a delivery'))
+          .finally(() => {
+            inFlight -= 1;
+            if (inFlight === 0) while (idle.length > 0) idle.shift()!();
+            void pump();
+          });
+      }
+    } catch (error) {
+      logger.error({ err: (error as Error).message }, 'could not read the outbox');
+    } finally {
+      pumping = false;
+    }
+  }
+
+  const timer = setInterval(() => void pump(), options.pollMs ?? 1000);
+  timer.unref();
+  void pump();
+
+  return {
+    kick: () => void pump(),
+    async drain(timeoutMs) {
+      const until = now() + timeoutMs;
+      while (now() < until) {
+        await pump();
+        if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
+        const due = await outbox.nextDueAt();
+        if (inFlight === 0 && (due === null || due > until)) return;
+        if (due !== null && due > now()) await new Promise((resolve) => setTimeout(resolve, Math.min(due - now(), until - now())));
+      }
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// The durable outbox: what must still reach a customer through Whatspie's REST API. Spoken in our own types and
+// async, so that another backend can implement it; this one is SQLite, where each statement below is atomic.
+import type { Statement } from 'better-sqlite3';
+import type { OutgoingMessage } from '../whatspie/reply.js';
+import type { Db } from './db.js';
+import { storeOutbound, type OutboundRecord } from './queries.js';
+
+export interface OutboxItem {
+  id: number;
+  /** The customer's number, the receiver. */
+  phone: string;
+  message: OutgoingMessage;
+  /** Attempts made so far, this one included. */
+  attempts: number;
+  createdAt: number;
+}
+
+/** Where the messages answering one customer message are: none queued, some still on their way, or all settled. */
+export type DeliveryState = 'none' | 'pending' | 'sent' | 'failed';
+
+export interface Outbox {
+  /** Records the transcript row and one outbox row per message, in one transaction; returns the transcript row's id. */
+  enqueue(input: { record: Omit<OutboundRecord, 'at' | 'via'>; messages: OutgoingMessage[]; at: number }): Promise<number>;
+  /**
+   * Takes the oldest due message whose customer has nothing older still on its way (so one customer's messages go
+   * out in order), and leases it: a process that dies while sending leaves it to be taken again after the lease.
+   */
+  claimNext(input: { now: number; leaseMs: number }): Promise<OutboxItem | null>;
+  markSent(input: { id: number; whatspieId: string | null; at: number }): Promise<void>;
+  retryLater(input: { id: number; reason: string; at: number }): Promise<void>;
+  markFailed(input: { id: number; reason: string }): Promise<void>;
+  /** Whatspie's v2 message_failed for a message we sent; false when no message has that id. */
+  failByWhatspieId(input: { whatspieId: string; reason: string }): Promise<boolean>;
+  /** How many messages to this contact are still pending or being sent. */
+  undelivered(contactId: number): Promise<number>;
+  /** The delivery of everything queued in reply to one customer message. */
+  deliveryOf(inReplyTo: number): Promise<DeliveryState>;
+  /** When the next pending message falls due, or null when none is pending. */
+  nextDueAt(): Promise<number | null>;
+}
+
+type Row = { id: number; phone: string; payload: string; attempts: number; createdAt: number };
+
+const prepared = new WeakMap<Db, Record<string, Statement>>();
+
+function statements(db: Db) {
+  let s = prepared.get(db);
+  if (!s) {
+    const sql = db.$client;
+    s = {
+      insert: sql.prepare(
+        `INSERT INTO outbox (contact_id, message_row_id, in_reply_to, payload, state, attempts, next_attempt_at, created_at)
+         VALUES (@contactId, @messageRowId, @inReplyTo, @payload, 'pending', 0, @at, @at)`,
+      ),
+      lastRow: sql.prepare('SELECT last_insert_rowid() AS id'),
+      claim: sql.prepare(
+        `UPDATE outbox SET state = 'sending', lease_until = @leaseUntil, attempts = attempts + 1
+          WHERE id = (
+            SELECT o.id FROM outbox o
+             WHERE ((o.state = 'pending' AND o.next_attempt_at <= @now) OR (o.state = 'sending' AND o.lease_until <= @now))
+               AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id AND e.id < o.id AND e.state IN ('pending', 'sending'))
+             ORDER BY o.id LIMIT 1)
+          RETURNING id, contact_id AS contactId, payload, attempts, created_at AS createdAt`,
+      ),
+      phone: sql.prepare('SELECT phone FROM contacts WHERE id = ?'),
+      sent: sql.prepare(`UPDATE outbox SET state = 'sent', whatspie_id = @whatspieId, sent_at = @at, lease_until = NULL, error = NULL WHERE id = @id`),
+      retry: sql.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = @at, lease_until = NULL, error = @reason WHERE id = @id`),
+      failed: sql.prepare(`UPDATE outbox SET state = 'failed', lease_until = NULL, error = @reason WHERE id = @id`),
+      failByWhatspieId: sql.prepare(`UPDATE outbox SET state = 'failed', error = @reason WHERE whatspie_id = @whatspieId`),
+      undelivered: sql.prepare(`SELECT count(*) AS n FROM outbox WHERE contact_id = ? AND state IN ('pending', 'sending')`),
+      deliveryOf: sql.prepare(
+        `SELECT count(*) AS total, sum(state IN ('pending', 'sending')) AS open, sum(state = 'failed') AS failed FROM outbox WHERE in_reply_to = ?`,
+      ),
+      nextDue: sql.prepare(`SELECT min(CASE state WHEN 'pending' THEN next_attempt_at ELSE lease_until END) AS at FROM outbox WHERE state IN ('pending', 'sending')`),
+    };
+    prepared.set(db, s);
+  }
+  return s;
+}
+
+export function sqliteOutbox(db: Db): Outbox {
+  const q = statements(db);
+  return {
+    async enqueue({ record, messages, at }) {
+      return db.$client.transaction(() => {
+        storeOutbound(db, { ...record, via: 'api', at });
+        const messageRowId = (q.lastRow!.get() as { id: number }).id;
+        for (const message of messages) {
+          q.insert!.run({ contactId: record.contactId, messageRowId, inReplyTo: record.inReplyTo, payload: JSON.stringify(message), at });
+        }
+        return messageRowId;
+      })();
+    },
+    async claimNext({ now, leaseMs }) {
+      const row = q.claim!.get({ now, leaseUntil: now + leaseMs }) as (Omit<Row, 'phone'> & { contactId: number }) | undefined;
+      if (!row) return null;
+      const phone = (q.phone!.get(row.contactId) as { phone: string }).phone;
+      return { id: row.id, phone, message: JSON.parse(row.payload) as OutgoingMessage, attempts: row.attempts, createdAt: row.createdAt };
+    },
+    async markSent(input) {
+      q.sent!.run(input);
+    },
+    async retryLater(input) {
+      q.retry!.run(input);
+    },
+    async markFailed(input) {
+      q.failed!.run(input);
+    },
+    async failByWhatspieId(input) {
+      return q.failByWhatspieId!.run(input).changes > 0;
+    },
+    async undelivered(contactId) {
+      return (q.undelivered!.get(contactId) as { n: number }).n;
+    },
+    async deliveryOf(inReplyTo) {
+      const row = q.deliveryOf!.get(inReplyTo) as { total: number; open: number | null; failed: number | null };
+      if (row.total === 0) return 'none';
+      if ((row.open ?? 0) > 0) return 'pending';
+      return (row.failed ?? 0) === row.total ? 'failed' : 'sent';
+    },
+    async nextDueAt() {
+      return (q.nextDue!.get() as { at: number | null }).at;
+    },
+  };
+}

@@ -1,0 +1,223 @@
+// Answers that outlive the webhook's window go out through Whatspie's REST API, from a durable outbox.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { delay, HttpResponse } from 'msw';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BUILT_IN_TEXTS } from '../src/prompts/prompts.js';
+import { captureLogs, jsonOf, makeBot, storedMessages, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
+import { textFrom } from './helpers/fixtures.js';
+import { answerWith, completion, llmRequests, toolCall } from './helpers/llm.js';
+import { startFakeWhatspie, type FakeWhatspie } from './fake-whatspie.js';
+
+let api: FakeWhatspie;
+beforeAll(async () => {
+  api = await startFakeWhatspie();
+});
+afterAll(() => api.close());
+beforeEach(() => {
+  api.sent.length = 0;
+  api.requests.length = 0;
+  api.script([]);
+});
+
+const HOLDING = { type: 'chat', body: BUILT_IN_TEXTS['holding.md'], simulation: true };
+const FALLBACK_TEXT = 'Thank you for your message! We could not answer right away, but a member of our team will get back to you as soon as possible.';
+
+/** The model answers `answer` after `ms`. */
+function slowLlm(ms: number, answer: Parameters<typeof completion>[0]) {
+  answerWith(async () => {
+    await delay(ms);
+    return HttpResponse.json(completion(answer));
+  });
+}
+
+const lateBot = (options: Parameters<typeof makeBot>[0] = {}) => makeBot({ deadlineMs: 600, whatspieApiUrl: api.url, ...options });
+
+function outboxRows(bot: ReturnType<typeof makeBot>) {
+  return bot.db.$client.prepare('select state, attempts, error, whatspie_id as whatspieId from outbox order by id').all() as {
+    state: string;
+    attempts: number;
+    error: string | null;
+    whatspieId: string | null;
+  }[];
+}
+
+describe('late answers through the Whatspie API', () => {
+  it('a slow model: the holding reply inside the window, then the answer through POST /messages', async () => {
+    slowLlm(1200, { content: 'Your parcel left our warehouse today.' });
+    const bot = lateBot();
+    const started = Date.now();
+    const reply = await jsonOf(bot.post(textFrom('6281900000101', 'where is my order?')));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(reply).toEqual(HOLDING);
+    const [sent] = await api.waitForSent(1);
+    expect(sent!.authorization).toBe(`Bearer ${WHATSPIE_TOKEN}`);
+    expect(sent!.body).toEqual({ device: WHATSPIE_DEVICE, receiver: '6281900000101', type: 'chat', params: { text: 'Your parcel left our warehouse today.' }, simulate_typing: 1 });
+    await expect.poll(() => outboxRows(bot)).toEqual([{ state: 'sent', attempts: 1, error: null, whatspieId: expect.stringMatching(/^\d+$/) }]);
+    const out = storedMessages(bot.db).filter((m) => m.direction === 'out');
+    expect(out.map((m) => m.text)).toEqual([BUILT_IN_TEXTS['holding.md'], 'Your parcel left our warehouse today.']);
+  });
+
+  it('an answer inside the window goes in the webhook response, with no API call', async () => {
+    slowLlm(10, { content: 'Quick answer' });
+    const bot = lateBot();
+    expect((await jsonOf(bot.post(textFrom('6281900000102', 'hi')))).body).toBe('Quick answer');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('each kind of message: text as chat, an image as image, a document as file; a reaction is dropped and the transcript says so', async () => {
+    slowLlm(1000, {
+      toolCalls: [
+        toolCall('react', { emoji: '👍' }),
+        toolCall('send_text', { text: 'Here you go' }),
+        toolCall('send_image', { media_id: 'store-map' }),
+        toolCall('send_document', { media_id: 'price-list', caption: 'Prices' }),
+      ],
+    });
+    const logs = captureLogs();
+    const bot = lateBot({ logger: logs.logger });
+    await bot.post(textFrom('6281900000103', 'map and prices please'));
+    const sent = await api.waitForSent(3);
+    expect(sent.map((r) => [r.body.type, r.body.params])).toEqual([
+      ['chat', { text: 'Here you go' }],
+      ['image', { image: { url: 'https://example.com/images/store-map.png' }, caption: 'How to find our shop' }],
+      ['file', { document: { url: 'https://example.com/files/price-list.pdf' }, fileName: 'price_list.pdf', mimetype: 'application/pdf', caption: 'Prices' }],
+    ]);
+    expect(logs.text()).toContain("a reaction cannot be sent through Whatspie's API; dropped");
+    expect(storedMessages(bot.db).at(-1)!.text).toContain('[reacted with 👍]: not sent, the API cannot send reactions');
+  });
+
+  it('the model failing after the window: the fallback through the API', async () => {
+    answerWith(async () => {
+      await delay(1000);
+      return new HttpResponse('overloaded', { status: 503 });
+    });
+    const bot = lateBot();
+    expect(await jsonOf(bot.post(textFrom('6281900000104', 'hello?')))).toEqual(HOLDING);
+    const [sent] = await api.waitForSent(1);
+    expect(sent!.body.params.text).toBe(FALLBACK_TEXT);
+    await expect.poll(() => storedMessages(bot.db).at(-1)).toMatchObject({ fell_back: 1, fallback_reason: 'server_error' });
+  });
+
+  it('the model past LATE_ANSWER_SECONDS: the fallback through the API, and the request is given up', async () => {
+    const aborted = { count: 0 };
+    answerWith(async (_request, signal) => {
+      signal.addEventListener('abort', () => (aborted.count += 1));
+      await delay(10_000);
+      return HttpResponse.json(completion({ content: 'far too late' }));
+    });
+    const bot = lateBot({ lateAnswerSeconds: 1 });
+    expect(await jsonOf(bot.post(textFrom('6281900000105', 'hello?')))).toEqual(HOLDING);
+    const [sent] = await api.waitForSent(1);
+    expect(sent!.body.params.text).toBe(FALLBACK_TEXT);
+    await expect.poll(() => aborted.count).toBe(1);
+    await expect.poll(() => storedMessages(bot.db).at(-1)).toMatchObject({ fallback_reason: 'timeout' });
+  });
+
+  it('an empty holding.md answers [] while the answer is on its way', async () => {
+    slowLlm(900, { content: 'Done' });
+    const bot = lateBot();
+    writeFileSync(join(bot.promptsDir, 'holding.md'), '');
+    expect(await jsonOf(bot.post(textFrom('6281900000106', 'hi')))).toEqual([]);
+    expect((await api.waitForSent(1))[0]!.body.params.text).toBe('Done');
+  });
+});
+
+describe('the outbox', () => {
+  it('retries 429, 5xx and network errors with backoff, then delivers', async () => {
+    api.script([{ status: 429 }, { status: 500 }, 'reset']);
+    slowLlm(800, { content: 'Eventually' });
+    const bot = lateBot();
+    await bot.post(textFrom('6281900000201', 'hi'));
+    const [sent] = await api.waitForSent(1, 20_000);
+    expect(sent!.body.params.text).toBe('Eventually');
+    expect(api.requests).toHaveLength(4);
+    await expect.poll(() => outboxRows(bot)).toEqual([{ state: 'sent', attempts: 4, error: null, whatspieId: expect.any(String) }]);
+  }, 30_000);
+
+  it('another 4xx fails at once, with the reason kept', async () => {
+    api.script([{ status: 422, body: { message: 'The given data was invalid.', errors: { receiver: ['not on WhatsApp'] } } }]);
+    slowLlm(800, { content: 'Never arrives' });
+    const bot = lateBot();
+    await bot.post(textFrom('6281900000202', 'hi'));
+    await expect.poll(() => outboxRows(bot), { timeout: 5000 }).toEqual([
+      { state: 'failed', attempts: 1, error: expect.stringMatching(/^HTTP 422: The given data was invalid\. .*not on WhatsApp/), whatspieId: null },
+    ]);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it("Whatspie's v2 message_failed marks the sent message failed", async () => {
+    slowLlm(800, { content: 'Sent, then failed' });
+    const bot = lateBot();
+    await bot.post(textFrom('6281900000203', 'hi'));
+    await api.waitForSent(1);
+    await expect.poll(() => outboxRows(bot)[0]?.state).toBe('sent');
+    const id = outboxRows(bot)[0]!.whatspieId!;
+    await bot.post({ type: 'message_failed', data: { message_id: Number(id), status: 'ERROR', reason: 'phone unreachable' } });
+    await expect.poll(() => outboxRows(bot)[0]).toMatchObject({ state: 'failed', error: 'Whatspie: phone unreachable' });
+  });
+});
+
+describe('order and duplicates', () => {
+  it('a redelivery while the late answer is pending gets the holding reply again; after delivery, []; never a second LLM call or send', async () => {
+    slowLlm(1000, { content: 'The answer' });
+    const bot = lateBot();
+    const message = textFrom('6281900000301', 'question');
+    expect(await jsonOf(bot.post(message))).toEqual(HOLDING);
+    expect(await jsonOf(bot.post(message))).toEqual(HOLDING);
+    await api.waitForSent(1);
+    await expect.poll(() => outboxRows(bot)[0]?.state).toBe('sent');
+    expect(await jsonOf(bot.post(message))).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(llmRequests).toHaveLength(1);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('a second message during a late answer supersedes it: one answer with both in view, nothing talks over it', async () => {
+    let calls = 0;
+    const aborted = { count: 0 };
+    answerWith(async (request, signal) => {
+      calls += 1;
+      if (calls === 1) {
+        signal.addEventListener('abort', () => (aborted.count += 1));
+        await delay(3000);
+        return HttpResponse.json(completion({ content: 'answer to the first only' }));
+      }
+      return HttpResponse.json(completion({ content: `both: ${request.messages.filter((m) => m.role === 'user').map((m) => m.content).join(' + ')}` }));
+    });
+    const bot = lateBot();
+    expect(await jsonOf(bot.post(textFrom('6281900000302', 'first question')))).toEqual(HOLDING);
+    const second = await jsonOf(bot.post(textFrom('6281900000302', 'second question')));
+    expect(second.body).toBe('both: first question + second question');
+    await expect.poll(() => aborted.count).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.requests).toHaveLength(0);
+    expect(storedMessages(bot.db).map((m) => m.text)).toContain('(no reply: late answer given up: a newer message came, and was answered with this one in view)');
+  });
+
+  it('an answer due while an earlier one still waits for the API goes behind it, in order', async () => {
+    api.script([{ status: 503 }, { status: 503 }]);
+    let calls = 0;
+    answerWith(async () => {
+      calls += 1;
+      if (calls === 1) await delay(800);
+      return HttpResponse.json(completion({ content: `answer ${calls}` }));
+    });
+    const bot = lateBot();
+    const customer = '6281900000303';
+    expect(await jsonOf(bot.post(textFrom(customer, 'one')))).toEqual(HOLDING);
+    await expect.poll(() => api.requests.length).toBeGreaterThanOrEqual(1);
+    // The first answer is queued and retrying: the second must not overtake it in the webhook response.
+    const second = await jsonOf(bot.post(textFrom(customer, 'two')));
+    expect(second).toEqual([]);
+    const sent = await api.waitForSent(2, 20_000);
+    expect(sent.map((r) => r.body.params.text)).toEqual(['answer 1', 'answer 2']);
+  }, 30_000);
+
+  it('without the API configured, the deadline is a wall as before: the fallback, no holding reply', async () => {
+    slowLlm(1500, { content: 'too late' });
+    const bot = makeBot({ deadlineMs: 600 });
+    expect((await jsonOf(bot.post(textFrom('6281900000304', 'hi')))).body).toBe(FALLBACK_TEXT);
+  });
+});
