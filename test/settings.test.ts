@@ -54,6 +54,22 @@ describe('settings', () => {
   });
 });
 
+describe("Whatspie's send API", () => {
+  it('is off by default; a token without the device is refused, naming both', () => {
+    expect(load({}).config).toMatchObject({ WHATSPIE_API_URL: 'https://api.whatspie.com', LATE_ANSWER_SECONDS: 60 });
+    expect(() => load({ WHATSPIE_API_TOKEN: 'tok' })).toThrow(/WHATSPIE_DEVICE \(not set\): required with WHATSPIE_API_TOKEN \(from the environment\)/);
+  });
+
+  it('reads the device number as people type it, and refuses what is not one', () => {
+    expect(load({ WHATSPIE_API_TOKEN: 'tok', WHATSPIE_DEVICE: '+62 811-0000-0000' }).config.WHATSPIE_DEVICE).toBe('6281100000000');
+    expect(() => load({ WHATSPIE_API_TOKEN: 'tok', WHATSPIE_DEVICE: 'my phone' })).toThrow(/WHATSPIE_DEVICE/);
+  });
+
+  it('a device without a token is a warning: nothing can be sent without the token', () => {
+    expect(load({ WHATSPIE_DEVICE: '6281100000000' }).warnings.join('\n')).toContain('WHATSPIE_API_TOKEN is not');
+  });
+});
+
 describe('the .env file', () => {
   it('reads comments, export, quotes and inline comments as dotenv files write them', () => {
     const file = envFile(['# a comment', '', 'export PORT=3100', 'OPENAI_MODEL="my model # not a comment"', "HOST='127.0.0.1'", 'LOG_LEVEL=warn   # quieter'].join('\n'));

@@ -3,14 +3,23 @@ import type { ParseArgsConfig } from 'node:util';
 import { isWaitingForHuman } from '../agent/handoff-rule.js';
 import type { Config } from '../config.js';
 import type { Db } from '../store/db.js';
+import { textMessages } from '../agent/outgoing.js';
+import { whatspieApiFrom } from '../compose.js';
+import { startOutboxWorker } from '../delivery/outbox-worker.js';
+import { silentLogger } from '../logger.js';
+import { sqliteOutbox } from '../store/outbox.js';
 import { endHandoff, findContactByPhone, startHandoff, type ContactRow } from '../store/queries.js';
+import { describeReply } from '../agent/describe.js';
+import { toWebhookReply } from '../whatspie/reply.js';
+import { OPERATOR } from './format.js';
 import { UsageError } from './args.js';
 import { takeNumber } from './numbers.js';
 import { cell } from './terminal-text.js';
 
 /** The settings the transcripts tool reads; config.ts parses them like the server's. */
-export type ToolSettings = Pick<Config, 'DATABASE_PATH' | 'HANDOFF_HOURS' | 'DEFAULT_COUNTRY_CODE'>;
-export const TOOL_SETTINGS = ['DATABASE_PATH', 'HANDOFF_HOURS', 'DEFAULT_COUNTRY_CODE'] as const;
+export const TOOL_SETTINGS = ['DATABASE_PATH', 'HANDOFF_HOURS', 'DEFAULT_COUNTRY_CODE', 'WHATSPIE_API_TOKEN', 'WHATSPIE_DEVICE', 'WHATSPIE_API_URL'] as const;
+/** The settings the transcripts tool reads (the Whatspie ones only for reply); tests may leave those out. */
+export type ToolSettings = Pick<Config, 'DATABASE_PATH' | 'HANDOFF_HOURS'> & Partial<Pick<Config, (typeof TOOL_SETTINGS)[number]>>;
 
 export interface Io {
   out: (text: string) => void;
@@ -25,7 +34,7 @@ export interface Command {
   options: ParseArgsConfig['options'];
   /** Opens the database for writing; the others read only. */
   writes?: boolean;
-  run(db: () => Db, args: ParsedArgs, io: Io): number;
+  run(db: () => Db, args: ParsedArgs, io: Io): number | Promise<number>;
 }
 
 export const waitingForHuman = (handoffAt: number | null, io: Io) => isWaitingForHuman(handoffAt, io.now, io.settings.HANDOFF_HOURS);
@@ -46,7 +55,60 @@ function existingContact(db: Db, phone: string) {
   return contact;
 }
 
+/** How long `reply` tries to deliver before leaving the message to the server's retries. */
+const REPLY_WAIT_MS = 20_000;
+
 export const handoffCommands: Record<string, Command> = {
+  reply: {
+    usage: `reply <number> <text…>
+  Sends your message to the customer through Whatspie's API (WHATSPIE_API_TOKEN, WHATSPIE_DEVICE), records it in
+  the transcript as the operator's, and pauses the bot for this customer as a handoff does (until "resume" or
+  HANDOFF_HOURS), so that it never talks over you. Works whether the server runs or not.`,
+    options: {},
+    writes: true,
+    async run(db, { positionals }, io) {
+      const { phone, rest } = requireNumber(positionals, io);
+      const text = rest.join(' ').trim();
+      if (!text) throw new UsageError('what to send? e.g. reply 62856123456 Your order ships today.');
+      const api = whatspieApiFrom({
+        WHATSPIE_API_TOKEN: io.settings.WHATSPIE_API_TOKEN,
+        WHATSPIE_DEVICE: io.settings.WHATSPIE_DEVICE,
+        WHATSPIE_API_URL: io.settings.WHATSPIE_API_URL ?? 'https://api.whatspie.com',
+      });
+      if (!api) throw new UsageError("reply sends through Whatspie's API: set WHATSPIE_API_TOKEN and WHATSPIE_DEVICE (in .env or the environment)");
+      const contact = existingContact(db(), phone);
+      const messages = textMessages(text, 'model');
+      if (messages.length === 0) throw new UsageError('the message is empty once formatted');
+      const outbox = sqliteOutbox(db());
+      const rowId = await outbox.enqueue({
+        record: {
+          contactId: contact.id,
+          inReplyTo: null,
+          kind: messages.length > 1 ? 'several' : 'text',
+          text: messages.map(describeReply).join('\n'),
+          replyJson: JSON.stringify(toWebhookReply(messages)),
+          model: OPERATOR,
+          llmLatencyMs: null,
+          fellBack: false,
+          fallbackReason: null,
+        },
+        messages,
+        at: io.now,
+      });
+      startHandoff(db(), { contactId: contact.id, at: io.now, reason: 'an operator replied' });
+      // Delivered here, so that it works without the server; a running server would take it just the same.
+      const worker = startOutboxWorker({ outbox, api, logger: silentLogger, pollMs: 200 });
+      await worker.drain(REPLY_WAIT_MS);
+      worker.stop();
+      const delivery = await outbox.deliveryOfRow(rowId);
+      const who = `${shownName(contact, phone)} (${phone})`;
+      if (delivery.state === 'sent') io.out(`Sent to ${who} (Whatspie id ${delivery.whatspieIds.join(', ')}).`);
+      else if (delivery.state === 'failed') io.out(`NOT sent to ${who}: ${cell(delivery.error ?? 'unknown reason', 200)}`);
+      else io.out(`Queued for ${who}, not delivered yet (${cell(delivery.error ?? 'no answer', 200)}): the server retries it when it runs.`);
+      io.out('The bot stays silent for this customer until "npm run transcripts -- resume" (or HANDOFF_HOURS).');
+      return delivery.state === 'failed' ? 1 : 0;
+    },
+  },
   pause: {
     usage: `pause <number> [reason…]
   Takes the conversation over by hand: the bot stays silent for this contact (messages are still stored)

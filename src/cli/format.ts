@@ -3,6 +3,9 @@ import type { TranscriptRow } from '../store/transcripts.js';
 import { readWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
 import { cell } from './terminal-text.js';
 
+/** The model column of a message an operator wrote (transcripts reply). */
+export const OPERATOR = 'operator';
+
 /** The longest message `show` prints in full; the export has every character. */
 const MESSAGE_CHARS = 2000;
 /** One line of a message (text, caption, file name, URL) as shown: one line, visible, bounded. */
@@ -66,6 +69,9 @@ export function describeSent(row: TranscriptRow): string[] {
   }
   const lines = replies.length > 0 ? replies.map(describeSentReply) : [line(row.text)];
   const details = [
+    row.via === 'api' && row.inReplyTo !== null ? 'LATE, through the API' : null,
+    row.delivery === 'pending' ? `UNDELIVERED: still being sent${row.deliveryError ? ` (last try: ${line(row.deliveryError, 120)})` : ''}` : null,
+    row.delivery === 'failed' ? `FAILED: ${line(row.deliveryError ?? 'unknown', 160)}` : null,
     row.fellBack ? `FALLBACK: ${line(row.fallbackReason, 60)}` : null,
     row.model === null ? null : line(row.model, 80),
     row.llmLatencyMs !== null ? `LLM ${row.llmLatencyMs} ms` : null,
@@ -75,7 +81,7 @@ export function describeSent(row: TranscriptRow): string[] {
 }
 
 export function chatLines(rows: TranscriptRow[]): string[] {
-  const who = (row: TranscriptRow) => (row.direction === 'in' ? line(row.name ?? row.phone, 30) : 'bot');
+  const who = (row: TranscriptRow) => (row.direction === 'in' ? line(row.name ?? row.phone, 30) : row.model === OPERATOR ? 'operator' : 'bot');
   const width = Math.max(3, ...rows.map((r) => who(r).length));
   return rows.flatMap((row) => {
     const texts = row.direction === 'in' ? [describeReceived(row)] : describeSent(row);

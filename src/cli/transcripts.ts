@@ -146,8 +146,19 @@ Every command takes --db FILE (default: DATABASE_PATH from the environment or .e
 and --help.`;
 
 /** Runs one command; returns the exit code. Errors meant for the operator are printed, not thrown. */
-export function runTranscripts(argv: string[], io: Io & { err: (text: string) => void }): number {
+export function runTranscripts(argv: string[], io: Io & { err: (text: string) => void }): number | Promise<number> {
   const defaultDb = io.settings.DATABASE_PATH;
+  const fail = (error: unknown): number => {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`Error: ${visible(error.message)}\nSee: npm run transcripts -- ${name} --help`);
+      return 1;
+    }
+    if (error instanceof DatabaseOpenError) {
+      io.err(`Error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  };
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     io.out(overview);
@@ -177,17 +188,16 @@ export function runTranscripts(argv: string[], io: Io & { err: (text: string) =>
     // Every value from outside is already made safe where it is formatted; this is the last line of defence.
     // The export is data (JSON Lines or CSV), safe by construction, and must stay byte-exact.
     const out = name === 'export' ? io.out : (text: string) => io.out(visible(text));
-    return command.run(db, args, { ...io, out });
+    const result = command.run(db, args, { ...io, out });
+    if (result instanceof Promise) {
+      // The database stays open until an asynchronous command (reply) is done with it.
+      const opened = database;
+      database = undefined;
+      return result.catch((error: unknown) => fail(error)).finally(() => opened?.$client.close());
+    }
+    return result;
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`Error: ${visible(error.message)}\nSee: npm run transcripts -- ${name} --help`);
-      return 1;
-    }
-    if (error instanceof DatabaseOpenError) {
-      io.err(`Error: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    return fail(error);
   } finally {
     database?.$client.close();
   }
@@ -198,7 +208,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const { config, warnings } = loadConfig({ only: TOOL_SETTINGS });
     for (const warning of warnings) console.error(`Warning: ${warning}`);
-    process.exitCode = runTranscripts(process.argv.slice(2), {
+    process.exitCode = await runTranscripts(process.argv.slice(2), {
       out: (text) => console.log(text),
       err: (text) => console.error(text),
       settings: config,

@@ -35,6 +35,8 @@ export interface Outbox {
   undelivered(contactId: number): Promise<number>;
   /** The delivery of everything queued in reply to one customer message. */
   deliveryOf(inReplyTo: number): Promise<DeliveryState>;
+  /** The delivery of the messages of one transcript row (an operator's reply, a late answer). */
+  deliveryOfRow(messageRowId: number): Promise<{ state: DeliveryState; error: string | null; whatspieIds: string[] }>;
   /** When the next pending message falls due, or null when none is pending. */
   nextDueAt(): Promise<number | null>;
 }
@@ -71,6 +73,7 @@ function statements(db: Db) {
       deliveryOf: sql.prepare(
         `SELECT count(*) AS total, sum(state IN ('pending', 'sending')) AS open, sum(state = 'failed') AS failed FROM outbox WHERE in_reply_to = ?`,
       ),
+      ofRow: sql.prepare('SELECT state, error, whatspie_id AS whatspieId FROM outbox WHERE message_row_id = ? ORDER BY id'),
       nextDue: sql.prepare(`SELECT min(CASE state WHEN 'pending' THEN next_attempt_at ELSE lease_until END) AS at FROM outbox WHERE state IN ('pending', 'sending')`),
     };
     prepared.set(db, s);
@@ -117,6 +120,12 @@ export function sqliteOutbox(db: Db): Outbox {
       if (row.total === 0) return 'none';
       if ((row.open ?? 0) > 0) return 'pending';
       return (row.failed ?? 0) === row.total ? 'failed' : 'sent';
+    },
+    async deliveryOfRow(messageRowId) {
+      const rows = q.ofRow!.all(messageRowId) as { state: string; error: string | null; whatspieId: string | null }[];
+      const state: DeliveryState =
+        rows.length === 0 ? 'none' : rows.some((r) => r.state === 'pending' || r.state === 'sending') ? 'pending' : rows.some((r) => r.state === 'failed') ? 'failed' : 'sent';
+      return { state, error: rows.find((r) => r.error)?.error ?? null, whatspieIds: rows.flatMap((r) => (r.whatspieId ? [r.whatspieId] : [])) };
     },
     async nextDueAt() {
       return (q.nextDue!.get() as { at: number | null }).at;

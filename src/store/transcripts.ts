@@ -47,13 +47,24 @@ export interface TranscriptRow {
   createdAt: number;
   phone: string;
   name: string | null;
+  /** 'api' for a message sent through Whatspie's API (a late answer, an operator's reply). */
+  via: string | null;
+  inReplyTo: number | null;
+  /** For a message sent through the API: sent, pending (not yet delivered) or failed; null otherwise. */
+  delivery: 'sent' | 'pending' | 'failed' | null;
+  /** Why the delivery failed, or the last error while it is retried. */
+  deliveryError: string | null;
 }
 
 const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS mediaUrl, m.media_caption AS mediaCaption,
   m.media_file_name AS mediaFileName, m.reply_json AS replyJson, m.model, m.llm_latency_ms AS llmLatencyMs,
   m.fell_back AS fellBack, m.fallback_reason AS fallbackReason, m.prompt_tokens AS promptTokens,
   m.completion_tokens AS completionTokens, m.wa_message_id AS waMessageId, m.created_at AS createdAt,
-  c.phone, c.display_name AS name`;
+  c.phone, c.display_name AS name, m.via, m.in_reply_to AS inReplyTo,
+  (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN sum(o.state IN ('pending', 'sending')) > 0 THEN 'pending'
+               WHEN sum(o.state = 'failed') > 0 THEN 'failed' ELSE 'sent' END
+     FROM outbox o WHERE o.message_row_id = m.id) AS delivery,
+  (SELECT o.error FROM outbox o WHERE o.message_row_id = m.id AND o.error IS NOT NULL ORDER BY o.id DESC LIMIT 1) AS deliveryError`;
 
 /** Messages in the order they happened, optionally for one contact and from a time on. */
 export function transcriptRows(db: Db, input: { phone?: string; since?: number }): TranscriptRow[] {

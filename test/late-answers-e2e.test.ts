@@ -1,0 +1,68 @@
+// Late answers with the real server process: inside the window over real HTTP, and delivered after a crash.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/store/db.js';
+import { copyPrompts, tempDir } from './helpers/app.js';
+import { textFrom } from './helpers/fixtures.js';
+import { startServerProcess } from './helpers/server-process.js';
+import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
+import { startFakeWhatspie, type FakeWhatspie } from './fake-whatspie.js';
+
+const SECRET = 'late-e2e-secret-0123456789';
+
+describe('late answers, end to end', () => {
+  let llm: FakeOpenAI;
+  let api: FakeWhatspie;
+  beforeAll(async () => {
+    llm = await startFakeOpenAI({ latency: 1500 });
+    api = await startFakeWhatspie();
+  });
+  afterAll(async () => {
+    await llm.close();
+    await api.close();
+  });
+
+  it('a message pending when the server is killed is delivered after the restart, once', async () => {
+    const dbPath = join(tempDir(), 'bot.db');
+    const env = {
+      DATABASE_PATH: dbPath,
+      PROMPTS_DIR: copyPrompts(),
+      OPENAI_BASE_URL: llm.url,
+      WEBHOOK_SECRET: SECRET,
+      REPLY_DEADLINE_MS: '800',
+      WHATSPIE_API_TOKEN: 'e2e-token',
+      WHATSPIE_DEVICE: '6281100000000',
+      WHATSPIE_API_URL: api.url,
+    };
+    // Whatspie is down at first: the late answer is stored and retried, not lost.
+    api.script(Array.from({ length: 50 }, () => ({ status: 503 })));
+    const first = await startServerProcess(env);
+    const started = Date.now();
+    const response = await fetch(`${first.url}/webhook?token=${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(textFrom('6281900000501', 'hello there, anyone?')),
+    });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect((await response.json()).body).toMatch(/looking into it/);
+    await expect.poll(() => api.requests.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const pending = openDatabase(dbPath, { readonly: true });
+    expect(pending.$client.prepare('select state from outbox').pluck().all()).toEqual([expect.stringMatching(/pending|sending/)]);
+    pending.$client.close();
+
+    api.script([]);
+    const second = await startServerProcess(env);
+    try {
+      const sent = await api.waitForSent(1, 45_000);
+      expect(sent[0]!.body.receiver).toBe('6281900000501');
+      expect(sent[0]!.body.params.text).toContain('You said: hello there, anyone?');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(api.sent).toHaveLength(1);
+    } finally {
+      second.child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
