@@ -1,10 +1,12 @@
 // npm run bench: our overhead and our 5-second promise, measured side by side with baselines in one run.
 // Prints a table and writes bench/results/latest.json. Settings (environment):
-//   BENCH_RUNS (3)  BENCH_DURATION seconds per load run (10)  BENCH_HANG_SECONDS (60)  BENCH_SKIP=deadline,hanging,…
+//   BENCH_RUNS (3)  BENCH_DURATION seconds per load run (10)  BENCH_HANG_SECONDS (60)  BENCH_LATE_SECONDS (30)
+//   BENCH_SKIP=overhead,deadline,hanging,big-history,cost,late
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startFakeOpenAI, type Latency } from '../test/fake-openai.js';
+import { startFakeWhatspie } from '../test/fake-whatspie.js';
 import { openDatabase } from '../src/store/db.js';
 import { explainRecentMessages, findContactByPhone } from '../src/store/queries.js';
 import { runClosedLoop, runLoad, type LoadResult } from './load.js';
@@ -208,6 +210,89 @@ async function bigHistory() {
   };
 }
 
+/**
+ * Answers that outlive the window: an LLM answering in 3-10 s at 200 connections, with Whatspie's API (a fake on
+ * loopback, in this process, counting what it accepts). Every webhook must be answered inside 5 s, every late answer
+ * delivered; reported with the time from a message to its delivered answer.
+ */
+async function lateAnswers() {
+  const api = await startFakeWhatspie();
+  const seconds = Number(process.env.BENCH_LATE_SECONDS ?? 30);
+  const connections = 200;
+  try {
+    return await withFakeLlm({ min: 3000, max: 10_000 }, async (llm) => {
+      const bot = await startBot(llm, join(work, 'late.db'), { WHATSPIE_API_TOKEN: 'bench-token', WHATSPIE_DEVICE: '6281100000000', WHATSPIE_API_URL: api.url, LATE_ANSWER_SECONDS: '60' });
+      try {
+        const { request, Agent } = await import('node:http');
+        const agent = new Agent({ keepAlive: true, maxSockets: connections });
+        const url = `${bot.url}/webhook?token=${SECRET}`;
+        const sentAt = new Map<string, number>();
+        const webhookMs: number[] = [];
+        const inWindow = new Map<string, number>();
+        let failed = 0;
+        let holding = 0;
+        let counter = 0;
+        const end = Date.now() + seconds * 1000;
+        const one = () =>
+          new Promise<void>((resolve) => {
+            const from = `62899${String(counter++).padStart(7, '0')}`;
+            const body = JSON.stringify({ message: 'Hello, when does my order ship?', from, timestamp: Math.floor(Date.now() / 1000), message_id: `late-${from}` });
+            const started = Date.now();
+            sentAt.set(from, started);
+            const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+              let text = '';
+              res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+              res.on('end', () => {
+                const ms = Date.now() - started;
+                webhookMs.push(ms);
+                if (res.statusCode !== 200 || ms > 5000) failed += 1;
+                if (text.includes('looking into it')) holding += 1;
+                else inWindow.set(from, ms);
+                resolve();
+              });
+            });
+            req.on('error', () => {
+              failed += 1;
+              resolve();
+            });
+            req.end(body);
+          });
+        await Promise.all(Array.from({ length: connections }, async () => {
+          while (Date.now() < end) await one();
+        }));
+        agent.destroy();
+        // Every late answer must arrive: the LLM takes at most 10 s, the outbox a moment more.
+        const until = Date.now() + 60_000;
+        while (api.sent.length < holding && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 250));
+        const delivered = [...inWindow.values(), ...api.sent.map((r) => r.at - (sentAt.get(r.body.receiver) ?? r.at))].sort((a, b) => a - b);
+        const at = (q: number) => delivered[Math.min(delivered.length - 1, Math.floor(q * delivered.length))] ?? 0;
+        const sortedWebhook = [...webhookMs].sort((a, b) => a - b);
+        return {
+          seconds,
+          connections,
+          llmLatency: '3-10 s',
+          webhooks: webhookMs.length,
+          insideFiveSeconds: round((webhookMs.length - failed) / Math.max(1, webhookMs.length), 4),
+          webhookP99Ms: sortedWebhook[Math.floor(0.99 * sortedWebhook.length)] ?? 0,
+          webhookMaxMs: sortedWebhook.at(-1) ?? 0,
+          answeredInWindow: inWindow.size,
+          lateAnswers: holding,
+          lateDeliveredAtFakeApi: api.sent.length,
+          apiRequests: api.requests.length,
+          messageToAnswerP50Ms: at(0.5),
+          messageToAnswerP99Ms: at(0.99),
+          messageToAnswerMaxMs: delivered.at(-1) ?? 0,
+          peakRssMb: round(peakRssMb(bot.child.pid!), 1),
+        };
+      } finally {
+        await bot.stop();
+      }
+    });
+  } finally {
+    await api.close();
+  }
+}
+
 async function cost() {
   const dbPath = join(work, 'cost.db');
   seedHistory(dbPath, { contacts: 1, perContact: 1000, textLength: 300 });
@@ -254,6 +339,7 @@ async function main() {
   if (!SKIP.has('hanging')) results.hanging = await hanging();
   if (!SKIP.has('big-history')) results.bigHistory = await bigHistory();
   if (!SKIP.has('cost')) results.cost = await cost();
+  if (!SKIP.has('late')) results.late = await lateAnswers();
 
   if (over) {
     const relay = over['relay (Hono + fetch to LLM)']!;
@@ -284,6 +370,7 @@ async function main() {
     );
   }
   if (results.cost) console.log('\nCost (contact with 1000 earlier messages):', JSON.stringify(results.cost));
+  if (results.late) console.log('\nLate answers (LLM 3-10 s, 200 connections, Whatspie API):', JSON.stringify(results.late));
 
   const out = new URL('./results/', import.meta.url);
   mkdirSync(out, { recursive: true });

@@ -44,7 +44,7 @@ describe('late answers, end to end', () => {
       body: JSON.stringify(textFrom('6281900000501', 'hello there, anyone?')),
     });
     expect(Date.now() - started).toBeLessThan(1500);
-    expect((await response.json()).body).toMatch(/looking into it/);
+    expect(((await response.json()) as { body: string }).body).toMatch(/looking into it/);
     await expect.poll(() => api.requests.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     first.child.kill('SIGKILL');
     await first.exited;
