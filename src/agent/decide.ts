@@ -136,7 +136,7 @@ export async function decide(
         (lateError: unknown) => failed(lateError),
       );
       void late.finally(() => controller.abort());
-      return { ...holdingDecision(prompts, deps.now() - started), late: { decision: late, abort: () => controller.abort() } };
+      return { ...holdingDecision(prompts), late: { decision: late, abort: () => controller.abort() } };
     }
     // Stop the HTTP request too (p-timeout only stops waiting for it), but after the fallback has gone out:
     // tearing down a request costs time, and when many time out together that time adds up in the last reply.
@@ -147,8 +147,9 @@ export async function decide(
 }
 
 /** What the webhook answers when the model needs longer than the window: prompts/holding.md (empty: nothing). */
-function holdingDecision(prompts: Prompts, llmLatencyMs: number): Decision {
-  return { outcome: 'holding', messages: textMessages(prompts.holdingText(), 'operator').slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs, note: HOLDING_NOTE };
+function holdingDecision(prompts: Prompts): Decision {
+  // No LLM latency: the model has not answered yet; the late answer's row carries it.
+  return { outcome: 'holding', messages: textMessages(prompts.holdingText(), 'operator').slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs: null, note: HOLDING_NOTE };
 }
 
 /** Marks a stored holding reply, so that a redelivery can tell it from an answer. */

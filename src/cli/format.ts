@@ -73,7 +73,7 @@ export function describeSent(row: TranscriptRow): string[] {
     row.delivery === 'pending' ? `UNDELIVERED: still being sent${row.deliveryError ? ` (last try: ${line(row.deliveryError, 120)})` : ''}` : null,
     row.delivery === 'failed' ? `FAILED: ${line(row.deliveryError ?? 'unknown', 160)}` : null,
     row.fellBack ? `FALLBACK: ${line(row.fallbackReason, 60)}` : null,
-    row.model === null ? null : line(row.model, 80),
+    row.model === null || row.model === OPERATOR ? null : line(row.model, 80),
     row.llmLatencyMs !== null ? `LLM ${row.llmLatencyMs} ms` : null,
   ].filter(Boolean);
   if (details.length > 0) lines[lines.length - 1] += `   (${details.join(', ')})`;
