@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { delay, HttpResponse } from 'msw';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runTranscripts } from '../src/cli/transcripts.js';
 import { BUILT_IN_TEXTS } from '../src/prompts/prompts.js';
 import { captureLogs, jsonOf, makeBot, storedMessages, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
@@ -56,6 +57,9 @@ describe('late answers through the Whatspie API', () => {
     await expect.poll(() => outboxRows(bot)).toEqual([{ state: 'sent', attempts: 1, error: null, whatspieId: expect.stringMatching(/^\d+$/) }]);
     const out = storedMessages(bot.db).filter((m) => m.direction === 'out');
     expect(out.map((m) => m.text)).toEqual([BUILT_IN_TEXTS['holding.md'], 'Your parcel left our warehouse today.']);
+    const shown: string[] = [];
+    runTranscripts(['show', '6281900000101'], { out: (t) => shown.push(t), err: (t) => shown.push(t), settings: { DATABASE_PATH: bot.dbPath, HANDOFF_HOURS: 24 }, now: Date.now() });
+    expect(shown.join('\n')).toMatch(/bot\s+\[text\] Your parcel left our warehouse today\.\s+\(LATE, through the API, test-model, LLM \d+ ms\)/);
   });
 
   it('an answer inside the window goes in the webhook response, with no API call', async () => {
@@ -121,6 +125,32 @@ describe('late answers through the Whatspie API', () => {
     writeFileSync(join(bot.promptsDir, 'holding.md'), '');
     expect(await jsonOf(bot.post(textFrom('6281900000106', 'hi')))).toEqual([]);
     expect((await api.waitForSent(1))[0]!.body.params.text).toBe('Done');
+  });
+});
+
+describe('a late answer interrupted by a crash', () => {
+  it('the customer is not left with only "one moment": after a restart, the fallback goes through the API', async () => {
+    answerWith(async () => {
+      await delay(60_000);
+      return HttpResponse.json(completion({ content: 'never' }));
+    });
+    let time = Date.UTC(2026, 10, 24, 10);
+    const clock = () => time;
+    const first = lateBot({ now: clock });
+    const customer = '6281900000150';
+    expect(await jsonOf(first.post(textFrom(customer, 'are you there?')))).toEqual(HOLDING);
+    first.close(); // the process dies with the answer still being worked on
+
+    time += 5 * 60_000;
+    const second = lateBot({ now: clock, dbPath: first.dbPath, promptsDir: first.promptsDir });
+    const [sent] = await api.waitForSent(1);
+    expect(sent!.body).toMatchObject({ receiver: customer, params: { text: FALLBACK_TEXT } });
+    expect(storedMessages(second.db).at(-1)).toMatchObject({ fell_back: 1, fallback_reason: 'interrupted' });
+    // Settled once: a later sweep sends nothing more.
+    const third = lateBot({ now: clock, dbPath: first.dbPath, promptsDir: first.promptsDir });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.requests).toHaveLength(1);
+    third.close();
   });
 });
 

@@ -24,6 +24,8 @@ export type FallbackReason =
   | 'no_valid_reply'
   | 'invalid_reply'
   | 'internal_error'
+  /** The process working on a late answer stopped before it was done (sent by the sweep after a restart). */
+  | 'interrupted'
   | LlmError['reason'];
 
 /** What happened to a message, for logs, metrics and the transcript. */

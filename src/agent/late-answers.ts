@@ -20,6 +20,8 @@ export interface LateAnswers {
 
 export interface LateAnswerDeps {
   outbox: Outbox;
+  /** Claims the right to settle an inbound message's late answer (false: someone else already did). */
+  settle(inboundId: number): boolean;
   worker: OutboxWorker | null;
   logger: Logger;
   now: () => number;
@@ -74,6 +76,8 @@ export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
   async function settle(inbound: MessageRow, late: LateAnswer, state: { superseded: boolean }) {
     const decision = await late.decision;
     if (working.get(inbound.contactId)?.inboundId === inbound.id) working.delete(inbound.contactId);
+    // Taken over by the sweep (this process was thought dead): the customer already got the fallback.
+    if (!deps.settle(inbound.id)) return;
     if (state.superseded) {
       deps.recordSilence(inbound, 'late answer given up: a newer message came, and was answered with this one in view');
       return;

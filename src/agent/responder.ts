@@ -8,6 +8,8 @@ import type { Db } from '../store/db.js';
 import {
   endHandoff,
   findContact,
+  interruptedLateAnswers,
+  settleLateAnswer,
   findReplyTo,
   recentMessages,
   startHandoff,
@@ -86,6 +88,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   const late = deps.outbox
     ? createLateAnswers({
         outbox: deps.outbox,
+        settle: (inboundId) => settleLateAnswer(db, inboundId),
         worker: deps.worker,
         logger,
         now: deps.now,
@@ -96,6 +99,25 @@ export function createResponder(deps: ResponderDeps): Responder {
         fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn),
       })
     : null;
+
+  /**
+   * A late answer whose process died (a crash, a deploy) would leave the customer with only "one moment": once it is
+   * older than any late answer can be, the fallback goes through the API instead. Checked at start and every minute.
+   */
+  async function recoverInterrupted() {
+    if (!late) return;
+    const before = deps.now() - deps.lateAnswerMs - 60_000;
+    for (const inbound of interruptedLateAnswers(db, before)) {
+      if (!settleLateAnswer(db, inbound.id)) continue;
+      logger.warn({ inboundId: inbound.id }, 'a late answer was interrupted (the process working on it stopped); sending the fallback through the API');
+      await late.queue(inbound, fallbackDecision(deps.prompts, 'interrupted'));
+    }
+  }
+  if (late) {
+    const sweep = () => void recoverInterrupted().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'could not check for interrupted late answers'));
+    sweep();
+    setInterval(sweep, 60_000).unref();
+  }
 
   /** Sends the decision in the webhook's answer, unless the customer is still owed earlier messages through the API. */
   async function record(inbound: MessageRow, proposed: Decision): Promise<Answer> {
@@ -128,6 +150,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       fallbackReason: decision.fallback,
       promptTokens: turn?.promptTokens ?? null,
       completionTokens: turn?.completionTokens ?? null,
+      latePending: decision.late ? true : null,
       at: deps.now(),
     });
     return { reply, outcome: decision.outcome, fallbackReason: decision.fallback, llmLatencyMs: decision.llmLatencyMs };

@@ -97,12 +97,32 @@ export interface OutboundRecord {
   completionTokens?: number | null;
   /** 'api' when it goes out through Whatspie's REST API rather than in the webhook's answer. */
   via?: 'api' | null;
+  /** A holding reply whose late answer is still being worked on. */
+  latePending?: boolean | null;
   at: number;
 }
 
 export function storeOutbound(db: Db, record: OutboundRecord): void {
   const { at, ...rest } = record;
-  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, completionTokens: null, via: null, ...rest, createdAt: at });
+  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, completionTokens: null, via: null, latePending: null, ...rest, createdAt: at });
+}
+
+/**
+ * Settles the late answer to an inbound message; true for the one caller that settles it (the answer, or the sweep
+ * for answers whose process died), so that the customer never gets both.
+ */
+export function settleLateAnswer(db: Db, inboundId: number): boolean {
+  return db.$client.prepare('UPDATE messages SET late_pending = 0 WHERE in_reply_to = ? AND late_pending = 1').run(inboundId).changes > 0;
+}
+
+/** Inbound messages whose late answer was still being worked on before `before`: their process must have died. */
+export function interruptedLateAnswers(db: Db, before: number): MessageRow[] {
+  return db
+    .select({ message: messages })
+    .from(messages)
+    .where(sql`${messages.id} IN (SELECT in_reply_to FROM messages WHERE late_pending = 1 AND created_at < ${before})`)
+    .all()
+    .map((row) => row.message);
 }
 
 /**

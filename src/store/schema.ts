@@ -43,6 +43,11 @@ export const messages = sqliteTable(
     fallbackReason: text('fallback_reason'),
     /** Outbound: 'api' when sent through Whatspie's REST API (a late answer, an operator's reply); null for the webhook answer. */
     via: text('via'),
+    /**
+     * On a holding reply: its late answer is still being worked on. Cleared by whoever settles it first: the answer,
+     * or the sweep that sends the fallback when the process working on it died.
+     */
+    latePending: integer('late_pending', { mode: 'boolean' }),
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     /** When WhatsApp says the customer sent it (inbound only). */
@@ -54,6 +59,7 @@ export const messages = sqliteTable(
     // who knows the webhook URL can replay another customer's id. Partial: replies have no WhatsApp id.
     uniqueIndex('messages_contact_wa_id').on(t.contactId, t.waMessageId).where(sql`${t.waMessageId} IS NOT NULL`),
     index('messages_contact_id').on(t.contactId, t.id),
+    index('messages_late_pending').on(t.latePending).where(sql`${t.latePending} = 1`),
   ],
 );
 

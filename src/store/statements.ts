@@ -70,6 +70,7 @@ function prepareAll(db: Db) {
         promptTokens: p('promptTokens'),
         completionTokens: p('completionTokens'),
         via: p('via'),
+        latePending: p('latePending'),
         createdAt: p('createdAt'),
       })
       .prepare(),
