@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps) {
   });
   app
     .route('/', webhookRoutes({ responder, secret: deps.secret, now, metrics }))
-    .route('/', healthRoutes({ db: deps.db }))
+    .route('/', healthRoutes({ store: deps.store }))
     .route('/', metricsRoutes({ metrics, secret: deps.secret, enabled: deps.metricsEnabled }));
   app.notFound((c) => jsonError(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {

@@ -12,6 +12,7 @@ import { RECHECK_MS } from './prompts/watched-file.js';
 import { openDatabase, type Db } from './store/db.js';
 import { startOutboxWorker, type OutboxWorker } from './delivery/outbox-worker.js';
 import { createWhatspieApi, type WhatspieApi } from './delivery/whatspie-client.js';
+import { sqliteConversations } from './store/conversation-store.js';
 import { sqliteOutbox } from './store/outbox.js';
 
 export interface BotOverrides {
@@ -60,7 +61,7 @@ export function createBot(config: Config, logger: Logger, overrides: BotOverride
     // Started whenever the API is configured: it also sends what a previous run left pending, and operators' replies.
     const worker = api && outbox ? startOutboxWorker({ outbox, api, logger, ...(overrides.now ? { now: overrides.now } : {}), ...overrides.worker }) : null;
     const app = createApp({
-      db,
+      store: sqliteConversations(db),
       llm,
       outbox,
       worker,

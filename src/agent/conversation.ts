@@ -2,7 +2,7 @@
 // then this sender's history, then the new message.
 import type { ChatMessage } from '../llm/client.js';
 import type { KnowledgeHit } from '../store/knowledge.js';
-import type { HistoryRow } from '../store/queries.js';
+import type { StoredMessage } from '../store/conversation-store.js';
 import { describeStoredInbound, describeStoredReply } from './describe.js';
 
 export interface SizeLimits {
@@ -17,7 +17,7 @@ function capText(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)} […cut: the message was ${text.length} characters long]`;
 }
 
-function historyTurns(rows: HistoryRow[], limits: SizeLimits): ChatMessage[] {
+function historyTurns(rows: StoredMessage[], limits: SizeLimits): ChatMessage[] {
   const turns = rows.flatMap((row): { role: 'user' | 'assistant'; content: string }[] => {
     if (row.direction === 'in') return [{ role: 'user', content: capText(describeStoredInbound(row), limits.maxInputChars) }];
     const said = describeStoredReply(row);
@@ -33,7 +33,7 @@ function historyTurns(rows: HistoryRow[], limits: SizeLimits): ChatMessage[] {
  * The messages of the conversation still going on when a message arrives at `at`: a silence longer than
  * `idleMs` ends a conversation, and the next message starts a fresh one. Rows are oldest first.
  */
-export function currentSession(rows: HistoryRow[], at: number, idleMs: number): HistoryRow[] {
+export function currentSession(rows: StoredMessage[], at: number, idleMs: number): StoredMessage[] {
   let start = rows.length;
   let next = at;
   while (start > 0 && next - rows[start - 1]!.createdAt <= idleMs) {
@@ -52,7 +52,7 @@ function knowledgeContext(hits: KnowledgeHit[]): string {
 
 export function buildConversation(input: {
   systemPrompt: string;
-  history: HistoryRow[];
+  history: StoredMessage[];
   knowledge: KnowledgeHit[];
   newMessage: string;
   limits: SizeLimits;

@@ -6,7 +6,7 @@ import { LlmError, type Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { KnowledgeHit } from '../store/knowledge.js';
-import type { HistoryRow, MessageRow } from '../store/queries.js';
+import type { StoredMessage } from '../store/conversation-store.js';
 import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
@@ -80,7 +80,7 @@ export function fallbackDecision(prompts: Prompts, reason: FallbackReason, llmLa
   return { outcome: 'fallback', messages: textMessages(prompts.fallbackText(), 'operator').slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs };
 }
 
-function offlineAnswer(deps: DecideDeps, inbound: MessageRow): Decision {
+function offlineAnswer(deps: DecideDeps, inbound: StoredMessage): Decision {
   const hit = deps.knowledge.confidentAnswer(customerWords(inbound));
   if (!hit) return fallbackDecision(deps.prompts, 'llm_not_configured');
   const title = hit.heading.split(' › ').at(-1);
@@ -91,7 +91,7 @@ function offlineAnswer(deps: DecideDeps, inbound: MessageRow): Decision {
 
 export async function decide(
   deps: DecideDeps,
-  input: { inbound: MessageRow; history: HistoryRow[]; newMessage: string; timeLeftMs: number },
+  input: { inbound: StoredMessage; history: StoredMessage[]; newMessage: string; timeLeftMs: number },
 ): Promise<Decision> {
   const { llm, prompts, logger } = deps;
   if (!llm) return offlineAnswer(deps, input.inbound);

@@ -1,5 +1,5 @@
 // Messages as the model reads them: text as it is, everything else described in words.
-import type { HistoryRow } from '../store/queries.js';
+import type { StoredMessage } from '../store/conversation-store.js';
 import { describeSharedContact, type InboundContent } from '../whatspie/inbound.js';
 import type { OutgoingMessage } from '../whatspie/reply.js';
 
@@ -32,14 +32,14 @@ export function describeInbound(content: InboundContent): string {
 }
 
 /** The customer's own words in a stored message (text, caption, file name): what the knowledge base is searched with. */
-export function customerWords(row: HistoryRow): string {
+export function customerWords(row: StoredMessage): string {
   if (row.direction !== 'in') return '';
   if (row.kind === 'text') return row.text ?? '';
   return [row.mediaCaption, row.mediaFileName?.replace(/\.\w+$/, '').replace(/[_-]+/g, ' ')].filter(Boolean).join(' ');
 }
 
 /** How an inbound row from the store reads to the model. */
-export function describeStoredInbound(row: HistoryRow): string {
+export function describeStoredInbound(row: StoredMessage): string {
   const kind = row.kind;
   if (kind === 'text') return row.text ?? '';
   if (kind === 'image') return describeInbound({ kind: 'image', url: '', caption: row.mediaCaption });
@@ -67,6 +67,6 @@ export function describeReply(message: OutgoingMessage): string {
  * What the bot sent, as it reads to the model in later turns; null when it stayed silent. The stored text is that
  * description already (written from the validated reply by describeReply), so the reply JSON is not parsed again.
  */
-export function describeStoredReply(row: HistoryRow): string | null {
+export function describeStoredReply(row: StoredMessage): string | null {
   return row.kind === 'silent' ? null : row.text;
 }

@@ -4,32 +4,32 @@
 import type { OutboxWorker } from '../delivery/outbox-worker.js';
 import type { Logger } from '../logger.js';
 import type { Outbox } from '../store/outbox.js';
-import type { MessageRow } from '../store/queries.js';
+import type { StoredMessage } from '../store/conversation-store.js';
 import { fileUrl, toWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
 import type { Decision, LateAnswer } from './decide.js';
 import { describeReply } from './describe.js';
 
 export interface LateAnswers {
   /** Follows the late answer to an inbound message. */
-  follow(inbound: MessageRow, late: LateAnswer): void;
+  follow(inbound: StoredMessage, late: LateAnswer): void;
   /** A newer message from this contact arrived: give up any answer still being worked on for it. */
   supersede(contactId: number): void;
   /** Queues a decision's messages behind what the contact is still owed; returns the transcript row's id. */
-  queue(inbound: MessageRow, decision: Decision): Promise<number | null>;
+  queue(inbound: StoredMessage, decision: Decision): Promise<number | null>;
 }
 
 export interface LateAnswerDeps {
   outbox: Outbox;
   /** Claims the right to settle an inbound message's late answer (false: someone else already did). */
-  settle(inboundId: number): boolean;
+  settle(inboundId: number): Promise<boolean>;
   worker: OutboxWorker | null;
   logger: Logger;
   now: () => number;
   /** Checked when the answer is ready: a late answer never talks over a human who took the conversation meanwhile. */
-  waitingForHuman(contactId: number): boolean;
-  startHandoff(contactId: number, reason: string): void;
+  waitingForHuman(contactId: number): Promise<boolean>;
+  startHandoff(contactId: number, reason: string): Promise<void>;
   /** Records a deliberate silence (why a late answer was not sent) in the transcript. */
-  recordSilence(inbound: MessageRow, note: string): void;
+  recordSilence(inbound: StoredMessage, note: string): Promise<unknown>;
   /** Whether Whatspie would accept the messages; otherwise the fallback goes instead. */
   acceptable(decision: Decision): boolean;
   fallback(decision: Decision): Decision;
@@ -39,14 +39,14 @@ export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
   const { outbox, logger } = deps;
   const working = new Map<number, { inboundId: number; superseded: boolean; abort(): void }>();
 
-  async function queue(inbound: MessageRow, proposed: Decision): Promise<number | null> {
+  async function queue(inbound: StoredMessage, proposed: Decision): Promise<number | null> {
     const decision = deps.acceptable(proposed) ? proposed : deps.fallback(proposed);
     // Whatspie's API has no call for a reaction: it is dropped, and the transcript says so.
     const reactions = decision.messages.filter((m) => m.kind === 'reaction');
     const messages: OutgoingMessage[] = decision.messages.filter((m) => m.kind !== 'reaction');
     if (reactions.length > 0) logger.warn({ dropped: reactions.length }, "a reaction cannot be sent through Whatspie's API; dropped");
     if (messages.length === 0) {
-      deps.recordSilence(inbound, reactions.length > 0 ? 'late answer was only a reaction, which the API cannot send' : 'late answer had nothing to send');
+      await deps.recordSilence(inbound, reactions.length > 0 ? 'late answer was only a reaction, which the API cannot send' : 'late answer had nothing to send');
       return null;
     }
     const first = messages[0]!;
@@ -73,20 +73,20 @@ export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
     return id;
   }
 
-  async function settle(inbound: MessageRow, late: LateAnswer, state: { superseded: boolean }) {
+  async function settle(inbound: StoredMessage, late: LateAnswer, state: { superseded: boolean }) {
     const decision = await late.decision;
     if (working.get(inbound.contactId)?.inboundId === inbound.id) working.delete(inbound.contactId);
     // Taken over by the sweep (this process was thought dead): the customer already got the fallback.
-    if (!deps.settle(inbound.id)) return;
+    if (!(await deps.settle(inbound.id))) return;
     if (state.superseded) {
-      deps.recordSilence(inbound, 'late answer given up: a newer message came, and was answered with this one in view');
+      await deps.recordSilence(inbound, 'late answer given up: a newer message came, and was answered with this one in view');
       return;
     }
-    if (deps.waitingForHuman(inbound.contactId)) {
-      deps.recordSilence(inbound, 'late answer not sent: a human has the conversation');
+    if (await deps.waitingForHuman(inbound.contactId)) {
+      await deps.recordSilence(inbound, 'late answer not sent: a human has the conversation');
       return;
     }
-    if (decision.handoffReason) deps.startHandoff(inbound.contactId, decision.handoffReason);
+    if (decision.handoffReason) await deps.startHandoff(inbound.contactId, decision.handoffReason);
     await queue(inbound, decision);
     logger.info({ inboundId: inbound.id, outcome: decision.outcome, fallbackReason: decision.fallback, llmLatencyMs: decision.llmLatencyMs }, 'late answer queued for the Whatspie API');
   }

@@ -4,21 +4,9 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
-import type { Db } from '../store/db.js';
-import {
-  endHandoff,
-  findContact,
-  interruptedLateAnswers,
-  settleLateAnswer,
-  findReplyTo,
-  recentMessages,
-  startHandoff,
-  storeInbound,
-  storeOutbound,
-  type MessageRow,
-} from '../store/queries.js';
+import type { ConversationStore, StoredMessage } from '../store/conversation-store.js';
 import { isBroadcastMessage, isGroupMessage, type InboundMessage, type StatusEvent } from '../whatspie/inbound.js';
-import { fileUrl, outgoingMessageSchema, readWebhookReply, toWebhookReply, webhookReplySchema, type WebhookReply } from '../whatspie/reply.js';
+import { fileUrl, outgoingMessageSchema, toWebhookReply, webhookReplySchema, type WebhookReply } from '../whatspie/reply.js';
 import { currentSession, type SizeLimits } from './conversation.js';
 import { decide, fallbackDecision, type Decision, type FallbackReason, type Outcome } from './decide.js';
 import { describeInbound, describeReply } from './describe.js';
@@ -36,7 +24,7 @@ const RESPONSE_MARGIN_MS = 200;
 const HOUR_MS = 3_600_000;
 
 export interface ResponderDeps {
-  db: Db;
+  store: ConversationStore;
   llm: Llm | null;
   /** Set when Whatspie's API is configured: late answers and answers queued behind them go through it. */
   outbox: Outbox | null;
@@ -68,8 +56,8 @@ export interface Answer {
 export interface Responder {
   /** Never throws. `receivedAt` is when the message's request arrived; the deadline counts from it. */
   respond(message: InboundMessage, receivedAt: number): Promise<Answer>;
-  /** Keeps a Whatspie event that is not a message (answered with silence). Never throws. */
-  note(event: StatusEvent): void;
+  /** Keeps a Whatspie event that is not a message (answered with silence). Never rejects. */
+  note(event: StatusEvent): Promise<void>;
 }
 
 const silent = (outcome: Outcome, note: string): Decision => ({ outcome, messages: [], turn: null, fallback: null, llmLatencyMs: null, note });
@@ -80,7 +68,7 @@ const acceptable = (decision: Decision) =>
   webhookReplySchema.safeParse(toWebhookReply(decision.messages)).success;
 
 export function createResponder(deps: ResponderDeps): Responder {
-  const { db, logger } = deps;
+  const { store, logger } = deps;
   const inFlight = new Map<string, Promise<Answer>>();
   const senders = createKeyedQueue();
   const rateLimiter = createRateLimiter(deps.rateLimitPerMinute);
@@ -88,13 +76,13 @@ export function createResponder(deps: ResponderDeps): Responder {
   const late = deps.outbox
     ? createLateAnswers({
         outbox: deps.outbox,
-        settle: (inboundId) => settleLateAnswer(db, inboundId),
+        settle: (inboundId) => store.settleLateAnswer(inboundId),
         worker: deps.worker,
         logger,
         now: deps.now,
         waitingForHuman,
-        startHandoff: (contactId, reason) => startHandoff(db, { contactId, at: deps.now(), reason }),
-        recordSilence: (inbound, note) => void storeReply(inbound, silent('holding', note)),
+        startHandoff: (contactId, reason) => store.startHandoff({ contactId, at: deps.now(), reason }),
+        recordSilence: (inbound, note) => storeReply(inbound, silent('holding', note)),
         acceptable,
         fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn),
       })
@@ -107,8 +95,8 @@ export function createResponder(deps: ResponderDeps): Responder {
   async function recoverInterrupted() {
     if (!late) return;
     const before = deps.now() - deps.lateAnswerMs - 60_000;
-    for (const inbound of interruptedLateAnswers(db, before)) {
-      if (!settleLateAnswer(db, inbound.id)) continue;
+    for (const inbound of await store.interruptedLateAnswers(before)) {
+      if (!(await store.settleLateAnswer(inbound.id))) continue;
       logger.warn({ inboundId: inbound.id }, 'a late answer was interrupted (the process working on it stopped); sending the fallback through the API');
       await late.queue(inbound, fallbackDecision(deps.prompts, 'interrupted'));
     }
@@ -120,7 +108,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   }
 
   /** Sends the decision in the webhook's answer, unless the customer is still owed earlier messages through the API. */
-  async function record(inbound: MessageRow, proposed: Decision): Promise<Answer> {
+  async function record(inbound: StoredMessage, proposed: Decision): Promise<Answer> {
     if (late && deps.outbox && proposed.messages.length > 0 && proposed.outcome !== 'holding' && (await deps.outbox.undelivered(inbound.contactId)) > 0) {
       // Answering in the webhook now would overtake them: this answer goes behind them, in order.
       await late.queue(inbound, proposed);
@@ -129,7 +117,7 @@ export function createResponder(deps: ResponderDeps): Responder {
     return storeReply(inbound, proposed);
   }
 
-  function storeReply(inbound: MessageRow, proposed: Decision): Answer {
+  async function storeReply(inbound: StoredMessage, proposed: Decision): Promise<Answer> {
     // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
     const valid = acceptable(proposed);
     if (!valid) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
@@ -137,7 +125,7 @@ export function createResponder(deps: ResponderDeps): Responder {
     const { messages, turn } = decision;
     const reply = toWebhookReply(messages);
     const first = messages[0];
-    storeOutbound(db, {
+    await store.saveReply({
       contactId: inbound.contactId,
       inReplyTo: inbound.id,
       kind: !first ? 'silent' : messages.length > 1 ? 'several' : first.kind,
@@ -157,12 +145,12 @@ export function createResponder(deps: ResponderDeps): Responder {
   }
 
   /** True while a human has the conversation; a handoff older than HANDOFF_HOURS ends by itself. */
-  function waitingForHuman(contactId: number): boolean {
-    const contact = findContact(db, contactId);
-    if (contact?.handoffAt == null) return false;
-    if (isWaitingForHuman(contact.handoffAt, deps.now(), deps.handoffHours)) return true;
-    endHandoff(db, { contactId });
-    logger.info({ contact: contact.phone }, 'handoff expired; the bot answers again');
+  async function waitingForHuman(contactId: number): Promise<boolean> {
+    const handoff = await store.handoff(contactId);
+    if (!handoff) return false;
+    if (isWaitingForHuman(handoff.at, deps.now(), deps.handoffHours)) return true;
+    await store.endHandoff(contactId);
+    logger.info({ contactId }, 'handoff expired; the bot answers again');
     return false;
   }
 
@@ -173,11 +161,11 @@ export function createResponder(deps: ResponderDeps): Responder {
     return null;
   }
 
-  async function answer(inbound: MessageRow, message: InboundMessage, receivedAt: number, rate: RateVerdict): Promise<Answer> {
+  async function answer(inbound: StoredMessage, message: InboundMessage, receivedAt: number, rate: RateVerdict): Promise<Answer> {
     // A newer message answers an older one still being worked on past the window, as in a burst.
     late?.supersede(inbound.contactId);
     // First, so that not even a rate-limit notice talks over a human who has the conversation.
-    if (waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting_for_human', 'waiting for a human'));
+    if (await waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting_for_human', 'waiting for a human'));
     if (rate === 'notice') {
       const notice = textMessages(deps.prompts.rateLimitedText(), 'operator').slice(0, 1);
       return record(inbound, { outcome: 'rate_limit_notice', messages: notice, turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' });
@@ -187,7 +175,7 @@ export function createResponder(deps: ResponderDeps): Responder {
     if (senders.waitingBehind(message.from) > 0) return record(inbound, silent('merged_into_next', 'answered together with the next message'));
 
     const history = currentSession(
-      recentMessages(db, { contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
+      await store.history({ contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
       inbound.createdAt,
       deps.sessionIdleHours * HOUR_MS,
     );
@@ -198,7 +186,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       timeLeftMs: deps.deadlineMs - (deps.now() - receivedAt) - RESPONSE_MARGIN_MS,
     });
     if (decision.handoffReason) {
-      startHandoff(db, { contactId: inbound.contactId, at: deps.now(), reason: decision.handoffReason });
+      await store.startHandoff({ contactId: inbound.contactId, at: deps.now(), reason: decision.handoffReason });
       logger.info({ from: message.from, reason: decision.handoffReason }, 'handed over to a human');
     }
     if (decision.late && late) late.follow(inbound, decision.late);
@@ -206,13 +194,12 @@ export function createResponder(deps: ResponderDeps): Responder {
   }
 
   async function handle(message: InboundMessage, receivedAt: number): Promise<Answer> {
-    const { row: inbound, isNew } = storeInbound(db, { message, at: receivedAt });
+    const { message: inbound, isNew } = await store.saveInbound(message, receivedAt);
     if (!isNew) {
       // Answered through the API already: saying "one moment" again, after the answer, would confuse the customer.
       const delivery = deps.outbox ? await deps.outbox.deliveryOf(inbound.id) : 'none';
       if (delivery === 'sent' || delivery === 'failed') return { reply: [], outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
-      const stored = findReplyTo(db, inbound);
-      const messages = stored?.replyJson ? readWebhookReply(JSON.parse(stored.replyJson)) : null;
+      const messages = await store.storedReply(inbound);
       if (messages) return { reply: toWebhookReply(messages), outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
     }
     const screened = screen(message);
@@ -224,14 +211,13 @@ export function createResponder(deps: ResponderDeps): Responder {
 
   return {
     note(event) {
-      try {
-        recordEvent(deps, event);
+      const work = async () => {
+        await recordEvent(deps, event);
         if (event.type === 'message_failed' && event.whatspieMessageId && deps.outbox) {
-          void deps.outbox.failByWhatspieId({ whatspieId: event.whatspieMessageId, reason: `Whatspie: ${event.reason ?? 'failed'}` });
+          await deps.outbox.failByWhatspieId({ whatspieId: event.whatspieMessageId, reason: `Whatspie: ${event.reason ?? 'failed'}` });
         }
-      } catch (error) {
-        logger.error({ err: (error as Error).message, event: event.type }, 'could not store a Whatspie event');
-      }
+      };
+      return work().catch((error: unknown) => logger.error({ err: (error as Error).message, event: event.type }, 'could not store a Whatspie event'));
     },
     respond(message, receivedAt) {
       // Keyed like the store: the same id from another sender is another message, never a shared answer.

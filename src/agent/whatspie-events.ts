@@ -1,12 +1,11 @@
 // What the bot does with Whatspie's events that are not messages: keep them, and tell the operator about the ones
 // that need a person (a disconnected device stays disconnected until someone re-pairs the phone).
 import type { Logger } from '../logger.js';
-import type { Db } from '../store/db.js';
-import { storeEvent } from '../store/events.js';
+import type { ConversationStore } from '../store/conversation-store.js';
 import type { StatusEvent } from '../whatspie/inbound.js';
 
-export function recordEvent(deps: { db: Db; logger: Logger; now: () => number }, event: StatusEvent): void {
-  storeEvent(deps.db, { type: event.type, whatspieMessageId: event.whatspieMessageId, summary: event.summary, payload: event.raw, at: deps.now() });
+export async function recordEvent(deps: { store: ConversationStore; logger: Logger; now: () => number }, event: StatusEvent): Promise<void> {
+  await deps.store.saveEvent({ type: event.type, whatspieMessageId: event.whatspieMessageId, summary: event.summary, payload: event.raw, at: deps.now() });
   if (event.type === 'device_disconnected') {
     deps.logger.warn({ event: event.type, reason: event.reason }, `Whatspie reports the WhatsApp device disconnected: ${event.summary}. Re-pair the phone in Whatspie's dashboard; no message arrives until then.`);
   } else if (event.type === 'message_failed') {

@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
-import type { Db } from '../store/db.js';
-import { databaseAnswers } from '../store/queries.js';
+import type { ConversationStore } from '../store/conversation-store.js';
 import { jsonError } from './errors.js';
 
-export function healthRoutes(deps: { db: Db }) {
-  return new Hono().get('/healthz', (c) =>
-    databaseAnswers(deps.db) ? c.json({ status: 'ok' }) : jsonError(c, 503, 'unavailable', 'the database does not answer'),
+export function healthRoutes(deps: { store: ConversationStore }) {
+  return new Hono().get('/healthz', async (c) =>
+    (await deps.store.healthy()) ? c.json({ status: 'ok' }) : jsonError(c, 503, 'unavailable', 'the database does not answer'),
   );
 }

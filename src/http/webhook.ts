@@ -58,7 +58,7 @@ export function webhookRoutes(deps: { responder: Responder; secret: string; now:
       if (!parsed.ok) return reject(c, 400, 'invalid_payload', `not a Whatspie message: ${parsed.problem}`);
       if (parsed.event.kind === 'status') {
         // v2 events other than a message: kept, counted, and answered with silence (nothing to send).
-        deps.responder.note(parsed.event.event);
+        await deps.responder.note(parsed.event.event);
         deps.metrics.whatspieEvent(parsed.event.event.type);
         c.set('whatspieEvent', parsed.event.event.type);
         return c.json([], 200);

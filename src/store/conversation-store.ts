@@ -1,0 +1,117 @@
+// What the agent keeps and reads of conversations, in our own types and async, so that the agent does not know which
+// database runs (SQLite here; a second backend can implement the same interface). Built on the named queries.
+import type { InboundMessage } from '../whatspie/inbound.js';
+import { readWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
+import type { Db } from './db.js';
+import { storeEvent } from './events.js';
+import {
+  databaseAnswers,
+  endHandoff,
+  findContact,
+  findReplyTo,
+  interruptedLateAnswers,
+  recentMessages,
+  settleLateAnswer,
+  startHandoff,
+  storeInbound,
+  storeOutbound,
+  type OutboundRecord,
+} from './queries.js';
+
+/** A message as the conversation needs it: what was said, by whom, when. */
+export interface StoredMessage {
+  id: number;
+  contactId: number;
+  direction: 'in' | 'out';
+  /** in: text, image, document, audio, contact or unknown:<type>; out: text, image, document, reaction, several or silent. */
+  kind: string;
+  text: string | null;
+  mediaCaption: string | null;
+  mediaFileName: string | null;
+  createdAt: number;
+}
+
+export interface Handoff {
+  at: number;
+  reason: string | null;
+}
+
+export type ReplyRecord = Omit<OutboundRecord, 'at'> & { at: number };
+
+export interface ConversationStore {
+  /** Stores an inbound message once; a redelivery (same sender, same id) returns the first one. */
+  saveInbound(message: InboundMessage, at: number): Promise<{ message: StoredMessage; isNew: boolean }>;
+  /** The messages stored as the answer to an inbound message, or null when none was stored (or it is unreadable). */
+  storedReply(inbound: StoredMessage): Promise<OutgoingMessage[] | null>;
+  saveReply(record: ReplyRecord): Promise<void>;
+  /** The contact's earlier messages, oldest first, without `current` and anything that arrived after it. */
+  history(input: { contactId: number; current: number; limit: number }): Promise<StoredMessage[]>;
+  /** The handoff the contact is in, if any (expired or not: the caller applies the rule). */
+  handoff(contactId: number): Promise<Handoff | null>;
+  startHandoff(input: { contactId: number; at: number; reason: string }): Promise<void>;
+  endHandoff(contactId: number): Promise<void>;
+  /** Claims the right to settle an inbound message's late answer; false when someone else did. */
+  settleLateAnswer(inboundId: number): Promise<boolean>;
+  /** Inbound messages whose late answer was still being worked on before `before`. */
+  interruptedLateAnswers(before: number): Promise<StoredMessage[]>;
+  saveEvent(input: { type: string; whatspieMessageId: string | null; summary: string; payload: string; at: number }): Promise<void>;
+  /** Whether the database answers (GET /healthz). */
+  healthy(): Promise<boolean>;
+}
+
+const toStored = (row: StoredMessage): StoredMessage => ({
+  id: row.id,
+  contactId: row.contactId,
+  direction: row.direction,
+  kind: row.kind,
+  text: row.text,
+  mediaCaption: row.mediaCaption,
+  mediaFileName: row.mediaFileName,
+  createdAt: row.createdAt,
+});
+
+export function sqliteConversations(db: Db): ConversationStore {
+  return {
+    async saveInbound(message, at) {
+      const { row, isNew } = storeInbound(db, { message, at });
+      return { message: toStored(row), isNew };
+    },
+    async storedReply(inbound) {
+      const row = findReplyTo(db, inbound);
+      if (!row?.replyJson) return null;
+      try {
+        return readWebhookReply(JSON.parse(row.replyJson));
+      } catch {
+        return null;
+      }
+    },
+    async saveReply(record) {
+      storeOutbound(db, record);
+    },
+    async history(input) {
+      return recentMessages(db, input).map((row) => ({ ...toStored({ ...row, contactId: input.contactId }) }));
+    },
+    async handoff(contactId) {
+      const contact = findContact(db, contactId);
+      return contact?.handoffAt == null ? null : { at: contact.handoffAt, reason: contact.handoffReason };
+    },
+    async startHandoff(input) {
+      startHandoff(db, input);
+    },
+    async endHandoff(contactId) {
+      endHandoff(db, { contactId });
+    },
+    async settleLateAnswer(inboundId) {
+      return settleLateAnswer(db, inboundId);
+    },
+    async interruptedLateAnswers(before) {
+      return interruptedLateAnswers(db, before).map(toStored);
+    },
+    async saveEvent(input) {
+      storeEvent(db, input);
+    },
+    async healthy() {
+      return databaseAnswers(db);
+    },
+  };
+}
