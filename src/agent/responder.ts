@@ -1,18 +1,18 @@
 // Answers one inbound message within the deadline: stores it, sends a redelivery its stored reply, handles each
-// sender's messages one at a time, stays silent where it should (groups, bursts, handoffs, floods), and never throws.
+// sender's messages one at a time, stays silent where it should (groups, bursts, handoffs, floods), asks decide()
+// what to answer, and hands the decision to the delivery (delivery.ts). Never throws.
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { ConversationStore, StoredMessage } from '../store/conversation-store.js';
 import { isBroadcastMessage, isGroupMessage, type InboundMessage, type StatusEvent } from '../whatspie/inbound.js';
-import { fileUrl, outgoingMessageSchema, toWebhookReply, webhookReplySchema, type WebhookReply } from '../whatspie/reply.js';
+import { toWebhookReply } from '../whatspie/reply.js';
 import { currentSession, type SizeLimits } from './conversation.js';
-import { decide, fallbackDecision, type Decision, type FallbackReason, type Outcome } from './decide.js';
-import { describeInbound, describeReply } from './describe.js';
+import { decide, fallbackDecision, type Decision } from './decide.js';
+import { describeInbound } from './describe.js';
 import { isWaitingForHuman } from './handoff-rule.js';
 import { recordEvent } from './whatspie-events.js';
-import { createLateAnswers } from './late-answers.js';
 import type { OutboxWorker } from '../delivery/outbox-worker.js';
 import type { Outbox } from '../store/outbox.js';
 import { createKeyedQueue } from './keyed-queue.js';
@@ -45,13 +45,8 @@ export interface ResponderDeps {
   limits: SizeLimits;
 }
 
-/** The reply to send, and what happened, for logs and metrics. */
-export interface Answer {
-  reply: WebhookReply;
-  outcome: Outcome;
-  fallbackReason: FallbackReason | null;
-  llmLatencyMs: number | null;
-}
+export type { Answer } from './delivery.js';
+import { createDelivery, silent, type Answer } from './delivery.js';
 
 export interface Responder {
   /** Never throws. `receivedAt` is when the message's request arrived; the deadline counts from it. */
@@ -60,89 +55,13 @@ export interface Responder {
   note(event: StatusEvent): Promise<void>;
 }
 
-const silent = (outcome: Outcome, note: string): Decision => ({ outcome, messages: [], turn: null, fallback: null, llmLatencyMs: null, note });
-
-/** Whether every message is one of ours and the whole reply is one Whatspie accepts. */
-const acceptable = (decision: Decision) =>
-  decision.messages.every((message) => outgoingMessageSchema.safeParse(message).success) &&
-  webhookReplySchema.safeParse(toWebhookReply(decision.messages)).success;
-
 export function createResponder(deps: ResponderDeps): Responder {
   const { store, logger } = deps;
   const inFlight = new Map<string, Promise<Answer>>();
   const senders = createKeyedQueue();
   const rateLimiter = createRateLimiter(deps.rateLimitPerMinute);
 
-  const late = deps.outbox
-    ? createLateAnswers({
-        outbox: deps.outbox,
-        settle: (inboundId) => store.settleLateAnswer(inboundId),
-        worker: deps.worker,
-        logger,
-        now: deps.now,
-        waitingForHuman,
-        startHandoff: (contactId, reason) => store.startHandoff({ contactId, at: deps.now(), reason }),
-        recordSilence: (inbound, note) => storeReply(inbound, silent('holding', note)),
-        acceptable,
-        fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn),
-      })
-    : null;
-
-  /**
-   * A late answer whose process died (a crash, a deploy) would leave the customer with only "one moment": once it is
-   * older than any late answer can be, the fallback goes through the API instead. Checked at start and every minute.
-   */
-  async function recoverInterrupted() {
-    if (!late) return;
-    const before = deps.now() - deps.lateAnswerMs - 60_000;
-    for (const inbound of await store.interruptedLateAnswers(before)) {
-      if (!(await store.settleLateAnswer(inbound.id))) continue;
-      logger.warn({ inboundId: inbound.id }, 'a late answer was interrupted (the process working on it stopped); sending the fallback through the API');
-      await late.queue(inbound, fallbackDecision(deps.prompts, 'interrupted'));
-    }
-  }
-  if (late) {
-    const sweep = () => void recoverInterrupted().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'could not check for interrupted late answers'));
-    sweep();
-    setInterval(sweep, 60_000).unref();
-  }
-
-  /** Sends the decision in the webhook's answer, unless the customer is still owed earlier messages through the API. */
-  async function record(inbound: StoredMessage, proposed: Decision): Promise<Answer> {
-    if (late && deps.outbox && proposed.messages.length > 0 && proposed.outcome !== 'holding' && (await deps.outbox.undelivered(inbound.contactId)) > 0) {
-      // Answering in the webhook now would overtake them: this answer goes behind them, in order.
-      await late.queue(inbound, proposed);
-      return { reply: [], outcome: 'queued', fallbackReason: proposed.fallback, llmLatencyMs: proposed.llmLatencyMs };
-    }
-    return storeReply(inbound, proposed);
-  }
-
-  async function storeReply(inbound: StoredMessage, proposed: Decision): Promise<Answer> {
-    // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
-    const valid = acceptable(proposed);
-    if (!valid) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
-    const decision = valid ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
-    const { messages, turn } = decision;
-    const reply = toWebhookReply(messages);
-    const first = messages[0];
-    await store.saveReply({
-      contactId: inbound.contactId,
-      inReplyTo: inbound.id,
-      kind: !first ? 'silent' : messages.length > 1 ? 'several' : first.kind,
-      text: first ? messages.map(describeReply).join('\n') : `(no reply: ${decision.note})`,
-      mediaUrl: first ? fileUrl(first) : null,
-      replyJson: JSON.stringify(reply),
-      model: turn?.model ?? (first ? (decision.note ?? null) : null),
-      llmLatencyMs: decision.llmLatencyMs,
-      fellBack: decision.fallback !== null,
-      fallbackReason: decision.fallback,
-      promptTokens: turn?.promptTokens ?? null,
-      completionTokens: turn?.completionTokens ?? null,
-      latePending: decision.late ? true : null,
-      at: deps.now(),
-    });
-    return { reply, outcome: decision.outcome, fallbackReason: decision.fallback, llmLatencyMs: decision.llmLatencyMs };
-  }
+  const delivery = createDelivery({ ...deps, waitingForHuman });
 
   /** True while a human has the conversation; a handoff older than HANDOFF_HOURS ends by itself. */
   async function waitingForHuman(contactId: number): Promise<boolean> {
@@ -163,23 +82,23 @@ export function createResponder(deps: ResponderDeps): Responder {
 
   async function answer(inbound: StoredMessage, message: InboundMessage, receivedAt: number, rate: RateVerdict): Promise<Answer> {
     // A newer message answers an older one still being worked on past the window, as in a burst.
-    late?.supersede(inbound.contactId);
+    delivery.supersede(inbound.contactId);
     // First, so that not even a rate-limit notice talks over a human who has the conversation.
-    if (await waitingForHuman(inbound.contactId)) return record(inbound, silent('waiting_for_human', 'waiting for a human'));
+    if (await waitingForHuman(inbound.contactId)) return delivery.deliver(inbound, silent('waiting_for_human', 'waiting for a human'));
     if (rate === 'notice') {
       const notice = textMessages(deps.prompts.rateLimitedText(), 'operator').slice(0, 1);
-      return record(inbound, { outcome: 'rate_limit_notice', messages: notice, turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' });
+      return delivery.deliver(inbound, { outcome: 'rate_limit_notice', messages: notice, turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' });
     }
-    if (rate === 'silent') return record(inbound, silent('over_rate_limit', 'over the rate limit'));
+    if (rate === 'silent') return delivery.deliver(inbound, silent('over_rate_limit', 'over the rate limit'));
     // A burst of short messages gets one answer: the newest message answers them all.
-    if (senders.waitingBehind(message.from) > 0) return record(inbound, silent('merged_into_next', 'answered together with the next message'));
+    if (senders.waitingBehind(message.from) > 0) return delivery.deliver(inbound, silent('merged_into_next', 'answered together with the next message'));
 
     const history = currentSession(
       await store.history({ contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
       inbound.createdAt,
       deps.sessionIdleHours * HOUR_MS,
     );
-    const decision = await decide({ ...deps, lateAnswerMs: late ? deps.lateAnswerMs : 0 }, {
+    const decision = await decide({ ...deps, lateAnswerMs: delivery.lateAnswers ? deps.lateAnswerMs : 0 }, {
       inbound,
       history,
       newMessage: describeInbound(message.content),
@@ -189,8 +108,8 @@ export function createResponder(deps: ResponderDeps): Responder {
       await store.startHandoff({ contactId: inbound.contactId, at: deps.now(), reason: decision.handoffReason });
       logger.info({ from: message.from, reason: decision.handoffReason }, 'handed over to a human');
     }
-    if (decision.late && late) late.follow(inbound, decision.late);
-    return record(inbound, decision);
+    if (decision.late) delivery.followLate(inbound, decision.late);
+    return delivery.deliver(inbound, decision);
   }
 
   async function handle(message: InboundMessage, receivedAt: number): Promise<Answer> {
@@ -203,7 +122,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       if (messages) return { reply: toWebhookReply(messages), outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
     }
     const screened = screen(message);
-    if (screened) return record(inbound, screened);
+    if (screened) return delivery.deliver(inbound, screened);
     // Counted on arrival, so that a flood is recognised while earlier messages are still being answered.
     const rate = rateLimiter.check(message.from, receivedAt);
     return senders.run(message.from, () => answer(inbound, message, receivedAt, rate));

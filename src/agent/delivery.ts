@@ -1,0 +1,135 @@
+// Hands a decision over to the customer: in the webhook's answer now, or through the outbox (Whatspie's API) later:
+// a late answer, or an answer that must wait behind one the customer is still owed. The last check of what leaves
+// is here, and so is the one record of every reply in the transcript.
+import type { OutboxWorker } from '../delivery/outbox-worker.js';
+import type { Logger } from '../logger.js';
+import type { Prompts } from '../prompts/prompts.js';
+import type { ConversationStore, StoredMessage } from '../store/conversation-store.js';
+import type { Outbox } from '../store/outbox.js';
+import { fileUrl, outgoingMessageSchema, toWebhookReply, webhookReplySchema, type WebhookReply } from '../whatspie/reply.js';
+import { fallbackDecision, type Decision, type FallbackReason, type LateAnswer, type Outcome } from './decide.js';
+import { describeReply } from './describe.js';
+import { createLateAnswers } from './late-answers.js';
+
+/** The reply to send, and what happened, for logs and metrics. */
+export interface Answer {
+  reply: WebhookReply;
+  outcome: Outcome;
+  fallbackReason: FallbackReason | null;
+  llmLatencyMs: number | null;
+}
+
+export interface Delivery {
+  /** In the webhook's answer, unless the customer is still owed earlier messages through the API. */
+  deliver(inbound: StoredMessage, decision: Decision): Promise<Answer>;
+  /** Whether answers may outlive the webhook's window (Whatspie's API is configured and late answers are on). */
+  readonly lateAnswers: boolean;
+  /** Follows an answer still being worked on after the window closed. */
+  followLate(inbound: StoredMessage, late: LateAnswer): void;
+  /** A newer message from this contact arrived: give up any answer still being worked on for it. */
+  supersede(contactId: number): void;
+}
+
+export interface DeliveryDeps {
+  store: ConversationStore;
+  outbox: Outbox | null;
+  worker: OutboxWorker | null;
+  prompts: Prompts;
+  logger: Logger;
+  now: () => number;
+  lateAnswerMs: number;
+  /** The handoff rule: a late answer never talks over a human who took the conversation meanwhile. */
+  waitingForHuman(contactId: number): Promise<boolean>;
+}
+
+export const silent = (outcome: Outcome, note: string): Decision => ({ outcome, messages: [], turn: null, fallback: null, llmLatencyMs: null, note });
+
+/** Whether every message is one of ours and the whole reply is one Whatspie accepts. */
+const acceptable = (decision: Decision) =>
+  decision.messages.every((message) => outgoingMessageSchema.safeParse(message).success) &&
+  webhookReplySchema.safeParse(toWebhookReply(decision.messages)).success;
+
+export function createDelivery(deps: DeliveryDeps): Delivery {
+  const { store, logger } = deps;
+
+  /** Stores the reply given in the webhook's answer (silence included), after the last check. */
+  async function storeReply(inbound: StoredMessage, proposed: Decision): Promise<Answer> {
+    // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
+    const valid = acceptable(proposed);
+    if (!valid) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
+    const decision = valid ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
+    const { messages, turn } = decision;
+    const reply = toWebhookReply(messages);
+    const first = messages[0];
+    await store.saveReply({
+      contactId: inbound.contactId,
+      inReplyTo: inbound.id,
+      kind: !first ? 'silent' : messages.length > 1 ? 'several' : first.kind,
+      text: first ? messages.map(describeReply).join('\n') : `(no reply: ${decision.note})`,
+      mediaUrl: first ? fileUrl(first) : null,
+      replyJson: JSON.stringify(reply),
+      model: turn?.model ?? (first ? (decision.note ?? null) : null),
+      llmLatencyMs: decision.llmLatencyMs,
+      fellBack: decision.fallback !== null,
+      fallbackReason: decision.fallback,
+      promptTokens: turn?.promptTokens ?? null,
+      completionTokens: turn?.completionTokens ?? null,
+      latePending: decision.late ? true : null,
+      at: deps.now(),
+    });
+    return { reply, outcome: decision.outcome, fallbackReason: decision.fallback, llmLatencyMs: decision.llmLatencyMs };
+  }
+
+  const late =
+    deps.outbox && deps.lateAnswerMs > 0
+      ? createLateAnswers({
+          outbox: deps.outbox,
+          settle: (inboundId) => store.settleLateAnswer(inboundId),
+          worker: deps.worker,
+          logger,
+          now: deps.now,
+          waitingForHuman: deps.waitingForHuman,
+          startHandoff: (contactId, reason) => store.startHandoff({ contactId, at: deps.now(), reason }),
+          recordSilence: (inbound, note) => storeReply(inbound, silent('holding', note)),
+          acceptable,
+          fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn),
+        })
+      : null;
+
+  /**
+   * A late answer whose process died (a crash, a deploy) would leave the customer with only "one moment": once it is
+   * older than any late answer can be, the fallback goes through the API instead. Checked at start and every minute.
+   */
+  async function recoverInterrupted() {
+    if (!late) return;
+    const before = deps.now() - deps.lateAnswerMs - 60_000;
+    for (const inbound of await store.interruptedLateAnswers(before)) {
+      if (!(await store.settleLateAnswer(inbound.id))) continue;
+      logger.warn({ inboundId: inbound.id }, 'a late answer was interrupted (the process working on it stopped); sending the fallback through the API');
+      await late.queue(inbound, fallbackDecision(deps.prompts, 'interrupted'));
+    }
+  }
+  if (late) {
+    const sweep = () => void recoverInterrupted().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'could not check for interrupted late answers'));
+    sweep();
+    setInterval(sweep, 60_000).unref();
+  }
+
+  return {
+    lateAnswers: late !== null,
+    async deliver(inbound, proposed) {
+      if (late && deps.outbox && proposed.messages.length > 0 && proposed.outcome !== 'holding' && (await deps.outbox.undelivered(inbound.contactId)) > 0) {
+        // Answering in the webhook now would overtake them: this answer goes behind them, in order.
+        await late.queue(inbound, proposed);
+        return { reply: [], outcome: 'queued', fallbackReason: proposed.fallback, llmLatencyMs: proposed.llmLatencyMs };
+      }
+      return storeReply(inbound, proposed);
+    },
+    followLate(inbound, answer) {
+      late?.follow(inbound, answer);
+    },
+    supersede(contactId) {
+      late?.supersede(contactId);
+    },
+  };
+}
