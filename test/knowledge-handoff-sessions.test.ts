@@ -171,7 +171,7 @@ describe('human handoff', () => {
     replyWith({ content: 'Hello!' });
     expect((await jsonOf(bot.post(textFrom(from, 'hi')))).body).toBe('Hello!');
     const out: string[] = [];
-    const code = runTranscripts(['pause', from, 'VIP customer'], { out: (t) => out.push(t), err: (t) => out.push(t), settings: { DATABASE_PATH: bot.dbPath, HANDOFF_HOURS: 24 }, now: Date.UTC(2026, 10, 24, 9) });
+    const code = await runTranscripts(['pause', from, 'VIP customer'], { out: (t) => out.push(t), err: (t) => out.push(t), settings: { DATABASE_PATH: bot.dbPath, HANDOFF_HOURS: 24 }, now: Date.UTC(2026, 10, 24, 9) });
     expect(code).toBe(0);
     expect(await jsonOf(bot.post(textFrom(from, 'are you there?')))).toEqual([]);
     expect(llmRequests).toHaveLength(1);

@@ -58,7 +58,7 @@ describe('late answers through the Whatspie API', () => {
     const out = storedMessages(bot.db).filter((m) => m.direction === 'out');
     expect(out.map((m) => m.text)).toEqual([BUILT_IN_TEXTS['holding.md'], 'Your parcel left our warehouse today.']);
     const shown: string[] = [];
-    runTranscripts(['show', '6281900000101'], { out: (t) => shown.push(t), err: (t) => shown.push(t), settings: { DATABASE_PATH: bot.dbPath, HANDOFF_HOURS: 24 }, now: Date.now() });
+    await runTranscripts(['show', '6281900000101'], { out: (t) => shown.push(t), err: (t) => shown.push(t), settings: { DATABASE_PATH: bot.dbPath, HANDOFF_HOURS: 24 }, now: Date.now() });
     expect(shown.join('\n')).toMatch(/bot\s+\[text\] Your parcel left our warehouse today\.\s+\(LATE, through the API, test-model, LLM \d+ ms\)/);
   });
 

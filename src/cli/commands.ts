@@ -8,7 +8,7 @@ import { whatspieApiFrom } from '../compose.js';
 import { startOutboxWorker } from '../delivery/outbox-worker.js';
 import { silentLogger } from '../logger.js';
 import { sqliteOutbox } from '../store/outbox.js';
-import { endHandoff, findContactByPhone, startHandoff, type ContactRow } from '../store/queries.js';
+import { sqliteConversations, type Contact, type ConversationStore } from '../store/conversation-store.js';
 import { describeReply } from '../agent/describe.js';
 import { toWebhookReply } from '../whatspie/reply.js';
 import { OPERATOR } from './format.js';
@@ -47,10 +47,10 @@ export function requireNumber(positionals: string[], io: Io): { phone: string; r
 }
 
 /** A contact's name for messages to the operator: bounded and free of control characters. */
-export const shownName = (contact: Pick<ContactRow, 'displayName'>, fallback: string) => cell(contact.displayName ?? fallback, 60);
+export const shownName = (contact: { displayName: string | null }, fallback: string) => cell(contact.displayName ?? fallback, 60);
 
-function existingContact(db: Db, phone: string) {
-  const contact = findContactByPhone(db, phone);
+async function existingContact(store: ConversationStore, phone: string): Promise<Contact> {
+  const contact = await store.contactByPhone(phone);
   if (!contact) throw new UsageError(`no conversation with ${cell(phone, 40)}; "npm run transcripts -- list" shows every number`);
   return contact;
 }
@@ -76,7 +76,8 @@ export const handoffCommands: Record<string, Command> = {
         WHATSPIE_API_URL: io.settings.WHATSPIE_API_URL ?? 'https://api.whatspie.com',
       });
       if (!api) throw new UsageError("reply sends through Whatspie's API: set WHATSPIE_API_TOKEN and WHATSPIE_DEVICE (in .env or the environment)");
-      const contact = existingContact(db(), phone);
+      const store = sqliteConversations(db());
+      const contact = await existingContact(store, phone);
       const messages = textMessages(text, 'model');
       if (messages.length === 0) throw new UsageError('the message is empty once formatted');
       const outbox = sqliteOutbox(db());
@@ -95,7 +96,7 @@ export const handoffCommands: Record<string, Command> = {
         messages,
         at: io.now,
       });
-      startHandoff(db(), { contactId: contact.id, at: io.now, reason: 'an operator replied' });
+      await store.startHandoff({ contactId: contact.id, at: io.now, reason: 'an operator replied' });
       // Delivered here, so that it works without the server; a running server would take it just the same.
       const worker = startOutboxWorker({ outbox, api, logger: silentLogger, pollMs: 200 });
       await worker.drain(REPLY_WAIT_MS);
@@ -115,11 +116,12 @@ export const handoffCommands: Record<string, Command> = {
   until "resume", or HANDOFF_HOURS after now.`,
     options: {},
     writes: true,
-    run(db, { positionals }, io) {
+    async run(db, { positionals }, io) {
       const { phone, rest } = requireNumber(positionals, io);
-      const contact = existingContact(db(), phone);
+      const store = sqliteConversations(db());
+      const contact = await existingContact(store, phone);
       const reason = rest.join(' ') || 'taken over by an operator';
-      startHandoff(db(), { contactId: contact.id, at: io.now, reason });
+      await store.startHandoff({ contactId: contact.id, at: io.now, reason });
       io.out(`Paused: the bot stays silent for ${shownName(contact, phone)} (${phone}) until you resume it.`);
       return 0;
     },
@@ -129,15 +131,16 @@ export const handoffCommands: Record<string, Command> = {
   Ends a handoff: the bot answers this contact again from the next message on.`,
     options: {},
     writes: true,
-    run(db, { positionals }, io) {
+    async run(db, { positionals }, io) {
       const { phone } = requireNumber(positionals, io);
-      const contact = existingContact(db(), phone);
-      if (!waitingForHuman(contact.handoffAt, io)) {
-        if (contact.handoffAt !== null) endHandoff(db(), { phone });
+      const store = sqliteConversations(db());
+      const contact = await existingContact(store, phone);
+      if (!waitingForHuman(contact.handoff?.at ?? null, io)) {
+        if (contact.handoff) await store.endHandoff(contact.id);
         io.out(`${phone} was not waiting for a human; the bot already answers.`);
         return 0;
       }
-      endHandoff(db(), { phone });
+      await store.endHandoff(contact.id);
       io.out(`Resumed: the bot answers ${shownName(contact, phone)} (${phone}) again.`);
       return 0;
     },

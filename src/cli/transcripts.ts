@@ -146,7 +146,7 @@ Every command takes --db FILE (default: DATABASE_PATH from the environment or .e
 and --help.`;
 
 /** Runs one command; returns the exit code. Errors meant for the operator are printed, not thrown. */
-export function runTranscripts(argv: string[], io: Io & { err: (text: string) => void }): number | Promise<number> {
+export async function runTranscripts(argv: string[], io: Io & { err: (text: string) => void }): Promise<number> {
   const defaultDb = io.settings.DATABASE_PATH;
   const fail = (error: unknown): number => {
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
@@ -188,14 +188,7 @@ export function runTranscripts(argv: string[], io: Io & { err: (text: string) =>
     // Every value from outside is already made safe where it is formatted; this is the last line of defence.
     // The export is data (JSON Lines or CSV), safe by construction, and must stay byte-exact.
     const out = name === 'export' ? io.out : (text: string) => io.out(visible(text));
-    const result = command.run(db, args, { ...io, out });
-    if (result instanceof Promise) {
-      // The database stays open until an asynchronous command (reply) is done with it.
-      const opened = database;
-      database = undefined;
-      return result.catch((error: unknown) => fail(error)).finally(() => opened?.$client.close());
-    }
-    return result;
+    return await command.run(db, args, { ...io, out });
   } catch (error) {
     return fail(error);
   } finally {

@@ -8,6 +8,7 @@ import {
   databaseAnswers,
   endHandoff,
   findContact,
+  findContactByPhone,
   findReplyTo,
   interruptedLateAnswers,
   recentMessages,
@@ -36,6 +37,14 @@ export interface Handoff {
   reason: string | null;
 }
 
+export interface Contact {
+  id: number;
+  /** Whatspie's `from`: the customer's number, or a group's id. */
+  phone: string;
+  displayName: string | null;
+  handoff: Handoff | null;
+}
+
 export type ReplyRecord = Omit<OutboundRecord, 'at'> & { at: number };
 
 export interface ConversationStore {
@@ -46,6 +55,7 @@ export interface ConversationStore {
   saveReply(record: ReplyRecord): Promise<void>;
   /** The contact's earlier messages, oldest first, without `current` and anything that arrived after it. */
   history(input: { contactId: number; current: number; limit: number }): Promise<StoredMessage[]>;
+  contactByPhone(phone: string): Promise<Contact | null>;
   /** The handoff the contact is in, if any (expired or not: the caller applies the rule). */
   handoff(contactId: number): Promise<Handoff | null>;
   startHandoff(input: { contactId: number; at: number; reason: string }): Promise<void>;
@@ -90,6 +100,11 @@ export function sqliteConversations(db: Db): ConversationStore {
     },
     async history(input) {
       return recentMessages(db, input).map((row) => ({ ...toStored({ ...row, contactId: input.contactId }) }));
+    },
+    async contactByPhone(phone) {
+      const row = findContactByPhone(db, phone);
+      if (!row) return null;
+      return { id: row.id, phone: row.phone, displayName: row.displayName, handoff: row.handoffAt == null ? null : { at: row.handoffAt, reason: row.handoffReason } };
     },
     async handoff(contactId) {
       const contact = findContact(db, contactId);
