@@ -154,8 +154,8 @@ function holdingDecision(prompts: Prompts): Decision {
   return { outcome: 'holding', messages: textMessages(prompts.holdingText(), 'operator').slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs: null, note: HOLDING_NOTE };
 }
 
-/** Marks a stored holding reply, so that a redelivery can tell it from an answer. */
-export const HOLDING_NOTE = 'holding (answer follows)';
+/** How a holding reply is labelled in the transcript (its model column). */
+const HOLDING_NOTE = 'holding (answer follows)';
 
 function decisionFromTurn(prompts: Prompts, turn: TurnResult, llmLatencyMs: number): Decision {
   let messages = turn.messages;

@@ -17,7 +17,7 @@ const MAX_CAPTION_CHARS = 1024;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 /** Text as the customer will see it, before splitting. */
-export function whatsAppText(text: string, author: Author): string {
+function whatsAppText(text: string, author: Author): string {
   const clean = text.replace(/\r\n?/g, '\n').replace(CONTROL, '');
   return toWhatsAppText(clean, { softBreaks: author === 'model' ? 'keep' : 'join' });
 }

@@ -30,7 +30,7 @@ export interface WorkerOptions {
 }
 
 /** 1 s, 2 s, 4 s … at most a minute. */
-export const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
+const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
 
 export function startOutboxWorker(options: WorkerOptions): OutboxWorker {
   const now = options.now ?? Date.now;

@@ -1,7 +1,7 @@
 // Reading JSON the way models write it: inside a ```json fence, or followed by a sentence.
 
 /** The text without a surrounding Markdown code fence (```json … ``` or ``` … ```), on one line or several. */
-export function unfenced(text: string): string {
+function unfenced(text: string): string {
   const match = /^\s*```[A-Za-z0-9_-]*\s*([\s\S]*?)\s*```\s*$/.exec(text);
   return match ? match[1]! : text.trim();
 }

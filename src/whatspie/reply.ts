@@ -77,7 +77,7 @@ export type WebhookReplyItem = z.input<typeof replyItemSchema>;
 export type WebhookReply = WebhookReplyItem | WebhookReplyItem[];
 
 /** One message in the webhook reply format. */
-export function toWebhookReplyItem(message: OutgoingMessage): WebhookReplyItem {
+function toWebhookReplyItem(message: OutgoingMessage): WebhookReplyItem {
   switch (message.kind) {
     case 'text':
       return { type: 'chat', body: message.text, simulation: true };
