@@ -13,6 +13,8 @@ import { openDatabase, type Db } from './store/db.js';
 import { startOutboxWorker, type OutboxWorker } from './delivery/outbox-worker.js';
 import { createWhatspieApi, type WhatspieApi } from './delivery/whatspie-client.js';
 import { sqliteConversations } from './store/conversation-store.js';
+import { publicAddressesOnly, type DownloadPolicy } from './media/download.js';
+import { createMediaKeeper } from './media/media-keeper.js';
 import { sqliteOutbox } from './store/outbox.js';
 
 export interface BotOverrides {
@@ -26,6 +28,8 @@ export interface BotOverrides {
   whatspieApi?: WhatspieApi | null;
   /** Passed to the outbox worker (tests shorten its waits). */
   worker?: { pollMs?: number; retryForMs?: number };
+  /** Replaces parts of the download policy for inbound files (tests stand in a network of their own). */
+  mediaPolicy?: Partial<DownloadPolicy>;
 }
 
 export interface Bot {
@@ -60,8 +64,22 @@ export function createBot(config: Config, logger: Logger, overrides: BotOverride
     const outbox = api ? sqliteOutbox(db) : null;
     // Started whenever the API is configured: it also sends what a previous run left pending, and operators' replies.
     const worker = api && outbox ? startOutboxWorker({ outbox, api, logger, ...(overrides.now ? { now: overrides.now } : {}), ...overrides.worker }) : null;
+    const store = sqliteConversations(db);
+    const media = !config.KEEP_MEDIA ? null : createMediaKeeper({
+      dir: config.MEDIA_DIR,
+      store,
+      logger,
+      policy: {
+        maxBytes: config.MEDIA_MAX_MB * 1024 * 1024,
+        timeoutMs: 30_000,
+        maxRedirects: 3,
+        addressAllowed: config.MEDIA_ALLOW_PRIVATE_HOSTS ? () => true : publicAddressesOnly,
+        ...overrides.mediaPolicy,
+      },
+    });
     const app = createApp({
-      store: sqliteConversations(db),
+      store,
+      media,
       llm,
       outbox,
       worker,

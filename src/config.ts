@@ -89,6 +89,10 @@ const configSchema = z.object({
   ),
   WHATSPIE_API_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).default('https://api.whatspie.com')),
   LATE_ANSWER_SECONDS: int(60, 0, 3600),
+  KEEP_MEDIA: flag(true),
+  MEDIA_DIR: text('data/media'),
+  MEDIA_MAX_MB: int(16, 1, 100),
+  MEDIA_ALLOW_PRIVATE_HOSTS: flag(false),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -33,9 +33,12 @@ describe('inbound payloads', () => {
     expect(oldSpelling.ok && oldSpelling.message.isForwarded).toBe(true);
   });
 
-  it('accepts a type the docs do not list, as an unknown message', () => {
-    const sticker = parseInbound({ ...inboundFixture('image'), type: 'stickerMessage' });
-    expect(sticker.ok && sticker.message.content).toEqual({ kind: 'unknown', type: 'stickerMessage' });
+  it('accepts a type the docs do not list, as an unknown message, keeping the link to its file when it has one', () => {
+    const image = inboundFixture('image') as { file: { url: string } };
+    const sticker = parseInbound({ ...image, type: 'stickerMessage' });
+    expect(sticker.ok && sticker.message.content).toEqual({ kind: 'unknown', type: 'stickerMessage', url: image.file.url });
+    const location = parseInbound({ ...inboundFixture('text'), type: 'locationMessage' });
+    expect(location.ok && location.message.content).toEqual({ kind: 'unknown', type: 'locationMessage', url: null });
   });
 
   it.each([

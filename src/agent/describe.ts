@@ -46,7 +46,7 @@ export function describeStoredInbound(row: StoredMessage): string {
   if (kind === 'document') return describeInbound({ kind: 'document', url: '', caption: row.mediaCaption, fileName: row.mediaFileName });
   if (kind === 'audio') return describeInbound({ kind: 'audio', url: '', seconds: row.text === null ? null : Number(row.text) });
   if (kind === 'contact') return `[The customer shared contacts: ${row.text ?? 'unnamed'}.]`;
-  return describeInbound({ kind: 'unknown', type: kind.replace(/^unknown:/, '') });
+  return describeInbound({ kind: 'unknown', type: kind.replace(/^unknown:/, ''), url: null });
 }
 
 export function describeReply(message: OutgoingMessage): string {

@@ -5,6 +5,7 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
+import type { MediaKeeper } from '../media/media-keeper.js';
 import type { ConversationStore, StoredMessage } from '../store/conversation-store.js';
 import { isBroadcastMessage, isGroupMessage, type InboundMessage, type StatusEvent } from '../whatspie/inbound.js';
 import { toWebhookReply } from '../whatspie/reply.js';
@@ -25,6 +26,8 @@ const HOUR_MS = 3_600_000;
 
 export interface ResponderDeps {
   store: ConversationStore;
+  /** Keeps inbound files (null: not kept, as in tests that do not ask for it). */
+  media: MediaKeeper | null;
   llm: Llm | null;
   /** Set when Whatspie's API is configured: late answers and answers queued behind them go through it. */
   outbox: Outbox | null;
@@ -114,6 +117,11 @@ export function createResponder(deps: ResponderDeps): Responder {
 
   async function handle(message: InboundMessage, receivedAt: number): Promise<Answer> {
     const { message: inbound, isNew } = await store.saveInbound(message, receivedAt);
+    // Whatspie's file links expire: every new file is fetched now, in the background.
+    const url = 'url' in message.content ? message.content.url : null;
+    if (isNew && url && deps.media) {
+      void deps.media.keep({ messageId: inbound.id, url, fileName: message.content.kind === 'document' ? message.content.fileName : null, at: receivedAt });
+    }
     if (!isNew) {
       // Answered through the API already: saying "one moment" again, after the answer, would confuse the customer.
       const delivery = deps.outbox ? await deps.outbox.deliveryOf(inbound.id) : 'none';

@@ -5,6 +5,7 @@ import { visible } from './terminal-text.js';
 const FIELDS = [
   'time', 'number', 'name', 'direction', 'kind', 'text', 'media_url', 'media_caption', 'media_file_name', 'reply_json',
   'model', 'llm_latency_ms', 'fell_back', 'fallback_reason', 'prompt_tokens', 'completion_tokens', 'whatsapp_message_id',
+  'media_path', 'media_bytes', 'media_type', 'media_sha256', 'media_error', 'transcription',
 ] as const;
 
 function exportRecord(row: TranscriptRow): Record<(typeof FIELDS)[number], string | number | boolean | null> {
@@ -26,6 +27,12 @@ function exportRecord(row: TranscriptRow): Record<(typeof FIELDS)[number], strin
     prompt_tokens: row.promptTokens,
     completion_tokens: row.completionTokens,
     whatsapp_message_id: row.waMessageId,
+    media_path: row.mediaPath,
+    media_bytes: row.mediaBytes,
+    media_type: row.mediaType,
+    media_sha256: row.mediaSha256,
+    media_error: row.mediaError,
+    transcription: row.transcription,
   };
 }
 

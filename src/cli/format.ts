@@ -40,8 +40,21 @@ export function describeSentReply(message: OutgoingMessage): string {
   }
 }
 
-/** What the customer sent, labelled by kind. */
+const size = (bytes: number) => (bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+
+/** Where an inbound file was kept (Whatspie's link expires), or why it was not. */
+function keptFile(row: TranscriptRow): string {
+  if (row.mediaPath) return ` · file: ${line(row.mediaPath, 300)} (${size(row.mediaBytes ?? 0)}${row.mediaType ? `, ${line(row.mediaType, 60)}` : ''})`;
+  if (row.mediaError) return ` · file not kept: ${line(row.mediaError, 200)}`;
+  return '';
+}
+
+/** What the customer sent, labelled by kind, with the kept file. */
 export function describeReceived(row: TranscriptRow): string {
+  return describeContent(row) + keptFile(row);
+}
+
+function describeContent(row: TranscriptRow): string {
   switch (row.kind) {
     case 'text':
       return line(row.text);
@@ -50,11 +63,11 @@ export function describeReceived(row: TranscriptRow): string {
     case 'document':
       return `[document] ${line(row.mediaFileName ?? '(no name)', 255)}${row.mediaCaption ? ` "${line(row.mediaCaption)}"` : ''} <${line(row.mediaUrl, 300)}>`;
     case 'audio':
-      return `[voice note${row.text ? `, ${line(row.text, 20)} s` : ''}] <${line(row.mediaUrl, 300)}>`;
+      return `[voice note${row.text ? `, ${line(row.text, 20)} s` : ''}]${row.transcription ? ` «${line(row.transcription)}»` : ''} <${line(row.mediaUrl, 300)}>`;
     case 'contact':
       return `[shared contact] ${line(row.text)}`.trimEnd();
     default:
-      return `[${line(row.kind.replace(/^unknown:/, ''), 64)}, not supported]`;
+      return `[${line(row.kind.replace(/^unknown:/, ''), 64)}, not supported]${row.mediaUrl ? ` <${line(row.mediaUrl, 300)}>` : ''}`;
   }
 }
 

@@ -2,7 +2,9 @@
 // database runs (SQLite here; a second backend can implement the same interface). Built on the named queries.
 import type { InboundMessage } from '../whatspie/inbound.js';
 import { readWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
+import { eq } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { messages } from './schema.js';
 import { storeEvent } from './events.js';
 import {
   databaseAnswers,
@@ -64,6 +66,8 @@ export interface ConversationStore {
   settleLateAnswer(inboundId: number): Promise<boolean>;
   /** Inbound messages whose late answer was still being worked on before `before`. */
   interruptedLateAnswers(before: number): Promise<StoredMessage[]>;
+  /** Records the downloaded file of an inbound message, or why it could not be kept. */
+  saveMediaFile(messageId: number, file: { path: string; bytes: number; contentType: string | null; sha256: string } | { error: string }): Promise<void>;
   saveEvent(input: { type: string; whatspieMessageId: string | null; summary: string; payload: string; at: number }): Promise<void>;
   /** Whether the database answers (GET /healthz). */
   healthy(): Promise<boolean>;
@@ -121,6 +125,12 @@ export function sqliteConversations(db: Db): ConversationStore {
     },
     async interruptedLateAnswers(before) {
       return interruptedLateAnswers(db, before).map(toStored);
+    },
+    async saveMediaFile(messageId, file) {
+      const values = 'error' in file
+        ? { mediaError: file.error.slice(0, 500) }
+        : { mediaPath: file.path, mediaBytes: file.bytes, mediaType: file.contentType, mediaSha256: file.sha256, mediaError: null };
+      db.update(messages).set(values).where(eq(messages.id, messageId)).run();
     },
     async saveEvent(input) {
       storeEvent(db, input);

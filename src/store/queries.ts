@@ -28,7 +28,7 @@ function inboundColumns(message: InboundMessage) {
     case 'contact':
       return { ...none, kind: 'contact', text: c.contacts.map(describeSharedContact).join('; ') || null };
     case 'unknown':
-      return { ...none, kind: `unknown:${c.type}` };
+      return { ...none, kind: `unknown:${c.type}`, mediaUrl: c.url };
   }
 }
 

@@ -33,6 +33,14 @@ export const messages = sqliteTable(
     mediaUrl: text('media_url'),
     mediaCaption: text('media_caption'),
     mediaFileName: text('media_file_name'),
+    /** Inbound media: the file as downloaded into MEDIA_DIR (Whatspie's links expire), or why it was not. */
+    mediaPath: text('media_path'),
+    mediaBytes: integer('media_bytes'),
+    mediaType: text('media_type'),
+    mediaSha256: text('media_sha256'),
+    mediaError: text('media_error'),
+    /** Inbound voice note: what TRANSCRIPTION_MODEL heard. */
+    transcription: text('transcription'),
     /** Inbound: the exact JSON Whatspie posted. */
     rawPayload: text('raw_payload'),
     /** Outbound: the exact JSON answered to Whatspie. */

@@ -54,6 +54,14 @@ export interface TranscriptRow {
   delivery: 'sent' | 'pending' | 'failed' | null;
   /** Why the delivery failed, or the last error while it is retried. */
   deliveryError: string | null;
+  /** An inbound file as kept in MEDIA_DIR, or why it was not. */
+  mediaPath: string | null;
+  mediaBytes: number | null;
+  mediaType: string | null;
+  mediaSha256: string | null;
+  mediaError: string | null;
+  /** A voice note's transcript. */
+  transcription: string | null;
 }
 
 const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS mediaUrl, m.media_caption AS mediaCaption,
@@ -61,6 +69,8 @@ const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS me
   m.fell_back AS fellBack, m.fallback_reason AS fallbackReason, m.prompt_tokens AS promptTokens,
   m.completion_tokens AS completionTokens, m.wa_message_id AS waMessageId, m.created_at AS createdAt,
   c.phone, c.display_name AS name, m.via, m.in_reply_to AS inReplyTo,
+  m.media_path AS mediaPath, m.media_bytes AS mediaBytes, m.media_type AS mediaType, m.media_sha256 AS mediaSha256,
+  m.media_error AS mediaError, m.transcription,
   (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN sum(o.state IN ('pending', 'sending')) > 0 THEN 'pending'
                WHEN sum(o.state = 'failed') > 0 THEN 'failed' ELSE 'sent' END
      FROM outbox o WHERE o.message_row_id = m.id) AS delivery,

@@ -41,8 +41,13 @@ const contentSchemas = {
     .transform((b) => ({ kind: 'contact' as const, contacts: b.contacts.map((c) => ({ name: c.displayName ?? null, vcard: c.vcard ?? null })) })),
 };
 
-/** A message type Whatspie's docs do not list (sticker, video, location…): accepted, and described by its type. */
-const unknownContent = (type: string) => ({ kind: 'unknown' as const, type });
+/** A message type Whatspie's docs do not list (sticker, video, location…): accepted, described by its type, and its
+ * file kept when it carries one. */
+const unknownFile = z.looseObject({ file: z.looseObject({ url: z.string().min(1).max(4096) }).nullish() });
+const unknownContent = (type: string, body?: unknown) => {
+  const file = unknownFile.safeParse(body);
+  return { kind: 'unknown' as const, type, url: (file.success ? file.data.file?.url : undefined) ?? null };
+};
 
 export type InboundContent = z.output<(typeof contentSchemas)[keyof typeof contentSchemas]> | ReturnType<typeof unknownContent>;
 
@@ -57,7 +62,7 @@ function describeIssues(error: z.ZodError): string {
 const messageSchema = envelopeSchema.transform((e, ctx) => {
   const key = e.type ?? 'text';
   const schema = Object.hasOwn(contentSchemas, key) ? contentSchemas[key as keyof typeof contentSchemas] : undefined;
-  let content: InboundContent = unknownContent(key);
+  let content: InboundContent = unknownContent(key, e);
   if (schema) {
     const parsed = schema.safeParse(e);
     if (!parsed.success) {

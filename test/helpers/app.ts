@@ -58,6 +58,8 @@ export interface BotOptions {
   /** A (fake) Whatspie API: turns on late answers and the outbox. */
   whatspieApiUrl?: string;
   lateAnswerSeconds?: number;
+  /** Keep inbound files (off by default here: the documented payloads link to hosts a test must never look up). */
+  keepMedia?: { dir: string; maxMb?: number; addressAllowed?: (address: string) => boolean };
 }
 
 /** The settings a test bot runs with, parsed by the same code as the server's. */
@@ -79,6 +81,8 @@ export function testConfig(options: BotOptions & { dbPath: string; promptsDir: s
     MAX_INPUT_CHARS: String(options.maxInputChars ?? 2000),
     HISTORY_MAX_CHARS: String(options.historyMaxChars ?? 16_000),
     METRICS_ENABLED: String(options.metricsEnabled ?? false),
+    KEEP_MEDIA: String(options.keepMedia !== undefined),
+    ...(options.keepMedia && { MEDIA_DIR: options.keepMedia.dir, MEDIA_MAX_MB: String(options.keepMedia.maxMb ?? 16), MEDIA_ALLOW_PRIVATE_HOSTS: 'true' }),
     ...(options.whatspieApiUrl && {
       WHATSPIE_API_URL: options.whatspieApiUrl,
       WHATSPIE_API_TOKEN: WHATSPIE_TOKEN,
@@ -98,6 +102,7 @@ export function makeBot(options: BotOptions = {}): TestBot {
     recheckMs: 0,
     busyTimeoutMs: 2000,
     worker: { pollMs: 50 },
+    ...(options.keepMedia?.addressAllowed && { mediaPolicy: { addressAllowed: options.keepMedia.addressAllowed } }),
     ...(options.now ? { now: options.now } : {}),
   });
   const { app, db } = bot;

@@ -18,7 +18,8 @@ export async function startServerProcess(env: Record<string, string>, options: {
     cwd: root,
     ...options,
     // No inherited OPENAI_* or .env surprises: the test names every setting it relies on.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+    // KEEP_MEDIA off unless a test turns it on: the documented payloads link to hosts a test must never look up.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', KEEP_MEDIA: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

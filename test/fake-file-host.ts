@@ -1,0 +1,74 @@
+// A stand-in for Whatspie's file host on loopback: an image, an Ogg voice note, a PDF, a file over the limit, one
+// whose Content-Length lies, an expired link, and redirects (one to a second loopback address that the tests treat
+// as the server's internal network).
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeFileHost {
+  /** Base URL on 127.0.0.1. */
+  url: string;
+  /** Base URL of the same files on 127.0.0.2: "internal" in the tests. */
+  internalUrl: string;
+  files: Record<string, Buffer>;
+  close(): Promise<void>;
+}
+
+const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('JFIF fake photo of a brown leather bag'), Buffer.alloc(2000, 7), Buffer.from([0xff, 0xd9])]);
+const OGG = Buffer.concat([Buffer.from('OggS'), Buffer.alloc(3000, 1)]);
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+export async function startFakeFileHost(options: { limitBytes: number }): Promise<FakeFileHost> {
+  const files: Record<string, Buffer> = { '/photo.jpg': JPEG, '/voice.oga': OGG, '/price.pdf': PDF, '/big.bin': Buffer.alloc(options.limitBytes + 1024, 2) };
+  let internal = '';
+  const handler: RequestListener = (req, res) => {
+    const path = req.url ?? '/';
+    const file = files[path];
+    if (file) {
+      const type = path.endsWith('.jpg') ? 'image/jpeg' : path.endsWith('.oga') ? 'audio/ogg' : path.endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type, 'content-length': file.length }).end(file);
+    } else if (path === '/photo-without-type') {
+      res.writeHead(200).end(JPEG);
+    } else if (path === '/lying') {
+      // Claims 100 bytes, sends three times the limit.
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 100 });
+      res.write(Buffer.alloc(options.limitBytes * 3, 3));
+      res.end();
+    } else if (path === '/no-length') {
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'transfer-encoding': 'chunked' });
+      for (let i = 0; i < 4; i += 1) res.write(Buffer.alloc(options.limitBytes / 2, 4));
+      res.end();
+    } else if (path === '/expired') {
+      res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+    } else if (path === '/to-internal') {
+      res.writeHead(302, { location: `${internal}/photo.jpg` }).end();
+    } else if (path.startsWith('/hop/')) {
+      const left = Number(path.slice(5));
+      res.writeHead(302, { location: left > 0 ? `/hop/${left - 1}` : '/photo.jpg' }).end();
+    } else if (path === '/to-ftp') {
+      res.writeHead(301, { location: 'ftp://127.0.0.1/photo.jpg' }).end();
+    } else {
+      res.writeHead(404).end();
+    }
+  };
+  const listen = async (host: string) => {
+    const server: Server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    return server;
+  };
+  const outside = await listen('127.0.0.1');
+  const inside = await listen('127.0.0.2');
+  internal = `http://127.0.0.2:${(inside.address() as AddressInfo).port}`;
+  const close = (server: Server) =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return {
+    url: `http://127.0.0.1:${(outside.address() as AddressInfo).port}`,
+    internalUrl: internal,
+    files,
+    close: async () => {
+      await Promise.all([close(outside), close(inside)]);
+    },
+  };
+}
