@@ -15,6 +15,7 @@ import { createWhatspieApi, type WhatspieApi } from './delivery/whatspie-client.
 import { sqliteConversations } from './store/conversation-store.js';
 import { publicAddressesOnly, type DownloadPolicy } from './media/download.js';
 import { createMediaKeeper } from './media/media-keeper.js';
+import { createTranscriber } from './llm/transcriber.js';
 import { sqliteOutbox } from './store/outbox.js';
 
 export interface BotOverrides {
@@ -77,9 +78,18 @@ export function createBot(config: Config, logger: Logger, overrides: BotOverride
         ...overrides.mediaPolicy,
       },
     });
+    const transcriber = config.TRANSCRIPTION_MODEL
+      ? createTranscriber({
+          model: config.TRANSCRIPTION_MODEL,
+          apiKey: config.TRANSCRIPTION_API_KEY ?? config.OPENAI_API_KEY,
+          baseURL: config.TRANSCRIPTION_BASE_URL ?? config.OPENAI_BASE_URL,
+        })
+      : null;
+    if (transcriber && !media) logger.warn('TRANSCRIPTION_MODEL is set but KEEP_MEDIA=false: voice notes cannot be transcribed without their files');
     const app = createApp({
       store,
       media,
+      transcriber,
       llm,
       outbox,
       worker,

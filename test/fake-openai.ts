@@ -11,9 +11,18 @@ export type Latency = number | { min: number; max: number } | 'hang';
 /** How the fake misbehaves, for fault tests: a status code, a body that is not a completion, a body cut off mid-way, a reset connection. */
 export type Fault = { status: number } | 'garbage' | 'truncated' | 'reset';
 
+/** What the fake's /audio/transcriptions endpoint received. */
+export interface TranscriptionRequest {
+  model: string | null;
+  fileName: string | null;
+  contentType: string | null;
+  bytes: number;
+}
+
 export interface FakeOpenAI {
   url: string;
   requests: number;
+  transcriptions: TranscriptionRequest[];
   /** The last request body, for tests that inspect what the bot sent. */
   lastRequest: unknown;
   close(): Promise<void>;
@@ -60,12 +69,33 @@ function waitFor(latency: Latency): Promise<void> | null {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
-export async function startFakeOpenAI(options: { port?: number; latency?: Latency; fault?: Fault } = {}): Promise<FakeOpenAI> {
+/** The text every voice note is heard as, unless a test says otherwise. */
+export const FAKE_TRANSCRIPT = 'Hello, I would like to order the brown bag in size medium, please.';
+
+export async function startFakeOpenAI(
+  options: { port?: number; latency?: Latency; fault?: Fault; transcription?: { latencyMs?: number; status?: number; text?: string } } = {},
+): Promise<FakeOpenAI> {
   const state = { requests: 0, lastRequest: undefined as unknown };
+  const transcriptions: TranscriptionRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
+      if (req.method === 'POST' && req.url?.endsWith('/audio/transcriptions')) {
+        // Multipart, read just enough: the model field and the file part's name, type and size.
+        const raw = Buffer.concat(chunks);
+        const text = raw.toString('latin1');
+        const model = /name="model"\r\n\r\n([^\r]*)/.exec(text)?.[1] ?? null;
+        const part = /name="file"; filename="([^"]*)"\r\nContent-Type: ([^\r]*)\r\n\r\n/.exec(text);
+        const start = part ? text.indexOf(part[0]) + part[0].length : 0;
+        const end = text.indexOf('\r\n--', start);
+        transcriptions.push({ model, fileName: part?.[1] ?? null, contentType: part?.[2] ?? null, bytes: part ? end - start : 0 });
+        const t = options.transcription ?? {};
+        if (t.latencyMs) await new Promise((resolve) => setTimeout(resolve, t.latencyMs));
+        if (res.destroyed) return;
+        if (t.status && t.status !== 200) return void res.writeHead(t.status, { 'content-type': 'application/json' }).end('{"error":{"message":"fake transcription failure"}}');
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ text: t.text ?? FAKE_TRANSCRIPT }));
+      }
       if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
         return;
@@ -112,6 +142,7 @@ export async function startFakeOpenAI(options: { port?: number; latency?: Latenc
     get requests() {
       return state.requests;
     },
+    transcriptions,
     get lastRequest() {
       return state.lastRequest;
     },

@@ -10,7 +10,7 @@ import type { StoredMessage } from '../store/conversation-store.js';
 import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
-import { customerWords } from './describe.js';
+import { customerWords, describeStoredInbound } from './describe.js';
 import { textMessages } from './outgoing.js';
 import { toolsFor } from './tools/index.js';
 import { runTurn, type TurnResult } from './turn.js';
@@ -91,33 +91,36 @@ function offlineAnswer(deps: DecideDeps, inbound: StoredMessage): Decision {
 
 export async function decide(
   deps: DecideDeps,
-  input: { inbound: StoredMessage; history: StoredMessage[]; newMessage: string; timeLeftMs: number },
+  input: {
+    inbound: StoredMessage;
+    history: StoredMessage[];
+    newMessage: string;
+    timeLeftMs: number;
+    /** For a voice note: its transcript (null when it cannot be had), within `timeoutMs`. */
+    hear?: (signal: AbortSignal, timeoutMs: number) => Promise<string | null>;
+  },
 ): Promise<Decision> {
   const { llm, prompts, logger } = deps;
   if (!llm) return offlineAnswer(deps, input.inbound);
   if (input.timeLeftMs <= 0) return fallbackDecision(prompts, 'no_time_left');
 
-  // Searched with the customer's own words only (our descriptions of media would match everything), and the
-  // previous message's too, which tells what "it" or "that" refers to.
-  const previous = input.history.findLast((row) => row.direction === 'in');
-  const query = [customerWords(input.inbound), previous ? customerWords(previous) : ''].join('\n');
-  const knowledge: KnowledgeHit[] = deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
-  const conversation = buildConversation({
-    systemPrompt: prompts.systemPrompt(),
-    history: input.history,
-    knowledge,
-    newMessage: input.newMessage,
-    limits: deps.limits,
-  });
-
   const controller = new AbortController();
   const started = deps.now();
   const lateMs = deps.lateAnswerMs ?? 0;
   // The HTTP request may run on past the window when a late answer can still be delivered through Whatspie's API.
-  const turning = runTurn(
-    { llm, logger },
-    { conversation, tools: toolsFor(prompts.mediaCatalog()), signal: controller.signal, timeoutMs: input.timeLeftMs + lateMs },
-  );
+  const turning = (async () => {
+    // A voice note is heard first (downloaded and transcribed), inside the same deadline as the model's answer.
+    const transcript = input.hear ? await input.hear(controller.signal, input.timeLeftMs + lateMs) : null;
+    const inbound = transcript ? { ...input.inbound, transcription: transcript } : input.inbound;
+    const newMessage = transcript ? describeStoredInbound(inbound) : input.newMessage;
+    // Searched with the customer's own words only (our descriptions of media would match everything), and the
+    // previous message's too, which tells what "it" or "that" refers to.
+    const previous = input.history.findLast((row) => row.direction === 'in');
+    const query = [customerWords(inbound), previous ? customerWords(previous) : ''].join('\n');
+    const knowledge: KnowledgeHit[] = deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
+    const conversation = buildConversation({ systemPrompt: prompts.systemPrompt(), history: input.history, knowledge, newMessage, limits: deps.limits });
+    return runTurn({ llm, logger }, { conversation, tools: toolsFor(prompts.mediaCatalog()), signal: controller.signal, timeoutMs: input.timeLeftMs + lateMs });
+  })();
   const failed = (error: unknown): Decision => {
     const latency = deps.now() - started;
     if (error instanceof TimeoutError) return fallbackDecision(prompts, 'timeout', latency);

@@ -19,9 +19,7 @@ export function describeInbound(content: InboundContent): string {
       return `[The customer sent a document${name}${caption}. You cannot open it.]`;
     }
     case 'audio':
-      return content.seconds === null
-        ? '[The customer sent a voice note. You cannot listen to it.]'
-        : `[The customer sent a voice note of ${content.seconds} seconds. You cannot listen to it.]`;
+      return describeVoiceNote(content.seconds, null);
     case 'contact': {
       const people = content.contacts.map(describeSharedContact);
       return `[The customer shared ${people.length === 1 ? 'a contact' : 'contacts'}: ${people.join('; ') || 'none'}.]`;
@@ -31,10 +29,18 @@ export function describeInbound(content: InboundContent): string {
   }
 }
 
+/** A voice note as the model reads it: what was said when it was transcribed, else that it cannot be heard. */
+export function describeVoiceNote(seconds: number | null, transcript: string | null): string {
+  const note = seconds === null ? 'a voice note' : `a voice note of ${seconds} seconds`;
+  if (transcript) return `[The customer sent ${note}. Transcript: «${transcript.replaceAll('»', '"')}»]`;
+  return `[The customer sent ${note}. You cannot listen to it.]`;
+}
+
 /** The customer's own words in a stored message (text, caption, file name): what the knowledge base is searched with. */
 export function customerWords(row: StoredMessage): string {
   if (row.direction !== 'in') return '';
   if (row.kind === 'text') return row.text ?? '';
+  if (row.kind === 'audio') return row.transcription ?? '';
   return [row.mediaCaption, row.mediaFileName?.replace(/\.\w+$/, '').replace(/[_-]+/g, ' ')].filter(Boolean).join(' ');
 }
 
@@ -44,7 +50,7 @@ export function describeStoredInbound(row: StoredMessage): string {
   if (kind === 'text') return row.text ?? '';
   if (kind === 'image') return describeInbound({ kind: 'image', url: '', caption: row.mediaCaption });
   if (kind === 'document') return describeInbound({ kind: 'document', url: '', caption: row.mediaCaption, fileName: row.mediaFileName });
-  if (kind === 'audio') return describeInbound({ kind: 'audio', url: '', seconds: row.text === null ? null : Number(row.text) });
+  if (kind === 'audio') return describeVoiceNote(row.text === null ? null : Number(row.text), row.transcription);
   if (kind === 'contact') return `[The customer shared contacts: ${row.text ?? 'unnamed'}.]`;
   return describeInbound({ kind: 'unknown', type: kind.replace(/^unknown:/, ''), url: null });
 }

@@ -5,6 +5,7 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
+import type { Transcriber } from '../llm/transcriber.js';
 import type { MediaKeeper } from '../media/media-keeper.js';
 import type { ConversationStore, StoredMessage } from '../store/conversation-store.js';
 import { isBroadcastMessage, isGroupMessage, type InboundMessage, type StatusEvent } from '../whatspie/inbound.js';
@@ -28,6 +29,8 @@ export interface ResponderDeps {
   store: ConversationStore;
   /** Keeps inbound files (null: not kept, as in tests that do not ask for it). */
   media: MediaKeeper | null;
+  /** Hears voice notes (TRANSCRIPTION_MODEL); null: the model is told it cannot listen. */
+  transcriber: Transcriber | null;
   llm: Llm | null;
   /** Set when Whatspie's API is configured: late answers and answers queued behind them go through it. */
   outbox: Outbox | null;
@@ -76,6 +79,23 @@ export function createResponder(deps: ResponderDeps): Responder {
     return false;
   }
 
+  /** A voice note's words: its kept file, transcribed. Null (the model is told it cannot listen) when that fails. */
+  async function hear(inbound: StoredMessage, signal: AbortSignal, timeoutMs: number): Promise<string | null> {
+    if (!deps.transcriber || !deps.media) return null;
+    const file = await deps.media.fileOf(inbound.id);
+    if (!file) return null;
+    try {
+      const started = deps.now();
+      const text = await deps.transcriber.transcribe({ path: file.path, contentType: file.contentType, signal, timeoutMs });
+      await store.saveTranscription(inbound.id, text);
+      logger.info({ messageId: inbound.id, ms: deps.now() - started, chars: text.length }, 'voice note transcribed');
+      return text || null;
+    } catch (error) {
+      if (!signal.aborted) logger.warn({ messageId: inbound.id, err: (error as Error).message }, 'could not transcribe a voice note; the model is told it cannot listen to it');
+      return null;
+    }
+  }
+
   /** Chats the bot stays out of, known the moment a message arrives. */
   function screen(message: InboundMessage): Decision | null {
     if (!deps.answerGroups && isGroupMessage(message)) return silent('ignored_group', 'group message; ANSWER_GROUPS is off');
@@ -105,6 +125,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       inbound,
       history,
       newMessage: describeInbound(message.content),
+      ...(message.content.kind === 'audio' && { hear: (signal: AbortSignal, timeoutMs: number) => hear(inbound, signal, timeoutMs) }),
       timeLeftMs: deps.deadlineMs - (deps.now() - receivedAt) - RESPONSE_MARGIN_MS,
     });
     if (decision.handoffReason) {

@@ -45,7 +45,7 @@ export class LlmError extends Error {
 }
 
 /** Provider error texts sometimes echo the key ("Incorrect API key provided: sk-…"); logs must never hold it. */
-function redactKeys(text: string, apiKey: string | undefined): string {
+export function redactKeys(text: string, apiKey: string | undefined): string {
   const withoutKey = apiKey ? text.split(apiKey).join('[redacted]') : text;
   return withoutKey.replace(/\b(sk|gsk|sk-or|key)[-_][A-Za-z0-9_*-]{6,}/g, '[redacted]');
 }

@@ -52,7 +52,7 @@ function get(url: URL, policy: DownloadPolicy, signal: AbortSignal): Promise<Inc
       reject(new Refused(`${host} is an address files are not fetched from`));
       return;
     }
-    const req = request(url, { method: 'GET', lookup: guardedLookup(policy), signal, headers: { 'user-agent': 'whatspie-support-agent', accept: '*/*' } }, resolve);
+    const req = request(url.href, { method: 'GET', lookup: guardedLookup(policy), signal, headers: { 'user-agent': 'whatspie-support-agent', accept: '*/*' } }, resolve);
     req.on('error', reject);
     req.end();
   });

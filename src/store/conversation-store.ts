@@ -31,6 +31,8 @@ export interface StoredMessage {
   text: string | null;
   mediaCaption: string | null;
   mediaFileName: string | null;
+  /** A voice note's transcript, once heard. */
+  transcription: string | null;
   createdAt: number;
 }
 
@@ -66,6 +68,7 @@ export interface ConversationStore {
   settleLateAnswer(inboundId: number): Promise<boolean>;
   /** Inbound messages whose late answer was still being worked on before `before`. */
   interruptedLateAnswers(before: number): Promise<StoredMessage[]>;
+  saveTranscription(messageId: number, text: string): Promise<void>;
   /** Records the downloaded file of an inbound message, or why it could not be kept. */
   saveMediaFile(messageId: number, file: { path: string; bytes: number; contentType: string | null; sha256: string } | { error: string }): Promise<void>;
   saveEvent(input: { type: string; whatspieMessageId: string | null; summary: string; payload: string; at: number }): Promise<void>;
@@ -81,6 +84,7 @@ const toStored = (row: StoredMessage): StoredMessage => ({
   text: row.text,
   mediaCaption: row.mediaCaption,
   mediaFileName: row.mediaFileName,
+  transcription: row.transcription,
   createdAt: row.createdAt,
 });
 
@@ -125,6 +129,9 @@ export function sqliteConversations(db: Db): ConversationStore {
     },
     async interruptedLateAnswers(before) {
       return interruptedLateAnswers(db, before).map(toStored);
+    },
+    async saveTranscription(messageId, text) {
+      db.update(messages).set({ transcription: text }).where(eq(messages.id, messageId)).run();
     },
     async saveMediaFile(messageId, file) {
       const values = 'error' in file

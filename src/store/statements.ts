@@ -14,6 +14,7 @@ export const historyColumns = {
   text: messages.text,
   mediaCaption: messages.mediaCaption,
   mediaFileName: messages.mediaFileName,
+  transcription: messages.transcription,
   createdAt: messages.createdAt,
 };
 

@@ -89,7 +89,8 @@ export function transcriptRows(db: Db, input: { phone?: string; since?: number }
 
 /** Messages containing every word (case-insensitive), newest first. */
 export function searchMessages(db: Db, input: { words: string[]; limit: number }): TranscriptRow[] {
-  const conditions = input.words.map((_, i) => `m.text LIKE @w${i} ESCAPE '\\'`).join(' AND ');
+  // A voice note is found by its transcript too.
+  const conditions = input.words.map((_, i) => `(m.text LIKE @w${i} ESCAPE '\\' OR m.transcription LIKE @w${i} ESCAPE '\\')`).join(' AND ');
   const params = Object.fromEntries(input.words.map((w, i) => [`w${i}`, `%${w.replace(/[\\%_]/g, '\\$&')}%`]));
   return db.$client
     .prepare(

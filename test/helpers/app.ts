@@ -58,6 +58,8 @@ export interface BotOptions {
   /** A (fake) Whatspie API: turns on late answers and the outbox. */
   whatspieApiUrl?: string;
   lateAnswerSeconds?: number;
+  /** Hear voice notes with this model, at the chat's server unless a base URL is given. */
+  transcription?: { model: string; baseUrl?: string; apiKey?: string };
   /** Keep inbound files (off by default here: the documented payloads link to hosts a test must never look up). */
   keepMedia?: { dir: string; maxMb?: number; addressAllowed?: (address: string) => boolean };
 }
@@ -82,6 +84,11 @@ export function testConfig(options: BotOptions & { dbPath: string; promptsDir: s
     HISTORY_MAX_CHARS: String(options.historyMaxChars ?? 16_000),
     METRICS_ENABLED: String(options.metricsEnabled ?? false),
     KEEP_MEDIA: String(options.keepMedia !== undefined),
+    ...(options.transcription && {
+      TRANSCRIPTION_MODEL: options.transcription.model,
+      TRANSCRIPTION_BASE_URL: options.transcription.baseUrl,
+      TRANSCRIPTION_API_KEY: options.transcription.apiKey,
+    }),
     ...(options.keepMedia && { MEDIA_DIR: options.keepMedia.dir, MEDIA_MAX_MB: String(options.keepMedia.maxMb ?? 16), MEDIA_ALLOW_PRIVATE_HOSTS: 'true' }),
     ...(options.whatspieApiUrl && {
       WHATSPIE_API_URL: options.whatspieApiUrl,
