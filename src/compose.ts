@@ -85,11 +85,13 @@ export function createBot(config: Config, logger: Logger, overrides: BotOverride
           baseURL: config.TRANSCRIPTION_BASE_URL ?? config.OPENAI_BASE_URL,
         })
       : null;
+    if (config.VISION && !media) logger.warn('VISION=true but KEEP_MEDIA=false: images cannot be shown to the model without their files');
     if (transcriber && !media) logger.warn('TRANSCRIPTION_MODEL is set but KEEP_MEDIA=false: voice notes cannot be transcribed without their files');
     const app = createApp({
       store,
       media,
       transcriber,
+      vision: config.VISION,
       llm,
       outbox,
       worker,

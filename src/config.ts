@@ -92,6 +92,7 @@ const configSchema = z.object({
   TRANSCRIPTION_MODEL: optionalString,
   TRANSCRIPTION_BASE_URL: httpUrl,
   TRANSCRIPTION_API_KEY: optionalString,
+  VISION: flag(false),
   KEEP_MEDIA: flag(true),
   MEDIA_DIR: text('data/media'),
   MEDIA_MAX_MB: int(16, 1, 100),

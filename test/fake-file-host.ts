@@ -18,7 +18,7 @@ const OGG = Buffer.concat([Buffer.from('OggS'), Buffer.alloc(3000, 1)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
 export async function startFakeFileHost(options: { limitBytes: number }): Promise<FakeFileHost> {
-  const files: Record<string, Buffer> = { '/photo.jpg': JPEG, '/voice.oga': OGG, '/price.pdf': PDF, '/big.bin': Buffer.alloc(options.limitBytes + 1024, 2) };
+  const files: Record<string, Buffer> = { '/large-photo.jpg': Buffer.concat([JPEG, Buffer.alloc(5 * 1024 * 1024, 5)]), '/photo.jpg': JPEG, '/voice.oga': OGG, '/price.pdf': PDF, '/big.bin': Buffer.alloc(options.limitBytes + 1024, 2) };
   let internal = '';
   const handler: RequestListener = (req, res) => {
     const path = req.url ?? '/';

@@ -41,7 +41,10 @@ function toolCall(name: string, args: unknown, i = 0) {
 /** Decides the answer from the last user message, so tests can ask for each reply type. */
 function answer(request: ChatRequest) {
   const last = request.messages?.filter((m) => m.role === 'user').at(-1);
-  const text = typeof last?.content === 'string' ? last.content : '';
+  // A message with an image arrives as parts: its text, and the image (VISION).
+  const parts = Array.isArray(last?.content) ? (last.content as { type: string; text?: string; image_url?: { url: string } }[]) : null;
+  const image = parts?.find((p) => p.type === 'image_url')?.image_url?.url;
+  const text = typeof last?.content === 'string' ? last.content : parts ? `${parts.map((p) => p.text ?? '').join(' ').trim()}${image ? ` (I see an image: ${image.slice(0, image.indexOf(',') + 1)}… ${image.length} characters)` : ''}` : '';
   const offered = new Set(request.tools?.map((t) => t.function.name));
   const lower = text.toLowerCase();
   if (/price list|pricelist/.test(lower) && offered.has('send_document')) {
@@ -73,7 +76,7 @@ function waitFor(latency: Latency): Promise<void> | null {
 export const FAKE_TRANSCRIPT = 'Hello, I would like to order the brown bag in size medium, please.';
 
 export async function startFakeOpenAI(
-  options: { port?: number; latency?: Latency; fault?: Fault; transcription?: { latencyMs?: number; status?: number; text?: string } } = {},
+  options: { port?: number; latency?: Latency; fault?: Fault; transcription?: { latencyMs?: number; status?: number; text?: string }; refuseImages?: boolean } = {},
 ): Promise<FakeOpenAI> {
   const state = { requests: 0, lastRequest: undefined as unknown };
   const transcriptions: TranscriptionRequest[] = [];
@@ -114,6 +117,10 @@ export async function startFakeOpenAI(
       await wait;
       if (res.destroyed) return;
       const fault = options.fault;
+      if (options.refuseImages && JSON.stringify(body.messages ?? []).includes('"image_url"')) {
+        // As providers answer a model without image input.
+        return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"Invalid content type. image_url is only supported by certain models.","type":"invalid_request_error"}}');
+      }
       if (fault === 'reset') return void req.socket.destroy();
       if (fault === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"I am not a completion"}');
       if (fault === 'truncated') {

@@ -55,13 +55,18 @@ export function buildConversation(input: {
   history: StoredMessage[];
   knowledge: KnowledgeHit[];
   newMessage: string;
+  /** The new message's image, as a data URL, for a model that can see (VISION); earlier images stay words. */
+  image?: string | null;
   limits: SizeLimits;
 }): ChatMessage[] {
+  const text = capText(input.newMessage, input.limits.maxInputChars);
   return [
     { role: 'system', content: input.systemPrompt },
     ...historyTurns(input.history, input.limits),
     // After the history, so that everything before it stays the same from turn to turn and providers can cache it.
     ...(input.knowledge.length > 0 ? [{ role: 'system' as const, content: knowledgeContext(input.knowledge) }] : []),
-    { role: 'user', content: capText(input.newMessage, input.limits.maxInputChars) },
+    input.image
+      ? { role: 'user', content: [{ type: 'text', text }, { type: 'image_url', image_url: { url: input.image } }] }
+      : { role: 'user', content: text },
   ];
 }

@@ -98,6 +98,8 @@ export async function decide(
     timeLeftMs: number;
     /** For a voice note: its transcript (null when it cannot be had), within `timeoutMs`. */
     hear?: (signal: AbortSignal, timeoutMs: number) => Promise<string | null>;
+    /** For an image, with VISION: the image as a data URL and how the message reads beside it (null: describe it). */
+    see?: () => Promise<{ dataUrl: string; text: string } | null>;
   },
 ): Promise<Decision> {
   const { llm, prompts, logger } = deps;
@@ -118,8 +120,26 @@ export async function decide(
     const previous = input.history.findLast((row) => row.direction === 'in');
     const query = [customerWords(inbound), previous ? customerWords(previous) : ''].join('\n');
     const knowledge: KnowledgeHit[] = deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
-    const conversation = buildConversation({ systemPrompt: prompts.systemPrompt(), history: input.history, knowledge, newMessage, limits: deps.limits });
-    return runTurn({ llm, logger }, { conversation, tools: toolsFor(prompts.mediaCatalog()), signal: controller.signal, timeoutMs: input.timeLeftMs + lateMs });
+    const seen = input.see ? await input.see() : null;
+    const ask = (image: typeof seen) =>
+      runTurn(
+        { llm, logger },
+        {
+          conversation: buildConversation({ systemPrompt: prompts.systemPrompt(), history: input.history, knowledge, newMessage: image?.text ?? newMessage, image: image?.dataUrl ?? null, limits: deps.limits }),
+          tools: toolsFor(prompts.mediaCatalog()),
+          signal: controller.signal,
+          timeoutMs: input.timeLeftMs + lateMs,
+        },
+      );
+    if (!seen) return ask(null);
+    try {
+      return await ask(seen);
+    } catch (error) {
+      // A model without image input refuses the request: ask once more with the image described in words.
+      if (!(error instanceof LlmError) || error.reason !== 'client_error') throw error;
+      logger.warn({ err: error.message }, 'the model refused the image (VISION is on, but this model may not take images); asking again with the image described');
+      return ask(null);
+    }
   })();
   const failed = (error: unknown): Decision => {
     const latency = deps.now() - started;

@@ -5,6 +5,7 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
+import { readFile } from 'node:fs/promises';
 import type { Transcriber } from '../llm/transcriber.js';
 import type { MediaKeeper } from '../media/media-keeper.js';
 import type { ConversationStore, StoredMessage } from '../store/conversation-store.js';
@@ -21,6 +22,9 @@ import { createKeyedQueue } from './keyed-queue.js';
 import { createRateLimiter, type RateVerdict } from './rate-limiter.js';
 import { textMessages } from './outgoing.js';
 
+/** Larger images are described in words rather than sent to the model: a data URL of 4 MB is already 5.3 MB of JSON. */
+const VISION_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Time kept back from the deadline for storing the reply and writing the response, also when many time out at once. */
 const RESPONSE_MARGIN_MS = 200;
 const HOUR_MS = 3_600_000;
@@ -31,6 +35,8 @@ export interface ResponderDeps {
   media: MediaKeeper | null;
   /** Hears voice notes (TRANSCRIPTION_MODEL); null: the model is told it cannot listen. */
   transcriber: Transcriber | null;
+  /** Shows the model the image of a new message (VISION); earlier images stay described in words. */
+  vision: boolean;
   llm: Llm | null;
   /** Set when Whatspie's API is configured: late answers and answers queued behind them go through it. */
   outbox: Outbox | null;
@@ -96,6 +102,21 @@ export function createResponder(deps: ResponderDeps): Responder {
     }
   }
 
+  /** The kept image as a data URL (it works when the provider cannot reach Whatspie's host, and after the link expired). */
+  async function see(inbound: StoredMessage, caption: string | null): Promise<{ dataUrl: string; text: string } | null> {
+    const file = deps.media ? await deps.media.fileOf(inbound.id) : null;
+    if (!file) return null;
+    const type = file.contentType?.startsWith('image/') ? file.contentType : /\.(jpe?g|png|webp)$/i.test(file.path) ? `image/${file.path.split('.').pop()!.toLowerCase().replace('jpg', 'jpeg')}` : null;
+    if (!type) return null;
+    if (file.bytes > VISION_MAX_BYTES) {
+      logger.info({ messageId: inbound.id, bytes: file.bytes, limit: VISION_MAX_BYTES }, 'image too large to show the model; described in words instead');
+      return null;
+    }
+    const data = await readFile(file.path);
+    const text = caption ? `[The customer sent this image with the caption "${caption.replaceAll('"', "'")}".]` : '[The customer sent this image.]';
+    return { dataUrl: `data:${type};base64,${data.toString('base64')}`, text };
+  }
+
   /** Chats the bot stays out of, known the moment a message arrives. */
   function screen(message: InboundMessage): Decision | null {
     if (!deps.answerGroups && isGroupMessage(message)) return silent('ignored_group', 'group message; ANSWER_GROUPS is off');
@@ -126,6 +147,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       history,
       newMessage: describeInbound(message.content),
       ...(message.content.kind === 'audio' && { hear: (signal: AbortSignal, timeoutMs: number) => hear(inbound, signal, timeoutMs) }),
+      ...(message.content.kind === 'image' && deps.vision && { see: () => see(inbound, message.content.kind === 'image' ? message.content.caption : null) }),
       timeLeftMs: deps.deadlineMs - (deps.now() - receivedAt) - RESPONSE_MARGIN_MS,
     });
     if (decision.handoffReason) {

@@ -58,6 +58,7 @@ export interface BotOptions {
   /** A (fake) Whatspie API: turns on late answers and the outbox. */
   whatspieApiUrl?: string;
   lateAnswerSeconds?: number;
+  vision?: boolean;
   /** Hear voice notes with this model, at the chat's server unless a base URL is given. */
   transcription?: { model: string; baseUrl?: string; apiKey?: string };
   /** Keep inbound files (off by default here: the documented payloads link to hosts a test must never look up). */
@@ -84,6 +85,7 @@ export function testConfig(options: BotOptions & { dbPath: string; promptsDir: s
     HISTORY_MAX_CHARS: String(options.historyMaxChars ?? 16_000),
     METRICS_ENABLED: String(options.metricsEnabled ?? false),
     KEEP_MEDIA: String(options.keepMedia !== undefined),
+    VISION: String(options.vision ?? false),
     ...(options.transcription && {
       TRANSCRIPTION_MODEL: options.transcription.model,
       TRANSCRIPTION_BASE_URL: options.transcription.baseUrl,
