@@ -23,8 +23,11 @@ export async function runLoad(options: {
   durationSeconds: number;
   /** Picks the sender of each request; default: a new number every time. */
   sender?: () => string;
+  /** The message's own fields (a media message's type and file); default: a text message. */
+  content?: () => Record<string, unknown>;
   timeoutSeconds?: number;
 }): Promise<LoadResult> {
+  const content = options.content ?? (() => ({ message: 'Hello, when does my order ship?' }));
   const sender = options.sender ?? (() => `62${Math.floor(1e10 + Math.random() * 9e10)}`);
   let fallbacks = 0;
   const result = await autocannon({
@@ -39,7 +42,7 @@ export async function runLoad(options: {
         setupRequest: (request) => {
           const from = sender();
           request.body = JSON.stringify({
-            message: 'Hello, when does my order ship?',
+            ...content(),
             from,
             timestamp: Math.floor(Date.now() / 1000),
             message_id: randomUUID(),

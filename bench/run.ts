@@ -1,12 +1,13 @@
 // npm run bench: our overhead and our 5-second promise, measured side by side with baselines in one run.
 // Prints a table and writes bench/results/latest.json. Settings (environment):
 //   BENCH_RUNS (3)  BENCH_DURATION seconds per load run (10)  BENCH_HANG_SECONDS (60)  BENCH_LATE_SECONDS (30)
-//   BENCH_SKIP=overhead,deadline,hanging,big-history,cost,late
+//   BENCH_SKIP=overhead,deadline,hanging,big-history,cost,late,media
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startFakeOpenAI, type Latency } from '../test/fake-openai.js';
 import { startFakeWhatspie } from '../test/fake-whatspie.js';
+import { startFakeFileHost } from '../test/fake-file-host.js';
 import { openDatabase } from '../src/store/db.js';
 import { explainRecentMessages, findContactByPhone } from '../src/store/queries.js';
 import { runClosedLoop, runLoad, type LoadResult } from './load.js';
@@ -293,6 +294,53 @@ async function lateAnswers() {
   }
 }
 
+/**
+ * What hearing and seeing add per message: the same light load (10 connections) of text messages, photos (VISION:
+ * downloaded, then sent to the model as a data URL) and voice notes (downloaded, then transcribed), against one bot
+ * with instant fakes of the LLM, the transcription endpoint and Whatspie's file host, all on loopback.
+ */
+async function media() {
+  const host = await startFakeFileHost({ limitBytes: 16 * 1024 * 1024 });
+  try {
+    return await withFakeLlm(0, async (llm) => {
+      const bot = await startBot(llm, join(work, 'media.db'), {
+        KEEP_MEDIA: 'true',
+        MEDIA_DIR: join(work, 'media'),
+        MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
+        VISION: 'true',
+        TRANSCRIPTION_MODEL: 'whisper-1',
+      });
+      try {
+        const url = `${bot.url}/webhook?token=${SECRET}`;
+        const kinds: Record<string, () => Record<string, unknown>> = {
+          text: () => ({ message: 'Hello, when does my order ship?' }),
+          photo: () => ({ type: 'imageMessage', file: { url: `${host.url}/photo.jpg`, caption: 'Do you have this in brown?' } }),
+          'voice note': () => ({ type: 'audioMessage', file: { url: `${host.url}/voice.oga`, seconds: 15 } }),
+        };
+        const results: Record<string, Measured[]> = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
+        await runLoad({ url, connections: 10, durationSeconds: 2, content: kinds.text });
+        for (let run = 0; run < RUNS; run++) {
+          for (const [kind, content] of Object.entries(kinds)) {
+            results[kind]!.push(await runLoad({ url, connections: 10, durationSeconds: DURATION, content }));
+            console.error(`  media run ${run + 1}/${RUNS}: ${kind}: p50 ${results[kind]!.at(-1)!.p50} ms, p99 ${results[kind]!.at(-1)!.p99} ms`);
+          }
+        }
+        const summary = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, summarise(v)]));
+        return {
+          connections: 10,
+          files: { photoBytes: host.files['/photo.jpg']!.length, voiceNoteBytes: host.files['/voice.oga']!.length },
+          ...summary,
+          addedP50Ms: { photo: summary.photo!.p50 - summary.text!.p50, voiceNote: summary['voice note']!.p50 - summary.text!.p50 },
+        };
+      } finally {
+        await bot.stop();
+      }
+    });
+  } finally {
+    await host.close();
+  }
+}
+
 async function cost() {
   const dbPath = join(work, 'cost.db');
   seedHistory(dbPath, { contacts: 1, perContact: 1000, textLength: 300 });
@@ -340,6 +388,7 @@ async function main() {
   if (!SKIP.has('big-history')) results.bigHistory = await bigHistory();
   if (!SKIP.has('cost')) results.cost = await cost();
   if (!SKIP.has('late')) results.late = await lateAnswers();
+  if (!SKIP.has('media')) results.media = await media();
 
   if (over) {
     const relay = over['relay (Hono + fetch to LLM)']!;
@@ -370,6 +419,7 @@ async function main() {
     );
   }
   if (results.cost) console.log('\nCost (contact with 1000 earlier messages):', JSON.stringify(results.cost));
+  if (results.media) console.log('\nMedia (instant fakes, 10 connections; files from a loopback host):', JSON.stringify(results.media));
   if (results.late) console.log('\nLate answers (LLM 3-10 s, 200 connections, Whatspie API):', JSON.stringify(results.late));
 
   const out = new URL('./results/', import.meta.url);
