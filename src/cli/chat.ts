@@ -18,7 +18,7 @@ import { cell, visible } from './terminal-text.js';
 const HELP = `Type a message and press Enter to send it as the customer. Commands:
   /image URL [caption]     send an image
   /doc URL NAME            send a document
-  /audio SECONDS           send a voice note
+  /audio SECONDS [URL]     send a voice note (its file at URL, if given)
   /contact NAME NUMBER     share a contact
   /as NUMBER [NAME]        continue as another customer
   /help                    this text
@@ -59,8 +59,8 @@ export function payloadFor(line: string, from: string, name: string): Record<str
       return { ...base, type: 'documentMessage', file: file(args[0], { fileName: args.slice(1).join(' ') }) };
     case '/audio': {
       const seconds = Number(args[0]);
-      if (!Number.isFinite(seconds) || seconds <= 0) return 'usage: /audio SECONDS';
-      return { ...base, type: 'audioMessage', file: file(`https://example.com/voice/${base.message_id}.oga`, { seconds }) };
+      if (!Number.isFinite(seconds) || seconds <= 0) return 'usage: /audio SECONDS [URL]';
+      return { ...base, type: 'audioMessage', file: file(args[1] ?? `https://example.com/voice/${base.message_id}.oga`, { seconds }) };
     }
     case '/contact': {
       const number = args.at(-1);
