@@ -2,24 +2,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { delay, HttpResponse } from 'msw';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runTranscripts } from '../src/cli/transcripts.js';
 import { BUILT_IN_TEXTS } from '../src/prompts/prompts.js';
 import { captureLogs, jsonOf, makeBot, storedMessages, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
 import { answerWith, completion, llmRequests, toolCall } from './helpers/llm.js';
-import { startFakeWhatspie, type FakeWhatspie } from './fake-whatspie.js';
+import { fakeWhatspieForThisFile } from './helpers/fakes.js';
 
-let api: FakeWhatspie;
-beforeAll(async () => {
-  api = await startFakeWhatspie();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  api.sent.length = 0;
-  api.requests.length = 0;
-  api.script([]);
-});
+const api = fakeWhatspieForThisFile();
 
 const HOLDING = { type: 'chat', body: BUILT_IN_TEXTS['holding.md'], simulation: true };
 const FALLBACK_TEXT = 'Thank you for your message! We could not answer right away, but a member of our team will get back to you as soon as possible.';

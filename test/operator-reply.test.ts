@@ -1,21 +1,12 @@
 // An operator answers a customer from our tools: through the same outbox, recorded as the operator's, bot paused.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runTranscripts } from '../src/cli/transcripts.js';
 import { jsonOf, makeBot, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
 import { llmRequests, replyWith } from './helpers/llm.js';
-import { startFakeWhatspie, type FakeWhatspie } from './fake-whatspie.js';
+import { fakeWhatspieForThisFile } from './helpers/fakes.js';
 
-let api: FakeWhatspie;
-beforeAll(async () => {
-  api = await startFakeWhatspie();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  api.sent.length = 0;
-  api.requests.length = 0;
-  api.script([]);
-});
+const api = fakeWhatspieForThisFile();
 
 async function transcripts(dbPath: string, argv: string[], withApi = true) {
   const out: string[] = [];

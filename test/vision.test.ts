@@ -1,21 +1,12 @@
 // Photos seen: with VISION, the new message's image goes to the model as an image part (a data URL of the kept
 // file); earlier images stay words, large ones are described, and a model that refuses images is asked again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureLogs, jsonOf, makeBot, tempDir } from './helpers/app.js';
 import { freshInbound } from './helpers/fixtures.js';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
-import { startFakeFileHost, type FakeFileHost } from './fake-file-host.js';
+import { fakeFilesAndLlmForThisFile } from './helpers/fakes.js';
 
-let files: FakeFileHost;
-let llm: FakeOpenAI;
-beforeAll(async () => {
-  files = await startFakeFileHost({ limitBytes: 1024 * 1024 });
-  llm = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await files.close();
-  await llm.close();
-});
+const { files, llm } = fakeFilesAndLlmForThisFile();
 
 type Part = { type: string; text?: string; image_url?: { url: string } };
 const lastUser = (fake: FakeOpenAI) => (fake.lastRequest as { messages: { role: string; content: string | Part[] }[] }).messages.filter((m) => m.role === 'user').at(-1)!.content;

@@ -1,23 +1,14 @@
 // Voice notes heard: the kept file goes to the OpenAI-compatible /audio/transcriptions endpoint, and the model reads
 // the transcript in place of "you cannot listen to it".
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runTranscripts } from '../src/cli/transcripts.js';
 import { captureLogs, jsonOf, makeBot, tempDir } from './helpers/app.js';
 import { freshInbound } from './helpers/fixtures.js';
 import { FAKE_TRANSCRIPT, startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
-import { startFakeFileHost, type FakeFileHost } from './fake-file-host.js';
+import { fakeFilesAndLlmForThisFile } from './helpers/fakes.js';
 import { startFakeWhatspie, type FakeWhatspie } from './fake-whatspie.js';
 
-let files: FakeFileHost;
-let llm: FakeOpenAI;
-beforeAll(async () => {
-  files = await startFakeFileHost({ limitBytes: 1024 * 1024 });
-  llm = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await files.close();
-  await llm.close();
-});
+const { files, llm } = fakeFilesAndLlmForThisFile();
 
 const voiceNote = (from: string) => {
   const base = freshInbound('audio', { from }) as Record<string, unknown> & { file: object };
