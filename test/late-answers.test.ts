@@ -217,6 +217,17 @@ describe('order and duplicates', () => {
     expect(storedMessages(bot.db).map((m) => m.text)).toContain('(no reply: late answer given up: a newer message came, and was answered with this one in view)');
   });
 
+  it('a message that gets no answer of its own (over the rate limit) does not give up the late answer', async () => {
+    slowLlm(1000, { content: 'The late answer' });
+    const bot = lateBot({ rateLimitPerMinute: 1 });
+    const customer = '6281900000310';
+    expect(await jsonOf(bot.post(textFrom(customer, 'one')))).toEqual(HOLDING);
+    await bot.post(textFrom(customer, 'two')); // the rate-limit notice
+    expect(await jsonOf(bot.post(textFrom(customer, 'three')))).toEqual([]);
+    const [sent] = await api.waitForSent(1);
+    expect(sent!.body.params.text).toBe('The late answer');
+  });
+
   it('an answer due while an earlier one still waits for the API goes behind it, in order', async () => {
     api.script([{ status: 503 }, { status: 503 }]);
     let calls = 0;

@@ -125,8 +125,6 @@ export function createResponder(deps: ResponderDeps): Responder {
   }
 
   async function answer(inbound: StoredMessage, message: InboundMessage, receivedAt: number, rate: RateVerdict): Promise<Answer> {
-    // A newer message answers an older one still being worked on past the window, as in a burst.
-    delivery.supersede(inbound.contactId);
     // First, so that not even a rate-limit notice talks over a human who has the conversation.
     if (await waitingForHuman(inbound.contactId)) return delivery.deliver(inbound, silent('waiting_for_human', 'waiting for a human'));
     if (rate === 'notice') {
@@ -137,6 +135,9 @@ export function createResponder(deps: ResponderDeps): Responder {
     // A burst of short messages gets one answer: the newest message answers them all.
     if (senders.waitingBehind(message.from) > 0) return delivery.deliver(inbound, silent('merged_into_next', 'answered together with the next message'));
 
+    // This message is answered by the model, with the older one in view: it supersedes an answer to that one still
+    // being worked on past the window, as in a burst. (A message that gets no answer of its own supersedes nothing.)
+    delivery.supersede(inbound.contactId);
     const history = currentSession(
       await store.history({ contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
       inbound.createdAt,
