@@ -26,7 +26,7 @@ import { textMessages } from './outgoing.js';
 const VISION_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Time kept back from the deadline for storing the reply and writing the response, also when many time out at once. */
-const RESPONSE_MARGIN_MS = 200;
+const RESPONSE_MARGIN_MS = 250;
 const HOUR_MS = 3_600_000;
 
 export interface ResponderDeps {

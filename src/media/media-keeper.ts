@@ -43,15 +43,29 @@ function extensionOf(fileName: string | null, url: string): string {
   return /^\.[a-z0-9]{1,8}$/.test(ext) ? ext : '';
 }
 
+/** Downloads at once: a flood of media messages queues here rather than opening unbounded sockets and files. */
+const MAX_DOWNLOADS = 8;
+
 export function createMediaKeeper(deps: { dir: string; policy: DownloadPolicy; store: ConversationStore; logger: Logger }): MediaKeeper {
   const working = new Map<number, Promise<KeptFile | null>>();
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async () => {
+    if (running >= MAX_DOWNLOADS) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+  };
+  const release = () => {
+    running -= 1;
+    waiting.shift()?.();
+  };
   return {
     keep(input) {
       const day = new Date(input.at).toISOString().slice(0, 10);
       const base = join(deps.dir, day, String(input.messageId));
       const kept = (async (): Promise<KeptFile | null> => {
         const ext = extensionOf(input.fileName, input.url);
-        const result = await download(input.url, `${base}${ext || '.bin'}`, deps.policy);
+        await slot();
+        const result = await download(input.url, `${base}${ext || '.bin'}`, deps.policy).finally(release);
         if (!result.ok) {
           deps.logger.warn({ messageId: input.messageId, reason: result.reason }, 'could not keep an inbound file');
           await deps.store.saveMediaFile(input.messageId, { error: result.reason });
