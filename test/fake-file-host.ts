@@ -10,6 +10,8 @@ export interface FakeFileHost {
   /** Base URL of the same files on 127.0.0.2: "internal" in the tests. */
   internalUrl: string;
   files: Record<string, Buffer>;
+  /** The most requests of /slow.jpg served at the same time. */
+  readonly mostAtOnce: number;
   close(): Promise<void>;
 }
 
@@ -20,8 +22,19 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer 
 export async function startFakeFileHost(options: { limitBytes: number }): Promise<FakeFileHost> {
   const files: Record<string, Buffer> = { '/large-photo.jpg': Buffer.concat([JPEG, Buffer.alloc(5 * 1024 * 1024, 5)]), '/photo.jpg': JPEG, '/voice.oga': OGG, '/price.pdf': PDF, '/big.bin': Buffer.alloc(options.limitBytes + 1024, 2) };
   let internal = '';
+  let atOnce = 0;
+  let mostAtOnce = 0;
   const handler: RequestListener = (req, res) => {
     const path = req.url ?? '/';
+    if (path === '/slow.jpg') {
+      atOnce += 1;
+      mostAtOnce = Math.max(mostAtOnce, atOnce);
+      setTimeout(() => {
+        atOnce -= 1;
+        res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': JPEG.length }).end(JPEG);
+      }, 200);
+      return;
+    }
     const file = files[path];
     if (file) {
       const type = path.endsWith('.jpg') ? 'image/jpeg' : path.endsWith('.oga') ? 'audio/ogg' : path.endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream';
@@ -67,6 +80,9 @@ export async function startFakeFileHost(options: { limitBytes: number }): Promis
     url: `http://127.0.0.1:${(outside.address() as AddressInfo).port}`,
     internalUrl: internal,
     files,
+    get mostAtOnce() {
+      return mostAtOnce;
+    },
     close: async () => {
       await Promise.all([close(outside), close(inside)]);
     },

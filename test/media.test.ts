@@ -88,6 +88,16 @@ describe('inbound files are kept', () => {
     expect(readFileSync(kept.media_path!).length).toBe(100);
   });
 
+  it('a flood of media messages downloads at most 8 files at once, and keeps them all', async () => {
+    const bot = mediaBot();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => bot.post(withFile('image', `${host.url}/slow.jpg`, { caption: `photo ${i}` }))));
+    await expect
+      .poll(() => bot.db.$client.prepare("select count(*) from messages where direction = 'in' and media_path is not null").pluck().get(), { timeout: 10_000 })
+      .toBe(20);
+    expect(host.mostAtOnce).toBeLessThanOrEqual(8);
+    expect(host.mostAtOnce).toBeGreaterThan(1);
+  });
+
   it('transcripts show prints the local file, and export includes it', async () => {
     const bot = mediaBot();
     const message = withFile('image', `${host.url}/photo.jpg`);
