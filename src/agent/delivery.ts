@@ -6,10 +6,10 @@ import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { ConversationStore, StoredMessage } from '../store/conversation-store.js';
 import type { Outbox } from '../store/outbox.js';
-import { fileUrl, outgoingMessageSchema, toWebhookReply, webhookReplySchema, type WebhookReply } from '../whatspie/reply.js';
+import { outgoingMessageSchema, toWebhookReply, webhookReplySchema, type WebhookReply } from '../whatspie/reply.js';
 import { fallbackDecision, type Decision, type FallbackReason, type LateAnswer, type Outcome } from './decide.js';
-import { describeReply } from './describe.js';
 import { createLateAnswers } from './late-answers.js';
+import { replyRecord } from './reply-record.js';
 
 /** The reply to send, and what happened, for logs and metrics. */
 export interface Answer {
@@ -58,22 +58,9 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const valid = acceptable(proposed);
     if (!valid) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
     const decision = valid ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
-    const { messages, turn } = decision;
-    const reply = toWebhookReply(messages);
-    const first = messages[0];
+    const reply = toWebhookReply(decision.messages);
     await store.saveReply({
-      contactId: inbound.contactId,
-      inReplyTo: inbound.id,
-      kind: !first ? 'silent' : messages.length > 1 ? 'several' : first.kind,
-      text: first ? messages.map(describeReply).join('\n') : `(no reply: ${decision.note})`,
-      mediaUrl: first ? fileUrl(first) : null,
-      replyJson: JSON.stringify(reply),
-      model: turn?.model ?? (first ? (decision.note ?? null) : null),
-      llmLatencyMs: decision.llmLatencyMs,
-      fellBack: decision.fallback !== null,
-      fallbackReason: decision.fallback,
-      promptTokens: turn?.promptTokens ?? null,
-      completionTokens: turn?.completionTokens ?? null,
+      ...replyRecord({ contactId: inbound.contactId, inReplyTo: inbound.id }, decision.messages, decision),
       latePending: decision.late ? true : null,
       at: deps.now(),
     });

@@ -5,9 +5,10 @@ import type { OutboxWorker } from '../delivery/outbox-worker.js';
 import type { Logger } from '../logger.js';
 import type { Outbox } from '../store/outbox.js';
 import type { StoredMessage } from '../store/conversation-store.js';
-import { fileUrl, toWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
+import type { OutgoingMessage } from '../whatspie/reply.js';
 import type { Decision, LateAnswer } from './decide.js';
 import { describeReply } from './describe.js';
+import { replyRecord } from './reply-record.js';
 
 export interface LateAnswers {
   /** Follows the late answer to an inbound message. */
@@ -49,26 +50,9 @@ export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
       await deps.recordSilence(inbound, reactions.length > 0 ? 'late answer was only a reaction, which the API cannot send' : 'late answer had nothing to send');
       return null;
     }
-    const first = messages[0]!;
-    const dropped = reactions.length > 0 ? `\n[${reactions.map(describeReply).join(', ')}: not sent, the API cannot send reactions]` : '';
-    const id = await outbox.enqueue({
-      record: {
-        contactId: inbound.contactId,
-        inReplyTo: inbound.id,
-        kind: messages.length > 1 ? 'several' : first.kind,
-        text: messages.map(describeReply).join('\n') + dropped,
-        mediaUrl: fileUrl(first),
-        replyJson: JSON.stringify(toWebhookReply(messages)),
-        model: decision.turn?.model ?? decision.note ?? null,
-        llmLatencyMs: decision.llmLatencyMs,
-        fellBack: decision.fallback !== null,
-        fallbackReason: decision.fallback,
-        promptTokens: decision.turn?.promptTokens ?? null,
-        completionTokens: decision.turn?.completionTokens ?? null,
-      },
-      messages,
-      at: deps.now(),
-    });
+    const record = replyRecord({ contactId: inbound.contactId, inReplyTo: inbound.id }, messages, decision);
+    if (reactions.length > 0) record.text += `\n[${reactions.map(describeReply).join(', ')}: not sent, the API cannot send reactions]`;
+    const id = await outbox.enqueue({ record, messages, at: deps.now() });
     deps.worker?.kick();
     return id;
   }

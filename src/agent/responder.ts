@@ -103,7 +103,8 @@ export function createResponder(deps: ResponderDeps): Responder {
   }
 
   /** The kept image as a data URL (it works when the provider cannot reach Whatspie's host, and after the link expired). */
-  async function see(inbound: StoredMessage, caption: string | null): Promise<{ dataUrl: string; text: string } | null> {
+  async function see(inbound: StoredMessage): Promise<{ dataUrl: string; text: string } | null> {
+    const caption = inbound.mediaCaption;
     const file = deps.media ? await deps.media.fileOf(inbound.id) : null;
     if (!file) return null;
     const type = file.contentType?.startsWith('image/') ? file.contentType : /\.(jpe?g|png|webp)$/i.test(file.path) ? `image/${file.path.split('.').pop()!.toLowerCase().replace('jpg', 'jpeg')}` : null;
@@ -148,7 +149,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       history,
       newMessage: describeInbound(message.content),
       ...(message.content.kind === 'audio' && { hear: (signal: AbortSignal, timeoutMs: number) => hear(inbound, signal, timeoutMs) }),
-      ...(message.content.kind === 'image' && deps.vision && { see: () => see(inbound, message.content.kind === 'image' ? message.content.caption : null) }),
+      ...(message.content.kind === 'image' && deps.vision && { see: () => see(inbound) }),
       timeLeftMs: deps.deadlineMs - (deps.now() - receivedAt) - RESPONSE_MARGIN_MS,
     });
     if (decision.handoffReason) {
@@ -164,12 +165,12 @@ export function createResponder(deps: ResponderDeps): Responder {
     // Whatspie's file links expire: every new file is fetched now, in the background.
     const url = 'url' in message.content ? message.content.url : null;
     if (isNew && url && deps.media) {
-      void deps.media.keep({ messageId: inbound.id, url, fileName: message.content.kind === 'document' ? message.content.fileName : null, at: receivedAt });
+      void deps.media.keep({ messageId: inbound.id, url, fileName: inbound.mediaFileName, at: receivedAt });
     }
     if (!isNew) {
       // Answered through the API already: saying "one moment" again, after the answer, would confuse the customer.
-      const delivery = deps.outbox ? await deps.outbox.deliveryOf(inbound.id) : 'none';
-      if (delivery === 'sent' || delivery === 'failed') return { reply: [], outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
+      const sent = deps.outbox ? await deps.outbox.deliveryOf(inbound.id) : 'none';
+      if (sent === 'sent' || sent === 'failed') return { reply: [], outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
       const messages = await store.storedReply(inbound);
       if (messages) return { reply: toWebhookReply(messages), outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
     }

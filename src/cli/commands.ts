@@ -9,8 +9,7 @@ import { startOutboxWorker } from '../delivery/outbox-worker.js';
 import { silentLogger } from '../logger.js';
 import { sqliteOutbox } from '../store/outbox.js';
 import { sqliteConversations, type Contact, type ConversationStore } from '../store/conversation-store.js';
-import { describeReply } from '../agent/describe.js';
-import { toWebhookReply } from '../whatspie/reply.js';
+import { replyRecord } from '../agent/reply-record.js';
 import { OPERATOR } from './format.js';
 import { UsageError } from './args.js';
 import { takeNumber } from './numbers.js';
@@ -82,17 +81,7 @@ export const handoffCommands: Record<string, Command> = {
       if (messages.length === 0) throw new UsageError('the message is empty once formatted');
       const outbox = sqliteOutbox(db());
       const rowId = await outbox.enqueue({
-        record: {
-          contactId: contact.id,
-          inReplyTo: null,
-          kind: messages.length > 1 ? 'several' : 'text',
-          text: messages.map(describeReply).join('\n'),
-          replyJson: JSON.stringify(toWebhookReply(messages)),
-          model: OPERATOR,
-          llmLatencyMs: null,
-          fellBack: false,
-          fallbackReason: null,
-        },
+        record: replyRecord({ contactId: contact.id, inReplyTo: null }, messages, { turn: null, note: OPERATOR, llmLatencyMs: null, fallback: null }),
         messages,
         at: io.now,
       });

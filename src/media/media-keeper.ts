@@ -2,6 +2,7 @@
 // into MEDIA_DIR/<day>/<message id>.<ext>, with its size, type and SHA-256 recorded with the message. The webhook's
 // reply never waits for a download it does not need; a voice note's transcription or an image for the model waits
 // for the same download, never a second one.
+import { rename } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { ConversationStore } from '../store/conversation-store.js';
@@ -74,7 +75,6 @@ export function createMediaKeeper(deps: { dir: string; policy: DownloadPolicy; s
         let path = `${base}${ext || '.bin'}`;
         const better = !ext && result.contentType ? EXTENSIONS[result.contentType] : undefined;
         if (better) {
-          const { rename } = await import('node:fs/promises');
           await rename(path, `${base}${better}`);
           path = `${base}${better}`;
         }
