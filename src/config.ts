@@ -51,6 +51,12 @@ const configSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: text('0.0.0.0'),
   DATABASE_PATH: text('data/bot.db'),
+  // Not z.url(): a PostgreSQL URL may carry characters (a password with @ or #, a socket path) that WHATWG URLs refuse.
+  DATABASE_URL: z.preprocess(
+    emptyAsUnset,
+    z.string().trim().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a PostgreSQL URL such as postgres://bot:secret@db.internal:5432/bot').optional(),
+  ),
+  DATABASE_POOL_SIZE: int(10, 1, 200),
   PROMPTS_DIR: text('prompts'),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: httpUrl,

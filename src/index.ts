@@ -40,7 +40,7 @@ async function start() {
 
   let ready!: (handle: ReturnType<typeof getRequestListener>) => void;
   const server = await listen(config.PORT, config.HOST, new Promise((resolve) => (ready = resolve)));
-  const bot = createBot(config, logger);
+  const bot = await createBot(config, logger);
   ready(getRequestListener(bot.app.fetch));
 
   if (!bot.llm) {
@@ -56,15 +56,17 @@ async function start() {
   const hint = token === secret ? '' : ' (token masked; SHOW_WEBHOOK_URL=true prints it in full)';
   if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, '')}${path}${hint}`);
   else console.log(`Webhook path for Whatspie: ${path}${hint}${bot.secretGenerated ? ' (secret generated and saved in the database)' : ''}`);
-  logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null }, 'listening');
+  logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null, database: bot.storage.location }, 'listening');
 
   // Stop taking requests, let those in flight finish (they end by their deadline), then close the database cleanly.
   // A second signal, or requests still open past the deadline, end the process at once.
   let stopping = false;
   const finish = () => {
-    bot.close();
-    logger.info('stopped');
-    process.exit(0);
+    const exit = () => {
+      logger.info('stopped');
+      process.exit(0);
+    };
+    bot.close().then(exit, exit);
   };
   const shutdown = (signal: string) => {
     if (stopping) {

@@ -5,6 +5,7 @@ import { resolveWebhookSecret } from '../src/http/webhook-auth.js';
 import { silentLogger } from '../src/logger.js';
 import { BUILT_IN_TEXTS, loadPrompts } from '../src/prompts/prompts.js';
 import { openDatabase } from '../src/store/db.js';
+import { openSqliteStorage } from '../src/store/sqlite-storage.js';
 import { webhookReplySchema } from '../src/whatspie/reply.js';
 import { captureLogs, copyPrompts, jsonOf, makeBot, tempDir } from './helpers/app.js';
 import { freshInbound } from './helpers/fixtures.js';
@@ -139,17 +140,17 @@ describe('database', () => {
 });
 
 describe('webhook secret', () => {
-  it('is generated once, kept in the database and reused after a restart', () => {
+  it('is generated once, kept in the database and reused after a restart', async () => {
     const path = join(tempDir(), 'bot.db');
-    const first = resolveWebhookSecret(openDatabase(path), undefined);
-    const second = resolveWebhookSecret(openDatabase(path), undefined);
+    const first = await resolveWebhookSecret(openSqliteStorage(path).settings, undefined);
+    const second = await resolveWebhookSecret(openSqliteStorage(path).settings, undefined);
     expect(first.generated).toBe(true);
     expect(first.secret.length).toBeGreaterThanOrEqual(32);
     expect(second).toEqual({ secret: first.secret, generated: false });
   });
 
-  it('WEBHOOK_SECRET wins when set', () => {
-    expect(resolveWebhookSecret(openDatabase(':memory:'), 'configured-secret-123')).toEqual({ secret: 'configured-secret-123', generated: false });
+  it('WEBHOOK_SECRET wins when set', async () => {
+    expect(await resolveWebhookSecret(openSqliteStorage(':memory:').settings, 'configured-secret-123')).toEqual({ secret: 'configured-secret-123', generated: false });
   });
 });
 

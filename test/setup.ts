@@ -24,7 +24,7 @@ afterAll(async () => {
   const { openBots } = await import('./helpers/app.js');
   for (const bot of openBots.splice(0)) {
     try {
-      bot.close();
+      await bot.close();
     } catch {
       // Already closed by the test.
     }

@@ -1,7 +1,7 @@
 // The messages sent to the LLM: the system prompt first and unchanged (so providers can cache it),
 // then this sender's history, then the new message.
 import type { ChatMessage } from '../llm/client.js';
-import type { KnowledgeHit } from '../store/knowledge.js';
+import type { KnowledgeHit } from '../store/storage.js';
 import type { StoredMessage } from '../store/conversation-store.js';
 import { describeStoredInbound, describeStoredReply } from './describe.js';
 

@@ -5,7 +5,7 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { LlmError, type Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
-import type { KnowledgeHit } from '../store/knowledge.js';
+import type { KnowledgeHit } from '../store/storage.js';
 import type { StoredMessage } from '../store/conversation-store.js';
 import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
@@ -80,8 +80,8 @@ export function fallbackDecision(prompts: Prompts, reason: FallbackReason, llmLa
   return { outcome: 'fallback', messages: textMessages(prompts.fallbackText(), 'operator').slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs };
 }
 
-function offlineAnswer(deps: DecideDeps, inbound: StoredMessage): Decision {
-  const hit = deps.knowledge.confidentAnswer(customerWords(inbound));
+async function offlineAnswer(deps: DecideDeps, inbound: StoredMessage): Promise<Decision> {
+  const hit = await deps.knowledge.confidentAnswer(customerWords(inbound));
   if (!hit) return fallbackDecision(deps.prompts, 'llm_not_configured');
   const title = hit.heading.split(' › ').at(-1);
   // The section is the operator's Markdown: its heading becomes a bold line like any other heading.
@@ -119,7 +119,7 @@ export async function decide(
     // previous message's too, which tells what "it" or "that" refers to.
     const previous = input.history.findLast((row) => row.direction === 'in');
     const query = [customerWords(inbound), previous ? customerWords(previous) : ''].join('\n');
-    const knowledge: KnowledgeHit[] = deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
+    const knowledge: KnowledgeHit[] = await deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
     const seen = input.see ? await input.see() : null;
     const ask = (image: typeof seen) =>
       runTurn(

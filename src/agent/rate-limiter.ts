@@ -1,39 +1,18 @@
-// Per-sender message rate limit over a sliding minute, in memory (a restart forgives everyone).
+// The per-customer rate limit over a sliding minute, decided from what the database holds (so it is the same on
+// every instance and survives a restart): the messages the customer sent in the minute up to this one.
 
 export type RateVerdict = 'allowed' | 'notice' | 'silent';
 
-export interface RateLimiter {
-  /** Counts a message from `sender` at `at`: allowed, the first one over the limit (gets a notice), or silent. */
-  check(sender: string, at: number): RateVerdict;
-}
+export const RATE_WINDOW_MS = 60_000;
 
-const WINDOW_MS = 60_000;
+/**
+ * How many of the customer's latest rows to look at: enough to hold `perMinute + 2` messages with their replies (a
+ * reply, and a late answer), so that the count is exact up to the point where the verdict no longer changes.
+ */
+export const rowsToScan = (perMinute: number) => 3 * (perMinute + 2);
 
-export function createRateLimiter(perMinute: number): RateLimiter {
-  // Only the last `perMinute` arrival times per sender are kept: enough to know if the window is full.
-  const senders = new Map<string, { times: number[]; noticeSent: boolean }>();
-  let checks = 0;
-
-  function sweep(at: number) {
-    for (const [sender, state] of senders) if (at - state.times.at(-1)! > WINDOW_MS) senders.delete(sender);
-  }
-
-  return {
-    check(sender, at) {
-      if (perMinute <= 0) return 'allowed';
-      if (++checks % 1000 === 0) sweep(at);
-      const state = senders.get(sender) ?? { times: [], noticeSent: false };
-      senders.set(sender, state);
-      const full = state.times.length >= perMinute && at - state.times[0]! < WINDOW_MS;
-      state.times.push(at);
-      if (state.times.length > perMinute) state.times.shift();
-      if (!full) {
-        state.noticeSent = false;
-        return 'allowed';
-      }
-      if (state.noticeSent) return 'silent';
-      state.noticeSent = true;
-      return 'notice';
-    },
-  };
+/** `sent`: messages in the window, this one included. The first one over the limit gets a notice, later ones silence. */
+export function rateVerdict(sent: number, perMinute: number): RateVerdict {
+  if (perMinute <= 0 || sent <= perMinute) return 'allowed';
+  return sent === perMinute + 1 ? 'notice' : 'silent';
 }

@@ -18,8 +18,8 @@ import { isWaitingForHuman } from './handoff-rule.js';
 import { recordEvent } from './whatspie-events.js';
 import type { OutboxWorker } from '../delivery/outbox-worker.js';
 import type { Outbox } from '../store/outbox.js';
-import { createKeyedQueue } from './keyed-queue.js';
-import { createRateLimiter, type RateVerdict } from './rate-limiter.js';
+import type { ContactTurns } from '../store/storage.js';
+import { rateVerdict, RATE_WINDOW_MS, rowsToScan, type RateVerdict } from './rate-limiter.js';
 import { textMessages } from './outgoing.js';
 
 /** Larger images are described in words rather than sent to the model: a data URL of 4 MB is already 5.3 MB of JSON. */
@@ -31,6 +31,8 @@ const HOUR_MS = 3_600_000;
 
 export interface ResponderDeps {
   store: ConversationStore;
+  /** Whose turn it is: in memory with SQLite, in the database with PostgreSQL (several instances). */
+  turns: ContactTurns;
   /** Keeps inbound files (null: not kept, as in tests that do not ask for it). */
   media: MediaKeeper | null;
   /** Hears voice notes (TRANSCRIPTION_MODEL); null: the model is told it cannot listen. */
@@ -67,11 +69,15 @@ export interface Responder {
   note(event: StatusEvent): Promise<void>;
 }
 
+/** SQLite's errors carry SQLITE_* codes; PostgreSQL's are DatabaseErrors, or a connection that failed. */
+const isDatabaseError = (error: unknown) => {
+  const { code, name } = error as { code?: string; name?: string };
+  return code?.startsWith('SQLITE') || name === 'DatabaseError' || code === 'ECONNREFUSED' || /timeout exceeded when trying to connect/i.test((error as Error).message ?? '');
+};
+
 export function createResponder(deps: ResponderDeps): Responder {
   const { store, logger } = deps;
   const inFlight = new Map<string, Promise<Answer>>();
-  const senders = createKeyedQueue();
-  const rateLimiter = createRateLimiter(deps.rateLimitPerMinute);
 
   const delivery = createDelivery({ ...deps, waitingForHuman });
 
@@ -125,7 +131,31 @@ export function createResponder(deps: ResponderDeps): Responder {
     return null;
   }
 
-  async function answer(inbound: StoredMessage, message: InboundMessage, receivedAt: number, rate: RateVerdict): Promise<Answer> {
+  /** Counted from the database on arrival (so across instances, and while earlier messages are still answered). */
+  async function rateOf(inbound: StoredMessage): Promise<RateVerdict> {
+    if (deps.rateLimitPerMinute <= 0) return 'allowed';
+    const sent = await store.recentInboundCount({
+      contactId: inbound.contactId,
+      since: inbound.createdAt - RATE_WINDOW_MS,
+      upTo: inbound.id,
+      scan: rowsToScan(deps.rateLimitPerMinute),
+    });
+    return rateVerdict(sent, deps.rateLimitPerMinute);
+  }
+
+  /** A redelivery another instance is answering right now: its answer, once stored, is this one's too. */
+  async function answerOfOther(inbound: StoredMessage, deadlineAt: number): Promise<Answer> {
+    while (deps.now() < deadlineAt) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const messages = await store.storedReply(inbound);
+      if (messages) return { reply: toWebhookReply(messages), outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
+    }
+    // Its answer goes out in the other instance's response; a second one here would reach the customer twice.
+    logger.warn({ inboundId: inbound.id }, 'a redelivery arrived while another instance answers it, and its answer was not ready in time; answering nothing');
+    return { reply: [], outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
+  }
+
+  async function answer(inbound: StoredMessage, message: InboundMessage, receivedAt: number, rate: RateVerdict, newerWaiting: boolean): Promise<Answer> {
     // First, so that not even a rate-limit notice talks over a human who has the conversation.
     if (await waitingForHuman(inbound.contactId)) return delivery.deliver(inbound, silent('waiting_for_human', 'waiting for a human'));
     if (rate === 'notice') {
@@ -134,7 +164,7 @@ export function createResponder(deps: ResponderDeps): Responder {
     }
     if (rate === 'silent') return delivery.deliver(inbound, silent('over_rate_limit', 'over the rate limit'));
     // A burst of short messages gets one answer: the newest message answers them all.
-    if (senders.waitingBehind(message.from) > 0) return delivery.deliver(inbound, silent('merged_into_next', 'answered together with the next message'));
+    if (newerWaiting) return delivery.deliver(inbound, silent('merged_into_next', 'answered together with the next message'));
 
     // This message is answered by the model, with the older one in view: it supersedes an answer to that one still
     // being worked on past the window, as in a burst. (A message that gets no answer of its own supersedes nothing.)
@@ -173,12 +203,13 @@ export function createResponder(deps: ResponderDeps): Responder {
       if (sent === 'sent' || sent === 'failed') return { reply: [], outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
       const messages = await store.storedReply(inbound);
       if (messages) return { reply: toWebhookReply(messages), outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
+      // No reply stored: another instance is answering it now, or the one that stored it died before answering.
+      if (!(await deps.turns.claim(inbound.id, deps.now()))) return answerOfOther(inbound, receivedAt + deps.deadlineMs - RESPONSE_MARGIN_MS);
     }
     const screened = screen(message);
     if (screened) return delivery.deliver(inbound, screened);
-    // Counted on arrival, so that a flood is recognised while earlier messages are still being answered.
-    const rate = rateLimiter.check(message.from, receivedAt);
-    return senders.run(message.from, () => answer(inbound, message, receivedAt, rate));
+    const rate = await rateOf(inbound);
+    return deps.turns.run(inbound, receivedAt + deps.deadlineMs - RESPONSE_MARGIN_MS, (newerWaiting) => answer(inbound, message, receivedAt, rate, newerWaiting));
   }
 
   return {
@@ -200,7 +231,7 @@ export function createResponder(deps: ResponderDeps): Responder {
         .catch((error: unknown): Answer => {
           const err = error instanceof Error ? error.message : String(error);
           const code = (error as { code?: string }).code;
-          logger.error({ err, code, messageId: message.messageId }, code?.startsWith('SQLITE') ? 'database error; sending the fallback' : 'could not handle message; sending the fallback');
+          logger.error({ err, code, messageId: message.messageId }, isDatabaseError(error) ? 'database error; sending the fallback' : 'could not handle message; sending the fallback');
           return { reply: toWebhookReply(fallbackDecision(deps.prompts, 'internal_error').messages), outcome: 'fallback', fallbackReason: 'internal_error', llmLatencyMs: null };
         })
         .finally(() => inFlight.delete(key));

@@ -7,8 +7,9 @@ import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { openDatabase } from '../store/db.js';
-import { readSetting } from '../store/queries.js';
+import { silentLogger } from '../logger.js';
+import { openPostgresStorage } from '../store/pg/storage.js';
+import { openSqliteStorage } from '../store/sqlite-storage.js';
 import { readWebhookReply } from '../whatspie/reply.js';
 import { exitQuietlyWhenStdoutCloses } from './args.js';
 import { describeSentReply } from './format.js';
@@ -137,20 +138,21 @@ async function runChat(options: ChatOptions): Promise<void> {
   lines.close();
 }
 
-const CHAT_SETTINGS = ['PORT', 'WEBHOOK_SECRET', 'DATABASE_PATH', 'DEFAULT_COUNTRY_CODE'] as const;
+const CHAT_SETTINGS = ['PORT', 'WEBHOOK_SECRET', 'DATABASE_PATH', 'DATABASE_URL', 'DEFAULT_COUNTRY_CODE'] as const;
 type ChatSettings = Pick<Config, (typeof CHAT_SETTINGS)[number]>;
 
 /** The token: --token, else WEBHOOK_SECRET, else the one the server generated into its database. */
-function findToken(given: string | undefined, settings: ChatSettings): string | undefined {
+async function findToken(given: string | undefined, settings: ChatSettings): Promise<string | undefined> {
   if (given) return given;
   if (settings.WEBHOOK_SECRET) return settings.WEBHOOK_SECRET;
-  const path = settings.DATABASE_PATH;
-  if (!existsSync(path)) return undefined;
-  const db = openDatabase(path, { readonly: true });
+  if (!settings.DATABASE_URL && !existsSync(settings.DATABASE_PATH)) return undefined;
+  const storage = settings.DATABASE_URL
+    ? await openPostgresStorage({ url: settings.DATABASE_URL, poolSize: 1, deadlineMs: 4500, logger: silentLogger })
+    : openSqliteStorage(settings.DATABASE_PATH, { readonly: true });
   try {
-    return readSetting(db, 'webhook_secret');
+    return await storage.settings.read('webhook_secret');
   } finally {
-    db.$client.close();
+    await storage.close();
   }
 }
 
@@ -184,7 +186,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 ${HELP}`);
     process.exit(0);
   }
-  const token = findToken(values.token, settings);
+  const token = await findToken(values.token, settings);
   if (!token) {
     console.error('No webhook token: pass --token, set WEBHOOK_SECRET, or start the server once so it generates one.');
     process.exit(1);

@@ -2,13 +2,12 @@
 import type { ParseArgsConfig } from 'node:util';
 import { isWaitingForHuman } from '../agent/handoff-rule.js';
 import type { Config } from '../config.js';
-import type { Db } from '../store/db.js';
+import type { Storage } from '../store/storage.js';
 import { textMessages } from '../agent/outgoing.js';
 import { whatspieApiFrom } from '../compose.js';
 import { startOutboxWorker } from '../delivery/outbox-worker.js';
 import { silentLogger } from '../logger.js';
-import { sqliteOutbox } from '../store/outbox.js';
-import { sqliteConversations, type Contact, type ConversationStore } from '../store/conversation-store.js';
+import type { Contact, ConversationStore } from '../store/conversation-store.js';
 import { replyRecord } from '../agent/reply-record.js';
 import { OPERATOR } from './format.js';
 import { UsageError } from './args.js';
@@ -16,9 +15,9 @@ import { takeNumber } from './numbers.js';
 import { cell } from './terminal-text.js';
 
 /** The settings the transcripts tool reads; config.ts parses them like the server's. */
-export const TOOL_SETTINGS = ['DATABASE_PATH', 'HANDOFF_HOURS', 'DEFAULT_COUNTRY_CODE', 'WHATSPIE_API_TOKEN', 'WHATSPIE_DEVICE', 'WHATSPIE_API_URL'] as const;
+export const TOOL_SETTINGS = ['DATABASE_PATH', 'DATABASE_URL', 'HANDOFF_HOURS', 'DEFAULT_COUNTRY_CODE', 'WHATSPIE_API_TOKEN', 'WHATSPIE_DEVICE', 'WHATSPIE_API_URL'] as const;
 /** The settings the transcripts tool reads (the Whatspie ones only for reply); tests may leave those out. */
-export type ToolSettings = Pick<Config, 'DATABASE_PATH' | 'HANDOFF_HOURS'> & Partial<Pick<Config, (typeof TOOL_SETTINGS)[number]>>;
+export type ToolSettings = Pick<Config, 'DATABASE_PATH' | 'HANDOFF_HOURS'> & Partial<Pick<Config, 'DATABASE_URL'>> & Partial<Pick<Config, (typeof TOOL_SETTINGS)[number]>>;
 
 export interface Io {
   out: (text: string) => void;
@@ -33,7 +32,8 @@ export interface Command {
   options: ParseArgsConfig['options'];
   /** Opens the database for writing; the others read only. */
   writes?: boolean;
-  run(db: () => Db, args: ParsedArgs, io: Io): number | Promise<number>;
+  /** `storage` opens the database on first use (so that --help and usage errors never touch it). */
+  run(storage: () => Promise<Storage>, args: ParsedArgs, io: Io): Promise<number>;
 }
 
 export const waitingForHuman = (handoffAt: number | null, io: Io) => isWaitingForHuman(handoffAt, io.now, io.settings.HANDOFF_HOURS);
@@ -65,7 +65,7 @@ export const handoffCommands: Record<string, Command> = {
   HANDOFF_HOURS), so that it never talks over you. Works whether the server runs or not.`,
     options: {},
     writes: true,
-    async run(db, { positionals }, io) {
+    async run(storage, { positionals }, io) {
       const { phone, rest } = requireNumber(positionals, io);
       const text = rest.join(' ').trim();
       if (!text) throw new UsageError('what to send? e.g. reply 62856123456 Your order ships today.');
@@ -75,11 +75,10 @@ export const handoffCommands: Record<string, Command> = {
         WHATSPIE_API_URL: io.settings.WHATSPIE_API_URL ?? 'https://api.whatspie.com',
       });
       if (!api) throw new UsageError("reply sends through Whatspie's API: set WHATSPIE_API_TOKEN and WHATSPIE_DEVICE (in .env or the environment)");
-      const store = sqliteConversations(db());
+      const { conversations: store, outbox } = await storage();
       const contact = await existingContact(store, phone);
       const messages = textMessages(text, 'model');
       if (messages.length === 0) throw new UsageError('the message is empty once formatted');
-      const outbox = sqliteOutbox(db());
       const rowId = await outbox.enqueue({
         record: replyRecord({ contactId: contact.id, inReplyTo: null }, messages, { turn: null, note: OPERATOR, llmLatencyMs: null, fallback: null }),
         messages,
@@ -105,9 +104,9 @@ export const handoffCommands: Record<string, Command> = {
   until "resume", or HANDOFF_HOURS after now.`,
     options: {},
     writes: true,
-    async run(db, { positionals }, io) {
+    async run(storage, { positionals }, io) {
       const { phone, rest } = requireNumber(positionals, io);
-      const store = sqliteConversations(db());
+      const store = (await storage()).conversations;
       const contact = await existingContact(store, phone);
       const reason = rest.join(' ') || 'taken over by an operator';
       await store.startHandoff({ contactId: contact.id, at: io.now, reason });
@@ -120,9 +119,9 @@ export const handoffCommands: Record<string, Command> = {
   Ends a handoff: the bot answers this contact again from the next message on.`,
     options: {},
     writes: true,
-    async run(db, { positionals }, io) {
+    async run(storage, { positionals }, io) {
       const { phone } = requireNumber(positionals, io);
-      const store = sqliteConversations(db());
+      const store = (await storage()).conversations;
       const contact = await existingContact(store, phone);
       if (!waitingForHuman(contact.handoff?.at ?? null, io)) {
         if (contact.handoff) await store.endHandoff(contact.id);

@@ -1,5 +1,5 @@
 // The rows of `transcripts export`: one flat record per message, as JSON Lines or CSV.
-import type { TranscriptRow } from '../store/transcripts.js';
+import type { TranscriptRow } from '../store/storage.js';
 import { visible } from './terminal-text.js';
 
 const FIELDS = [

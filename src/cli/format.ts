@@ -1,5 +1,5 @@
 // How conversations print in a terminal: times, tables, and one line per message as a person reads a chat.
-import type { TranscriptRow } from '../store/transcripts.js';
+import type { TranscriptRow } from '../store/storage.js';
 import { readWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
 import { cell } from './terminal-text.js';
 

@@ -5,10 +5,12 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { handoffCutoff } from '../agent/handoff-rule.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase, DatabaseOpenError, type Db } from '../store/db.js';
-import { recentEvents } from '../store/events.js';
-import { findContactByPhone } from '../store/queries.js';
-import { listContacts, searchMessages, transcriptRows, type TranscriptRow } from '../store/transcripts.js';
+import { DatabaseOpenError } from '../store/db.js';
+import { silentLogger } from '../logger.js';
+import { describeUrl } from '../store/pg/connect.js';
+import { openPostgresStorage } from '../store/pg/storage.js';
+import { openSqliteStorage } from '../store/sqlite-storage.js';
+import type { Storage, TranscriptRow } from '../store/storage.js';
 import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, requireDatabase, UsageError } from './args.js';
 import { handoffCommands, requireNumber, shownName, TOOL_SETTINGS, waitingForHuman, type Command, type Io, type ParsedArgs } from './commands.js';
 import { toCsv, toJsonLines } from './export.js';
@@ -25,12 +27,13 @@ commands.list = {
   Every contact: name, number, first and last message, message count, fallbacks, and whether it waits
   for a human. Waiting contacts come first, then the most recent.`,
   options: { since: { type: 'string' }, limit: { type: 'string' } },
-  run(db, { values }, io) {
+  async run(storage, { values }, io) {
     const limit = positiveInt('limit', values.limit);
     const since = parseSince(values.since as string | undefined, io.now);
-    const contacts = listContacts(db(), { since, limit, handoffActiveAfter: handoffCutoff(io.now, io.settings.HANDOFF_HOURS) });
+    const { reports } = await storage();
+    const contacts = await reports.listContacts({ since, limit, handoffActiveAfter: handoffCutoff(io.now, io.settings.HANDOFF_HOURS) });
     // A disconnected device is the one thing no conversation shows: say so first, unless messages came in since.
-    const disconnect = recentEvents(db(), { limit: 50 }).find((event) => event.type === 'device_disconnected');
+    const disconnect = (await reports.recentEvents({ limit: 50 })).find((event) => event.type === 'device_disconnected');
     const lastMessageAt = Math.max(0, ...contacts.map((c) => c.lastAt ?? 0));
     if (disconnect && disconnect.createdAt > lastMessageAt) {
       io.out(`WARNING: Whatspie reported at ${formatTime(disconnect.createdAt)}: ${cell(disconnect.summary, 200)}. Re-pair the phone in Whatspie's dashboard ("transcripts events" lists every event).\n`);
@@ -60,14 +63,15 @@ commands.show = {
   One conversation as a chat: time, who, what was said. Media are labelled lines; the bot's replies show
   their type, fallbacks their reason, and the LLM's latency.`,
   options: { since: { type: 'string' } },
-  run(db, { values, positionals }, io) {
+  async run(storage, { values, positionals }, io) {
     const { phone } = requireNumber(positionals, io);
-    const contact = findContactByPhone(db(), phone);
+    const { conversations, reports } = await storage();
+    const contact = await conversations.contactByPhone(phone);
     if (!contact) throw new UsageError(`no conversation with ${cell(phone, 40)}; "npm run transcripts -- list" shows every number`);
-    const rows = transcriptRows(db(), { phone, since: parseSince(values.since as string | undefined, io.now) });
+    const rows = await reports.transcriptRows({ phone, since: parseSince(values.since as string | undefined, io.now) });
     io.out(`Conversation with ${shownName(contact, 'unknown name')} (${cell(contact.phone, 40)}), ${rows.length} messages`);
-    if (waitingForHuman(contact.handoffAt, io)) {
-      io.out(`Waiting for a human since ${formatTime(contact.handoffAt)}: ${cell(contact.handoffReason, 200)}`);
+    if (contact.handoff && waitingForHuman(contact.handoff.at, io)) {
+      io.out(`Waiting for a human since ${formatTime(contact.handoff.at)}: ${cell(contact.handoff.reason, 200)}`);
     }
     io.out('');
     io.out(chatLines(rows).join('\n'));
@@ -79,9 +83,9 @@ commands.search = {
   usage: `search <words…> [--limit N]
   Messages that contain every word, across all conversations, newest first, with the contact and time.`,
   options: { limit: { type: 'string' } },
-  run(db, { values, positionals }, io) {
+  async run(storage, { values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError('search needs at least one word');
-    const hits = searchMessages(db(), { words: positionals, limit: positiveInt('limit', values.limit, 50)! });
+    const hits = await (await storage()).reports.searchMessages({ words: positionals, limit: positiveInt('limit', values.limit, 50)! });
     if (hits.length === 0) {
       io.out(`No message contains: ${cell(positionals.join(' '), 200)}`);
       return 0;
@@ -96,12 +100,13 @@ commands.export = {
   usage: `export [--format jsonl|csv] [--contact <number>] [--since 7d|2026-11-01] [--out FILE]
   Every message as JSON Lines (default) or CSV, oldest first, to standard output or FILE.`,
   options: { format: { type: 'string' }, contact: { type: 'string' }, since: { type: 'string' }, out: { type: 'string' } },
-  run(db, { values }, io) {
+  async run(storage, { values }, io) {
     const format = (values.format as string | undefined) ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv');
     const phone = values.contact === undefined ? undefined : normaliseNumber(values.contact as string, io.settings.DEFAULT_COUNTRY_CODE);
-    if (phone !== undefined && !findContactByPhone(db(), phone)) throw new UsageError(`no conversation with ${cell(phone, 40)}`);
-    const rows = transcriptRows(db(), { phone, since: parseSince(values.since as string | undefined, io.now) });
+    const { conversations, reports } = await storage();
+    if (phone !== undefined && !(await conversations.contactByPhone(phone))) throw new UsageError(`no conversation with ${cell(phone, 40)}`);
+    const rows = await reports.transcriptRows({ phone, since: parseSince(values.since as string | undefined, io.now) });
     const text = format === 'jsonl' ? toJsonLines(rows) : toCsv(rows);
     if (values.out) {
       const out = values.out as string;
@@ -123,8 +128,8 @@ commands.events = {
   What Whatspie's v2 webhook reported besides messages, newest first: read receipts, failed sends, a
   disconnected device, and any event type this version does not know.`,
   options: { since: { type: 'string' }, limit: { type: 'string' } },
-  run(db, { values }, io) {
-    const rows = recentEvents(db(), { since: parseSince(values.since as string | undefined, io.now), limit: positiveInt('limit', values.limit, 50)! });
+  async run(storage, { values }, io) {
+    const rows = await (await storage()).reports.recentEvents({ since: parseSince(values.since as string | undefined, io.now), limit: positiveInt('limit', values.limit, 50)! });
     if (rows.length === 0) {
       io.out('No events. (Whatspie sends them only to devices switched to the v2 webhook format.)');
       return 0;
@@ -142,12 +147,12 @@ Usage: npm run transcripts -- <command> [options]
 
 ${Object.values(commands).map((c) => `  ${c.usage.split('\n')[0]}`).join('\n')}
 
-Every command takes --db FILE (default: DATABASE_PATH from the environment or .env, else data/bot.db)
-and --help.`;
+Every command takes --db FILE or --db postgres://… (default: DATABASE_URL from the environment or .env,
+else DATABASE_PATH, else data/bot.db) and --help.`;
 
 /** Runs one command; returns the exit code. Errors meant for the operator are printed, not thrown. */
 export async function runTranscripts(argv: string[], io: Io & { err: (text: string) => void }): Promise<number> {
-  const defaultDb = io.settings.DATABASE_PATH;
+  const defaultDb = io.settings.DATABASE_URL ?? io.settings.DATABASE_PATH;
   const fail = (error: unknown): number => {
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       io.err(`Error: ${visible(error.message)}\nSee: npm run transcripts -- ${name} --help`);
@@ -169,31 +174,37 @@ export async function runTranscripts(argv: string[], io: Io & { err: (text: stri
     io.err(`Unknown command "${name}".\n\n${overview}`);
     return 1;
   }
-  let database: Db | undefined;
+  let opened: Promise<Storage> | undefined;
   try {
     const args = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true }) as ParsedArgs;
     if (args.values.help) {
-      io.out(`Usage: npm run transcripts -- ${command.usage}\n\nOptions: --db FILE  the database (default ${defaultDb})`);
+      io.out(`Usage: npm run transcripts -- ${command.usage}\n\nOptions: --db FILE|postgres://…  the database (default ${describeDatabase(defaultDb)})`);
       return 0;
     }
-    const path = (args.values.db as string | undefined) ?? defaultDb;
-    const db = () => {
-      if (!database) {
-        requireDatabase(path);
-        // Only pause and resume write; everything else opens the file read-only so it can never disturb the server.
-        database = openDatabase(path, { readonly: !command.writes });
-      }
-      return database;
-    };
+    const where = (args.values.db as string | undefined) ?? defaultDb;
+    const storage = () => (opened ??= openToolStorage(where, command.writes ?? false));
     // Every value from outside is already made safe where it is formatted; this is the last line of defence.
     // The export is data (JSON Lines or CSV), safe by construction, and must stay byte-exact.
     const out = name === 'export' ? io.out : (text: string) => io.out(visible(text));
-    return await command.run(db, args, { ...io, out });
+    return await command.run(storage, args, { ...io, out });
   } catch (error) {
     return fail(error);
   } finally {
-    database?.$client.close();
+    await opened?.then((s) => s.close()).catch(() => {});
   }
+}
+
+const isPostgresUrl = (where: string) => /^postgres(ql)?:\/\//.test(where);
+const describeDatabase = (where: string) => (isPostgresUrl(where) ? describeUrl(where) : where);
+
+/**
+ * A PostgreSQL URL, or a SQLite file. The file is opened read-only by the commands that only read, so that they can
+ * never disturb the server; PostgreSQL's readers never block its writers anyway.
+ */
+async function openToolStorage(where: string, writes: boolean): Promise<Storage> {
+  if (isPostgresUrl(where)) return openPostgresStorage({ url: where, poolSize: 2, deadlineMs: 4500, logger: silentLogger });
+  requireDatabase(where);
+  return openSqliteStorage(where, { readonly: !writes, busyTimeoutMs: 5000 });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

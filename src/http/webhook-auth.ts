@@ -1,7 +1,6 @@
 // The webhook's shared secret, carried in ?token= because Whatspie's webhook settings take only a URL.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../store/db.js';
-import { initSetting } from '../store/queries.js';
+import type { SettingsStore } from '../store/storage.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -11,10 +10,10 @@ export function tokenMatches(given: string | undefined, secret: string): boolean
 }
 
 /** The configured secret, or one generated on first start and kept in the database across restarts. */
-export function resolveWebhookSecret(db: Db, configured: string | undefined): { secret: string; generated: boolean } {
+export async function resolveWebhookSecret(settings: SettingsStore, configured: string | undefined): Promise<{ secret: string; generated: boolean }> {
   if (configured) return { secret: configured, generated: false };
   // Hex, not base64url: a secret starting with "-" reads as an option to command-line tools (--token -abc).
   const candidate = randomBytes(24).toString('hex');
-  const secret = initSetting(db, 'webhook_secret', candidate);
+  const secret = await settings.init('webhook_secret', candidate);
   return { secret, generated: secret === candidate };
 }

@@ -13,6 +13,7 @@ import {
   findContactByPhone,
   findReplyTo,
   interruptedLateAnswers,
+  recentInboundCount,
   recentMessages,
   settleLateAnswer,
   startHandoff,
@@ -72,6 +73,11 @@ export interface ConversationStore {
   /** Records the downloaded file of an inbound message, or why it could not be kept. */
   saveMediaFile(messageId: number, file: { path: string; bytes: number; contentType: string | null; sha256: string } | { error: string }): Promise<void>;
   saveEvent(input: { type: string; whatspieMessageId: string | null; summary: string; payload: string; at: number }): Promise<void>;
+  /**
+   * How many messages the contact sent from `since` up to and including message `upTo`, counted among its last
+   * `scan` rows (the rate limit needs to know only whether a handful were sent, not to walk a long history).
+   */
+  recentInboundCount(input: { contactId: number; since: number; upTo: number; scan: number }): Promise<number>;
   /** Whether the database answers (GET /healthz). */
   healthy(): Promise<boolean>;
 }
@@ -141,6 +147,9 @@ export function sqliteConversations(db: Db): ConversationStore {
     },
     async saveEvent(input) {
       storeEvent(db, input);
+    },
+    async recentInboundCount(input) {
+      return recentInboundCount(db, input);
     },
     async healthy() {
       return databaseAnswers(db);

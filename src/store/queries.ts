@@ -13,7 +13,7 @@ export function upsertContact(db: Db, input: { phone: string; jid: string; displ
   return statements(db).upsertContact.get(input)!.id;
 }
 
-function inboundColumns(message: InboundMessage) {
+export function inboundColumns(message: InboundMessage) {
   const none = { text: null, mediaUrl: null, mediaCaption: null, mediaFileName: null };
   const c = message.content;
   switch (c.kind) {
@@ -140,6 +140,10 @@ export function explainRecentMessages(db: Db, input: { contactId: number; curren
   const params = query.params.map((param) => (typeof param === 'object' && param !== null && 'name' in param ? input[param.name as keyof typeof input] : param));
   const plan = db.$client.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...params) as { detail: string }[];
   return plan.map((row) => row.detail);
+}
+
+export function recentInboundCount(db: Db, input: { contactId: number; since: number; upTo: number; scan: number }): number {
+  return statements(db).recentInboundCount.get(input)!.n;
 }
 
 export function readSetting(db: Db, key: string): string | undefined {

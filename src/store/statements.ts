@@ -89,6 +89,10 @@ function prepareAll(db: Db) {
       )
       .limit(1)
       .prepare(),
+    recentInboundCount: db.$client.prepare<{ contactId: number; since: number; upTo: number; scan: number }, { n: number }>(
+      `SELECT count(*) AS n FROM (SELECT direction, created_at FROM messages WHERE contact_id = @contactId AND id <= @upTo ORDER BY id DESC LIMIT @scan)
+        WHERE direction = 'in' AND created_at >= @since`,
+    ),
     contactById: db.select().from(contacts).where(eq(contacts.id, p('id'))).prepare(),
     recentMessages: db
       .select(historyColumns)

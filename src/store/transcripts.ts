@@ -1,19 +1,10 @@
-// Read-side queries for reviewing conversations (the transcripts CLI). Plain SQL: these are reports over the schema.
+// Read-side queries for reviewing conversations (the transcripts CLI) on SQLite. Plain SQL: reports over the schema.
 import type { Db } from './db.js';
-
-export interface ContactSummary {
-  phone: string;
-  name: string | null;
-  firstAt: number | null;
-  lastAt: number | null;
-  messages: number;
-  fallbacks: number;
-  handoffAt: number | null;
-  handoffReason: string | null;
-}
+import { recentEvents } from './events.js';
+import type { ContactSummary, Reports, TranscriptRow } from './storage.js';
 
 /** Every contact with activity since `since`; those waiting for a human first, then the most recent. */
-export function listContacts(db: Db, input: { since?: number; limit?: number; handoffActiveAfter: number }): ContactSummary[] {
+function listContacts(db: Db, input: { since?: number; limit?: number; handoffActiveAfter: number }): ContactSummary[] {
   return db.$client
     .prepare(
       `SELECT c.phone, c.display_name AS name, min(m.created_at) AS firstAt, max(m.created_at) AS lastAt,
@@ -26,42 +17,6 @@ export function listContacts(db: Db, input: { since?: number; limit?: number; ha
         LIMIT @limit`,
     )
     .all({ since: input.since ?? 0, limit: input.limit ?? -1, active: input.handoffActiveAfter }) as ContactSummary[];
-}
-
-export interface TranscriptRow {
-  id: number;
-  direction: 'in' | 'out';
-  kind: string;
-  text: string | null;
-  mediaUrl: string | null;
-  mediaCaption: string | null;
-  mediaFileName: string | null;
-  replyJson: string | null;
-  model: string | null;
-  llmLatencyMs: number | null;
-  fellBack: number | null;
-  fallbackReason: string | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  waMessageId: string | null;
-  createdAt: number;
-  phone: string;
-  name: string | null;
-  /** 'api' for a message sent through Whatspie's API (a late answer, an operator's reply). */
-  via: string | null;
-  inReplyTo: number | null;
-  /** For a message sent through the API: sent, pending (not yet delivered) or failed; null otherwise. */
-  delivery: 'sent' | 'pending' | 'failed' | null;
-  /** Why the delivery failed, or the last error while it is retried. */
-  deliveryError: string | null;
-  /** An inbound file as kept in MEDIA_DIR, or why it was not. */
-  mediaPath: string | null;
-  mediaBytes: number | null;
-  mediaType: string | null;
-  mediaSha256: string | null;
-  mediaError: string | null;
-  /** A voice note's transcript. */
-  transcription: string | null;
 }
 
 const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS mediaUrl, m.media_caption AS mediaCaption,
@@ -77,7 +32,7 @@ const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS me
   (SELECT o.error FROM outbox o WHERE o.message_row_id = m.id AND o.error IS NOT NULL ORDER BY o.id DESC LIMIT 1) AS deliveryError`;
 
 /** Messages in the order they happened, optionally for one contact and from a time on. */
-export function transcriptRows(db: Db, input: { phone?: string; since?: number }): TranscriptRow[] {
+function transcriptRows(db: Db, input: { phone?: string; since?: number }): TranscriptRow[] {
   return db.$client
     .prepare(
       `SELECT ${TRANSCRIPT_COLUMNS} FROM messages m JOIN contacts c ON c.id = m.contact_id
@@ -88,7 +43,7 @@ export function transcriptRows(db: Db, input: { phone?: string; since?: number }
 }
 
 /** Messages containing every word (case-insensitive), newest first. */
-export function searchMessages(db: Db, input: { words: string[]; limit: number }): TranscriptRow[] {
+function searchMessages(db: Db, input: { words: string[]; limit: number }): TranscriptRow[] {
   // A voice note is found by its transcript too.
   const conditions = input.words.map((_, i) => `(m.text LIKE @w${i} ESCAPE '\\' OR m.transcription LIKE @w${i} ESCAPE '\\')`).join(' AND ');
   const params = Object.fromEntries(input.words.map((w, i) => [`w${i}`, `%${w.replace(/[\\%_]/g, '\\$&')}%`]));
@@ -98,4 +53,13 @@ export function searchMessages(db: Db, input: { words: string[]; limit: number }
         WHERE ${conditions || '1'} ORDER BY m.id DESC LIMIT @limit`,
     )
     .all({ ...params, limit: input.limit }) as TranscriptRow[];
+}
+
+export function sqliteReports(db: Db): Reports {
+  return {
+    listContacts: async (input) => listContacts(db, input),
+    transcriptRows: async (input) => transcriptRows(db, input),
+    searchMessages: async (input) => searchMessages(db, input),
+    recentEvents: async (input) => recentEvents(db, input),
+  };
 }

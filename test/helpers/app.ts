@@ -3,10 +3,14 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBot } from '../../src/compose.js';
+import { assembleBot } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, silentLogger, type Logger } from '../../src/logger.js';
 import type { Db } from '../../src/store/db.js';
+import { openPostgresStorage } from '../../src/store/pg/storage.js';
+import { openSqliteStorage } from '../../src/store/sqlite-storage.js';
+import type { Storage } from '../../src/store/storage.js';
+import { freshPostgresDatabase, type Backend } from './postgres.js';
 import { LLM_BASE_URL } from './llm.js';
 
 export const SECRET = 'test-secret-0123456789';
@@ -25,15 +29,21 @@ export function copyPrompts(): string {
 }
 
 /** Bots built by tests, so that their outbox workers stop when the file's tests are done. */
-export const openBots: { close(): void }[] = [];
+export const openBots: { close(): Promise<void> }[] = [];
 
-export interface TestBot {
-  close(): void;
-  app: ReturnType<typeof createBot>['app'];
-  db: Db;
-  dbPath: string;
+/** A bot on either backend: what a test may use without knowing which database runs. */
+export interface AnyBot {
+  close(): Promise<void>;
+  app: ReturnType<typeof assembleBot>['app'];
+  storage: Storage;
   promptsDir: string;
   post(body: unknown, token?: string): Promise<Response>;
+}
+
+/** A bot on a SQLite file, which tests may also read directly. */
+export interface TestBot extends AnyBot {
+  db: Db;
+  dbPath: string;
 }
 
 export interface BotOptions {
@@ -102,26 +112,23 @@ export function testConfig(options: BotOptions & { dbPath: string; promptsDir: s
   return loadConfig({ env, envFile: null }).config;
 }
 
-export function makeBot(options: BotOptions = {}): TestBot {
-  const dbPath = options.dbPath ?? join(tempDir(), 'bot.db');
-  const promptsDir = options.promptsDir ?? copyPrompts();
-  const config = testConfig({ ...options, dbPath, promptsDir });
+function botOn(storage: Storage, options: BotOptions, paths: { dbPath: string; promptsDir: string; databaseUrl?: string }): AnyBot {
+  const config = { ...testConfig({ ...options, ...paths }), DATABASE_URL: paths.databaseUrl };
   // Files are looked at on every message here (in production: at most once a second), so edits show at once.
-  const bot = createBot(config, options.logger ?? silentLogger, {
+  const bot = assembleBot(storage, config, options.logger ?? silentLogger, {
+    secret: { secret: SECRET, generated: false },
     recheckMs: 0,
-    busyTimeoutMs: 2000,
     worker: { pollMs: 50 },
     ...(options.keepMedia?.addressAllowed && { mediaPolicy: { addressAllowed: options.keepMedia.addressAllowed } }),
     ...(options.now ? { now: options.now } : {}),
   });
-  const { app, db } = bot;
+  const { app } = bot;
   openBots.push(bot);
   return {
     close: () => bot.close(),
     app,
-    db,
-    dbPath,
-    promptsDir,
+    storage,
+    promptsDir: paths.promptsDir,
     post: async (body, token = SECRET) =>
       app.request(`/webhook?token=${encodeURIComponent(token)}`, {
         method: 'POST',
@@ -129,6 +136,21 @@ export function makeBot(options: BotOptions = {}): TestBot {
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
   };
+}
+
+export function makeBot(options: BotOptions = {}): TestBot {
+  const dbPath = options.dbPath ?? join(tempDir(), 'bot.db');
+  const promptsDir = options.promptsDir ?? copyPrompts();
+  const storage = openSqliteStorage(dbPath, { busyTimeoutMs: 2000 });
+  return { ...botOn(storage, options, { dbPath, promptsDir }), db: storage.db, dbPath };
+}
+
+/** The same bot on the given backend: a fresh SQLite file, or a fresh database on the tests' PostgreSQL server. */
+export async function makeBotOn(backend: Backend, options: BotOptions = {}): Promise<AnyBot & { databaseUrl: string | null }> {
+  if (backend === 'sqlite') return { ...makeBot(options), databaseUrl: null };
+  const databaseUrl = await freshPostgresDatabase();
+  const storage = await openPostgresStorage({ url: databaseUrl, poolSize: 10, deadlineMs: options.deadlineMs ?? 2000, logger: silentLogger, ...(options.now && { now: options.now }) });
+  return { ...botOn(storage, options, { dbPath: join(tempDir(), 'unused.db'), promptsDir: options.promptsDir ?? copyPrompts(), databaseUrl }), databaseUrl };
 }
 
 /** Every message stored, oldest first, as a reviewer would read it. */

@@ -1,0 +1,78 @@
+// Connects to PostgreSQL (DATABASE_URL) and applies the migrations in drizzle-pg/, one instance at a time.
+import { fileURLToPath } from 'node:url';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { DatabaseOpenError } from '../db.js';
+
+const migrationsFolder = fileURLToPath(new URL('../../../drizzle-pg', import.meta.url));
+
+/** Any number the instances agree on: the advisory lock that makes migrating one at a time. */
+const MIGRATION_LOCK = 7_305_001;
+
+const INT8 = 20;
+const NUMERIC = 1700;
+// Ids, times and counts are bigint; node-postgres returns them as strings unless told otherwise. Every value we store
+// is far below 2^53 (ids, milliseconds since 1970, counts), so a JavaScript number holds it exactly.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8 || oid === NUMERIC ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** The URL without its password, for logs and error messages. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return `${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'the DATABASE_URL (not a valid URL)';
+  }
+}
+
+function explain(url: string, error: unknown): DatabaseOpenError {
+  const { code, message } = error as { code?: string; message?: string };
+  const why =
+    code === 'ECONNREFUSED' ? 'connection refused (is PostgreSQL running, and on that port?)'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the host name does not resolve'
+    : code === '28P01' || code === '28000' ? 'the user name or password is not accepted'
+    : code === '3D000' ? 'that database does not exist (create it: createdb NAME)'
+    : code === '42501' ? 'this user may not create tables in that database'
+    : message ?? String(error);
+  return new DatabaseOpenError(`cannot open the database ${describeUrl(url)}: ${why}`);
+}
+
+export interface PoolOptions {
+  /** At most this many connections per instance (DATABASE_POOL_SIZE). */
+  max: number;
+  /** Called when an idle connection fails (a restarted server): logged, never a crash. */
+  onError(error: Error): void;
+}
+
+/**
+ * A bounded pool. SSL is what the URL asks for (`?sslmode=require`, `?ssl=true`, `sslrootcert=…`): node-postgres
+ * reads those parameters itself.
+ */
+export async function connectPostgres(url: string, options: PoolOptions): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max: options.max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, types });
+  pool.on('error', options.onError);
+  try {
+    const client = await pool.connect();
+    try {
+      // Two instances starting at once on an empty database would both create the tables: one migrates, the other
+      // waits here and then finds nothing left to do.
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        await migrate(drizzle(client), { migrationsFolder });
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+    return pool;
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw explain(url, (error as { cause?: unknown }).cause ?? error);
+  }
+}

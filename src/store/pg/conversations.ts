@@ -1,0 +1,138 @@
+// The conversation store on PostgreSQL: the same contract as ../conversation-store.ts, one statement per call
+// wherever one can do it (every call is a round trip to the server).
+import type pg from 'pg';
+import { readWebhookReply } from '../../whatspie/reply.js';
+import type { ConversationStore, StoredMessage } from '../conversation-store.js';
+import { inboundColumns } from '../queries.js';
+
+/** The columns of a StoredMessage, of the table `messages` or of its alias `m`. */
+const storedColumns = (t = '') => `${t}id, ${t}contact_id AS "contactId", ${t}direction, ${t}kind, ${t}text, ${t}media_caption AS "mediaCaption",
+  ${t}media_file_name AS "mediaFileName", ${t}transcription, ${t}created_at AS "createdAt"`;
+const STORED = storedColumns();
+
+const INSERT_INBOUND = `
+  WITH c AS (
+    INSERT INTO contacts (phone, jid, display_name, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)
+    ON CONFLICT (phone) DO UPDATE SET last_seen_at = excluded.last_seen_at, jid = excluded.jid,
+      display_name = coalesce(excluded.display_name, contacts.display_name)
+    RETURNING id)
+  INSERT INTO messages (contact_id, direction, wa_message_id, kind, text, media_url, media_caption, media_file_name,
+                        raw_payload, sent_at, created_at, claimed_until)
+  SELECT c.id, 'in', $5, $6, $7, $8, $9, $10, $11, $12, $4, $13 FROM c
+  ON CONFLICT (contact_id, wa_message_id) WHERE wa_message_id IS NOT NULL DO NOTHING
+  RETURNING ${STORED}`;
+
+export function pgConversations(pool: pg.Pool, options: { claimMs: number }): ConversationStore {
+  const one = async <T>(text: string, values: unknown[]): Promise<T | undefined> => (await pool.query(text, values)).rows[0] as T | undefined;
+  const run = async (text: string, values: unknown[]) => (await pool.query(text, values)).rowCount ?? 0;
+
+  return {
+    async saveInbound(message, at) {
+      const c = inboundColumns(message);
+      const inserted = await one<StoredMessage>(INSERT_INBOUND, [
+        message.from, message.jid, message.senderName, at, message.messageId,
+        c.kind, c.text, c.mediaUrl, c.mediaCaption, c.mediaFileName, message.raw, message.sentAt * 1000,
+        // The instance that stores a message holds the right to answer it (see ContactTurns.claim).
+        at + options.claimMs,
+      ]);
+      if (inserted) return { message: inserted, isNew: true };
+      // A redelivery: the row was there already (perhaps committed a moment ago by another instance).
+      const existing = await one<StoredMessage>(
+        `SELECT ${storedColumns('m.')} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE c.phone = $1 AND m.wa_message_id = $2`,
+        [message.from, message.messageId],
+      );
+      if (!existing) throw new Error('a message that conflicts with a stored one cannot be found');
+      return { message: existing, isNew: false };
+    },
+    async storedReply(inbound) {
+      const row = await one<{ replyJson: string | null }>(
+        `SELECT reply_json AS "replyJson" FROM messages WHERE in_reply_to = $1 AND contact_id = $2 AND direction = 'out' ORDER BY id LIMIT 1`,
+        [inbound.id, inbound.contactId],
+      );
+      if (!row?.replyJson) return null;
+      try {
+        return readWebhookReply(JSON.parse(row.replyJson));
+      } catch {
+        return null;
+      }
+    },
+    async saveReply(record) {
+      await pool.query(
+        `INSERT INTO messages (contact_id, direction, in_reply_to, kind, text, media_url, reply_json, model, llm_latency_ms,
+                               fell_back, fallback_reason, prompt_tokens, completion_tokens, via, late_pending, created_at)
+         VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [
+          record.contactId, record.inReplyTo, record.kind, record.text, record.mediaUrl ?? null, record.replyJson, record.model,
+          record.llmLatencyMs, record.fellBack, record.fallbackReason, record.promptTokens ?? null, record.completionTokens ?? null,
+          record.via ?? null, record.latePending ?? null, record.at,
+        ],
+      );
+    },
+    async history({ contactId, current, limit }) {
+      if (limit <= 0) return [];
+      const { rows } = await pool.query(
+        `SELECT ${STORED} FROM messages WHERE contact_id = $1 AND id <> $2 AND NOT (direction = 'in' AND id > $2) ORDER BY id DESC LIMIT $3`,
+        [contactId, current, limit],
+      );
+      return (rows as StoredMessage[]).reverse();
+    },
+    async contactByPhone(phone) {
+      const row = await one<{ id: number; phone: string; displayName: string | null; handoffAt: number | null; handoffReason: string | null }>(
+        `SELECT id, phone, display_name AS "displayName", handoff_at AS "handoffAt", handoff_reason AS "handoffReason" FROM contacts WHERE phone = $1`,
+        [phone],
+      );
+      if (!row) return null;
+      return { id: row.id, phone: row.phone, displayName: row.displayName, handoff: row.handoffAt == null ? null : { at: row.handoffAt, reason: row.handoffReason } };
+    },
+    async handoff(contactId) {
+      const row = await one<{ at: number | null; reason: string | null }>('SELECT handoff_at AS at, handoff_reason AS reason FROM contacts WHERE id = $1', [contactId]);
+      return row?.at == null ? null : { at: row.at, reason: row.reason };
+    },
+    async startHandoff({ contactId, at, reason }) {
+      await run('UPDATE contacts SET handoff_at = $2, handoff_reason = $3 WHERE id = $1', [contactId, at, reason]);
+    },
+    async endHandoff(contactId) {
+      await run('UPDATE contacts SET handoff_at = NULL, handoff_reason = NULL WHERE id = $1', [contactId]);
+    },
+    async settleLateAnswer(inboundId) {
+      return (await run('UPDATE messages SET late_pending = false WHERE in_reply_to = $1 AND late_pending', [inboundId])) > 0;
+    },
+    async interruptedLateAnswers(before) {
+      const { rows } = await pool.query(
+        `SELECT ${STORED} FROM messages WHERE id IN (SELECT in_reply_to FROM messages WHERE late_pending AND created_at < $1) ORDER BY id`,
+        [before],
+      );
+      return rows as StoredMessage[];
+    },
+    async saveTranscription(messageId, text) {
+      await run('UPDATE messages SET transcription = $2 WHERE id = $1', [messageId, text]);
+    },
+    async saveMediaFile(messageId, file) {
+      if ('error' in file) await run('UPDATE messages SET media_error = $2 WHERE id = $1', [messageId, file.error.slice(0, 500)]);
+      else {
+        await run(
+          'UPDATE messages SET media_path = $2, media_bytes = $3, media_type = $4, media_sha256 = $5, media_error = NULL WHERE id = $1',
+          [messageId, file.path, file.bytes, file.contentType, file.sha256],
+        );
+      }
+    },
+    async saveEvent({ type, whatspieMessageId, summary, payload, at }) {
+      await run('INSERT INTO events (type, whatspie_message_id, summary, payload, created_at) VALUES ($1, $2, $3, $4, $5)', [type, whatspieMessageId, summary, payload, at]);
+    },
+    async recentInboundCount({ contactId, since, upTo, scan }) {
+      const row = await one<{ n: number }>(
+        `SELECT count(*) AS n FROM (SELECT direction, created_at FROM messages WHERE contact_id = $1 AND id <= $2 ORDER BY id DESC LIMIT $3) recent
+          WHERE direction = 'in' AND created_at >= $4`,
+        [contactId, upTo, scan, since],
+      );
+      return row!.n;
+    },
+    async healthy() {
+      try {
+        return (await one<{ ok: number }>('SELECT 1 AS ok', []))?.ok === 1;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The durable outbox on PostgreSQL, worked by every instance at once: a claim takes a row with FOR UPDATE SKIP
+// LOCKED, so two instances never take the same message, and never a customer's message while an older one of the
+// same customer is still on its way.
+import type pg from 'pg';
+import type { OutgoingMessage } from '../../whatspie/reply.js';
+import type { DeliveryState, Outbox } from '../outbox.js';
+
+const CLAIM = `
+  UPDATE outbox o SET state = 'sending', lease_until = $2, attempts = o.attempts + 1
+    FROM contacts c
+   WHERE c.id = o.contact_id AND o.id = (
+     SELECT d.id FROM outbox d
+      WHERE ((d.state = 'pending' AND d.next_attempt_at <= $1) OR (d.state = 'sending' AND d.lease_until <= $1))
+        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = d.contact_id AND e.id < d.id AND e.state IN ('pending', 'sending'))
+      ORDER BY d.id LIMIT 1
+      FOR UPDATE OF d SKIP LOCKED)
+  RETURNING o.id, c.phone, o.payload, o.attempts, o.created_at AS "createdAt"`;
+
+export function pgOutbox(pool: pg.Pool): Outbox {
+  return {
+    async enqueue({ record, messages, at }) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query(
+          `INSERT INTO messages (contact_id, direction, in_reply_to, kind, text, media_url, reply_json, model, llm_latency_ms,
+                                 fell_back, fallback_reason, prompt_tokens, completion_tokens, via, late_pending, created_at)
+           VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'api', $13, $14) RETURNING id`,
+          [
+            record.contactId, record.inReplyTo, record.kind, record.text, record.mediaUrl ?? null, record.replyJson, record.model,
+            record.llmLatencyMs, record.fellBack, record.fallbackReason, record.promptTokens ?? null, record.completionTokens ?? null,
+            record.latePending ?? null, at,
+          ],
+        );
+        const messageRowId = (rows[0] as { id: number }).id;
+        await client.query(
+          `INSERT INTO outbox (contact_id, message_row_id, in_reply_to, payload, state, attempts, next_attempt_at, created_at)
+           SELECT $1, $2, $3, payload, 'pending', 0, $4, $4 FROM unnest($5::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n`,
+          [record.contactId, messageRowId, record.inReplyTo, at, messages.map((m) => JSON.stringify(m))],
+        );
+        await client.query('COMMIT');
+        return messageRowId;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async claimNext({ now, leaseMs }) {
+      const { rows } = await pool.query(CLAIM, [now, now + leaseMs]);
+      const row = rows[0] as { id: number; phone: string; payload: string; attempts: number; createdAt: number } | undefined;
+      if (!row) return null;
+      return { id: row.id, phone: row.phone, message: JSON.parse(row.payload) as OutgoingMessage, attempts: row.attempts, createdAt: row.createdAt };
+    },
+    async markSent({ id, whatspieId, at }) {
+      await pool.query(`UPDATE outbox SET state = 'sent', whatspie_id = $2, sent_at = $3, lease_until = NULL, error = NULL WHERE id = $1`, [id, whatspieId, at]);
+    },
+    async retryLater({ id, reason, at }) {
+      await pool.query(`UPDATE outbox SET state = 'pending', next_attempt_at = $3, lease_until = NULL, error = $2 WHERE id = $1`, [id, reason, at]);
+    },
+    async markFailed({ id, reason }) {
+      await pool.query(`UPDATE outbox SET state = 'failed', lease_until = NULL, error = $2 WHERE id = $1`, [id, reason]);
+    },
+    async failByWhatspieId({ whatspieId, reason }) {
+      return ((await pool.query(`UPDATE outbox SET state = 'failed', error = $2 WHERE whatspie_id = $1`, [whatspieId, reason])).rowCount ?? 0) > 0;
+    },
+    async undelivered(contactId) {
+      const { rows } = await pool.query(`SELECT count(*) AS n FROM outbox WHERE contact_id = $1 AND state IN ('pending', 'sending')`, [contactId]);
+      return (rows[0] as { n: number }).n;
+    },
+    async deliveryOf(inReplyTo) {
+      const { rows } = await pool.query(
+        `SELECT count(*) AS total, count(*) FILTER (WHERE state IN ('pending', 'sending')) AS open, count(*) FILTER (WHERE state = 'failed') AS failed
+           FROM outbox WHERE in_reply_to = $1`,
+        [inReplyTo],
+      );
+      const row = rows[0] as { total: number; open: number; failed: number };
+      if (row.total === 0) return 'none';
+      if (row.open > 0) return 'pending';
+      return row.failed === row.total ? 'failed' : 'sent';
+    },
+    async deliveryOfRow(messageRowId) {
+      const { rows } = await pool.query('SELECT state, error, whatspie_id AS "whatspieId" FROM outbox WHERE message_row_id = $1 ORDER BY id', [messageRowId]);
+      const list = rows as { state: string; error: string | null; whatspieId: string | null }[];
+      const state: DeliveryState =
+        list.length === 0 ? 'none' : list.some((r) => r.state === 'pending' || r.state === 'sending') ? 'pending' : list.some((r) => r.state === 'failed') ? 'failed' : 'sent';
+      return { state, error: list.find((r) => r.error)?.error ?? null, whatspieIds: list.flatMap((r) => (r.whatspieId ? [r.whatspieId] : [])) };
+    },
+    async nextDueAt() {
+      const { rows } = await pool.query(
+        `SELECT min(CASE state WHEN 'pending' THEN next_attempt_at ELSE lease_until END) AS at FROM outbox WHERE state IN ('pending', 'sending')`,
+      );
+      return (rows[0] as { at: number | null }).at;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// Read-side reports for the transcripts tool on PostgreSQL: the same rows as ../transcripts.ts returns on SQLite.
+import type pg from 'pg';
+import type { ContactSummary, EventRow, Reports, TranscriptRow } from '../storage.js';
+
+const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS "mediaUrl", m.media_caption AS "mediaCaption",
+  m.media_file_name AS "mediaFileName", m.reply_json AS "replyJson", m.model, m.llm_latency_ms AS "llmLatencyMs",
+  m.fell_back::int AS "fellBack", m.fallback_reason AS "fallbackReason", m.prompt_tokens AS "promptTokens",
+  m.completion_tokens AS "completionTokens", m.wa_message_id AS "waMessageId", m.created_at AS "createdAt",
+  c.phone, c.display_name AS name, m.via, m.in_reply_to AS "inReplyTo",
+  m.media_path AS "mediaPath", m.media_bytes AS "mediaBytes", m.media_type AS "mediaType", m.media_sha256 AS "mediaSha256",
+  m.media_error AS "mediaError", m.transcription,
+  (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN count(*) FILTER (WHERE o.state IN ('pending', 'sending')) > 0 THEN 'pending'
+               WHEN count(*) FILTER (WHERE o.state = 'failed') > 0 THEN 'failed' ELSE 'sent' END
+     FROM outbox o WHERE o.message_row_id = m.id) AS delivery,
+  (SELECT o.error FROM outbox o WHERE o.message_row_id = m.id AND o.error IS NOT NULL ORDER BY o.id DESC LIMIT 1) AS "deliveryError"`;
+
+export function pgReports(pool: pg.Pool): Reports {
+  const rows = async <T>(text: string, values: unknown[]) => (await pool.query(text, values)).rows as T[];
+  return {
+    listContacts: ({ since, limit, handoffActiveAfter }) =>
+      rows<ContactSummary>(
+        `SELECT c.phone, c.display_name AS name, min(m.created_at) AS "firstAt", max(m.created_at) AS "lastAt",
+                count(m.id) AS messages, count(*) FILTER (WHERE m.fell_back) AS fallbacks,
+                c.handoff_at AS "handoffAt", c.handoff_reason AS "handoffReason"
+           FROM contacts c LEFT JOIN messages m ON m.contact_id = c.id
+          GROUP BY c.id
+         HAVING coalesce(max(m.created_at), c.last_seen_at) >= $1
+          ORDER BY (c.handoff_at IS NOT NULL AND c.handoff_at > $3) DESC, "lastAt" DESC NULLS LAST
+          LIMIT $2`,
+        [since ?? 0, limit ?? null, handoffActiveAfter],
+      ),
+    transcriptRows: ({ phone, since }) =>
+      rows<TranscriptRow>(
+        `SELECT ${TRANSCRIPT_COLUMNS} FROM messages m JOIN contacts c ON c.id = m.contact_id
+          WHERE ($1::text IS NULL OR c.phone = $1) AND m.created_at >= $2 ORDER BY m.id`,
+        [phone ?? null, since ?? 0],
+      ),
+    searchMessages: ({ words, limit }) => {
+      const conditions = words.map((_, i) => `(m.text ILIKE $${i + 2} ESCAPE '\\' OR m.transcription ILIKE $${i + 2} ESCAPE '\\')`).join(' AND ');
+      return rows<TranscriptRow>(
+        `SELECT ${TRANSCRIPT_COLUMNS} FROM messages m JOIN contacts c ON c.id = m.contact_id
+          WHERE ${conditions || 'true'} ORDER BY m.id DESC LIMIT $1`,
+        [limit, ...words.map((w) => `%${w.replace(/[\\%_]/g, '\\$&')}%`)],
+      );
+    },
+    recentEvents: ({ since, limit }) =>
+      rows<EventRow>(
+        `SELECT id, type, whatspie_message_id AS "whatspieMessageId", summary, payload, created_at AS "createdAt"
+           FROM events WHERE created_at >= $1 ORDER BY id DESC LIMIT $2`,
+        [since ?? 0, limit],
+      ),
+  };
+}

@@ -1,0 +1,159 @@
+// The conversation store on PostgreSQL: the same tables, columns and meanings as ../schema.ts (SQLite), in
+// PostgreSQL's types. Times are Unix milliseconds (bigint read as a JavaScript number); the `transcript` view shows
+// them readably. Generated into drizzle-pg/ by `npm run db:generate`.
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, customType, index, integer, pgTable, pgView, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const ms = (name: string) => bigint(name, { mode: 'number' });
+const id = () => bigserial('id', { mode: 'number' }).primaryKey();
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+export const contacts = pgTable('contacts', {
+  id: id(),
+  /** Whatspie's `from`: the customer's number, or a group's id. */
+  phone: text('phone').notNull().unique(),
+  jid: text('jid').notNull(),
+  displayName: text('display_name'),
+  firstSeenAt: ms('first_seen_at').notNull(),
+  lastSeenAt: ms('last_seen_at').notNull(),
+  /** Set while the conversation waits for a human: the bot stays silent until resumed or HANDOFF_HOURS pass. */
+  handoffAt: ms('handoff_at'),
+  handoffReason: text('handoff_reason'),
+});
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: id(),
+    contactId: ms('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    direction: text('direction', { enum: ['in', 'out'] }).notNull(),
+    /** WhatsApp's id of an inbound message; unique per sender, so a redelivery is recognised. */
+    waMessageId: text('wa_message_id'),
+    /** For a reply: the inbound message it answers. */
+    inReplyTo: ms('in_reply_to'),
+    kind: text('kind').notNull(),
+    text: text('text'),
+    mediaUrl: text('media_url'),
+    mediaCaption: text('media_caption'),
+    mediaFileName: text('media_file_name'),
+    mediaPath: text('media_path'),
+    mediaBytes: ms('media_bytes'),
+    mediaType: text('media_type'),
+    mediaSha256: text('media_sha256'),
+    mediaError: text('media_error'),
+    transcription: text('transcription'),
+    rawPayload: text('raw_payload'),
+    replyJson: text('reply_json'),
+    model: text('model'),
+    llmLatencyMs: integer('llm_latency_ms'),
+    fellBack: boolean('fell_back'),
+    fallbackReason: text('fallback_reason'),
+    via: text('via'),
+    latePending: boolean('late_pending'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    /**
+     * Inbound: until when an instance holds the right to answer it. A redelivery reaching another instance meanwhile
+     * waits for that answer instead of asking the model again; an instance that dies loses the claim when it expires.
+     */
+    claimedUntil: ms('claimed_until'),
+    sentAt: ms('sent_at'),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('messages_contact_wa_id').on(t.contactId, t.waMessageId).where(sql`${t.waMessageId} IS NOT NULL`),
+    index('messages_contact_id').on(t.contactId, t.id),
+    index('messages_in_reply_to').on(t.inReplyTo).where(sql`${t.inReplyTo} IS NOT NULL`),
+    index('messages_late_pending').on(t.latePending).where(sql`${t.latePending}`),
+  ],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    id: id(),
+    type: text('type').notNull(),
+    whatspieMessageId: text('whatspie_message_id'),
+    summary: text('summary').notNull(),
+    payload: text('payload').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [index('events_type_time').on(t.type, t.createdAt)],
+);
+
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: id(),
+    contactId: ms('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    messageRowId: ms('message_row_id').notNull(),
+    inReplyTo: ms('in_reply_to'),
+    payload: text('payload').notNull(),
+    state: text('state', { enum: ['pending', 'sending', 'sent', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ms('next_attempt_at').notNull(),
+    leaseUntil: ms('lease_until'),
+    whatspieId: text('whatspie_id'),
+    error: text('error'),
+    createdAt: ms('created_at').notNull(),
+    sentAt: ms('sent_at'),
+  },
+  (t) => [
+    index('outbox_due').on(t.state, t.nextAttemptAt),
+    index('outbox_contact').on(t.contactId, t.id),
+    index('outbox_reply_to').on(t.inReplyTo),
+    index('outbox_row').on(t.messageRowId),
+    index('outbox_whatspie_id').on(t.whatspieId),
+  ],
+);
+
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+/**
+ * The knowledge base: one row per heading section of prompts/knowledge/*.md. `document` is indexed with both the
+ * English and the Indonesian stemmer (see ./knowledge.ts for why), headings weighted above bodies.
+ */
+export const knowledge = pgTable(
+  'knowledge',
+  {
+    id: id(),
+    file: text('file').notNull(),
+    heading: text('heading').notNull(),
+    body: text('body').notNull(),
+    document: tsvector('document')
+      .notNull()
+      .generatedAlwaysAs(
+        sql`setweight(to_tsvector('english', heading), 'A') || setweight(to_tsvector('indonesian', heading), 'A') || setweight(to_tsvector('english', body), 'B') || setweight(to_tsvector('indonesian', body), 'B')`,
+      ),
+  },
+  (t) => [index('knowledge_document').using('gin', t.document)],
+);
+
+/** A conversation as a person reads it: `SELECT * FROM transcript WHERE phone = '…'`. */
+export const transcript = pgView('transcript').as((qb) =>
+  qb
+    .select({
+      phone: contacts.phone,
+      name: contacts.displayName,
+      at: sql<string>`to_char(to_timestamp(${messages.createdAt} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')`.as('at'),
+      who: sql<string>`case ${messages.direction} when 'in' then 'customer' else 'bot' end`.as('who'),
+      kind: messages.kind,
+      text: messages.text,
+      mediaUrl: messages.mediaUrl,
+      fellBack: messages.fellBack,
+      fallbackReason: messages.fallbackReason,
+      llmLatencyMs: messages.llmLatencyMs,
+      replyJson: messages.replyJson,
+      messageId: messages.id,
+    })
+    .from(messages)
+    .innerJoin(contacts, sql`${contacts.id} = ${messages.contactId}`)
+    .orderBy(messages.id),
+);

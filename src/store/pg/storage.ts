@@ -1,0 +1,47 @@
+// The PostgreSQL storage (DATABASE_URL): several instances on one database, every guarantee kept in the database.
+import type { Logger } from '../../logger.js';
+import type { Storage } from '../storage.js';
+import { connectPostgres, describeUrl } from './connect.js';
+import { pgConversations } from './conversations.js';
+import { pgKnowledge } from './knowledge.js';
+import { pgOutbox } from './outbox.js';
+import { pgReports } from './reports.js';
+import { pgTurns } from './turns.js';
+
+export interface PostgresOptions {
+  url: string;
+  poolSize: number;
+  /** REPLY_DEADLINE_MS: a message not answered within it (and a little more) no longer holds its customer's next one. */
+  deadlineMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export async function openPostgresStorage(options: PostgresOptions): Promise<Storage> {
+  const pool = await connectPostgres(options.url, {
+    max: options.poolSize,
+    onError: (error) => options.logger.warn({ err: error.message }, 'a PostgreSQL connection failed; the pool opens another'),
+  });
+  const windowMs = options.deadlineMs + 1000;
+  return {
+    backend: 'postgres',
+    location: describeUrl(options.url),
+    conversations: pgConversations(pool, { claimMs: windowMs }),
+    outbox: pgOutbox(pool),
+    knowledge: pgKnowledge(pool),
+    reports: pgReports(pool),
+    settings: {
+      async read(key) {
+        const { rows } = await pool.query('SELECT value FROM settings WHERE key = $1', [key]);
+        return (rows[0] as { value: string } | undefined)?.value;
+      },
+      async init(key, value) {
+        await pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, value]);
+        const { rows } = await pool.query('SELECT value FROM settings WHERE key = $1', [key]);
+        return (rows[0] as { value: string }).value;
+      },
+    },
+    turns: pgTurns(pool, { staleMs: windowMs, claimMs: windowMs, pollMs: 20, now: options.now ?? Date.now }),
+    close: () => pool.end(),
+  };
+}
