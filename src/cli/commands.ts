@@ -87,9 +87,15 @@ export const handoffCommands: Record<string, Command> = {
       await store.startHandoff({ contactId: contact.id, at: io.now, reason: 'an operator replied' });
       // Delivered here, so that it works without the server; a running server would take it just the same.
       const worker = startOutboxWorker({ outbox, api, logger: silentLogger, pollMs: 200 });
+      const started = Date.now();
       await worker.drain(REPLY_WAIT_MS);
       worker.stop();
-      const delivery = await outbox.deliveryOfRow(rowId);
+      let delivery = await outbox.deliveryOfRow(rowId);
+      // A running server (any instance) may have taken it first: wait for its answer as long as we would have.
+      while (delivery.state === 'pending' && Date.now() - started < REPLY_WAIT_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        delivery = await outbox.deliveryOfRow(rowId);
+      }
       const who = `${shownName(contact, phone)} (${phone})`;
       if (delivery.state === 'sent') io.out(`Sent to ${who} (Whatspie id ${delivery.whatspieIds.join(', ')}).`);
       else if (delivery.state === 'failed') io.out(`NOT sent to ${who}: ${cell(delivery.error ?? 'unknown reason', 200)}`);

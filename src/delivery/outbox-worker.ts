@@ -95,10 +95,15 @@ export function startOutboxWorker(options: WorkerOptions): OutboxWorker {
       const until = now() + timeoutMs;
       while (now() < until) {
         await pump();
-        if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => idle.push(resolve));
+          continue;
+        }
         const due = await outbox.nextDueAt();
-        if (inFlight === 0 && (due === null || due > until)) return;
-        if (due !== null && due > now()) await new Promise((resolve) => setTimeout(resolve, Math.min(due - now(), until - now())));
+        // A claim may have come back while nextDueAt ran: then `due` is our own lease, not work left for later.
+        if (inFlight > 0) continue;
+        if (due === null || due > until) return;
+        if (due > now()) await new Promise((resolve) => setTimeout(resolve, Math.min(due - now(), until - now())));
       }
     },
     stop() {

@@ -48,7 +48,7 @@ export function pgKnowledge(pool: pg.Pool): KnowledgeIndex {
     async search({ terms, limit }) {
       if (terms.length === 0 || limit <= 0) return [];
       const { rows } = await pool.query(
-        `SELECT id AS rowid, file, heading, body FROM knowledge, ${QUERY} AS q
+        `SELECT id AS rowid, file, heading, body FROM knowledge CROSS JOIN (SELECT ${QUERY} AS q) AS query
           WHERE document @@ q ORDER BY ts_rank('${RANK_WEIGHTS}', document, q) DESC, id LIMIT $2`,
         [terms.join(' | '), limit],
       );

@@ -2,10 +2,10 @@
 // answered in the order they were stored (the id order): a message waits until every older message of the same
 // customer has its reply, or until that message's webhook window has closed without one (its instance died, or
 // gave up). The same rule, seen from the older message, finds a burst: a newer message of the customer is stored
-// and waiting. Within one instance a queue in memory orders the waiters, so only the first of them asks the database.
+// and waiting. No queue in memory: ids are given by the database, so two messages of one instance may be stored in
+// the other order than they arrived at it, and a local queue would then hold the older behind the newer.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { createKeyedQueue } from '../../agent/keyed-queue.js';
 import type { ContactTurns } from '../storage.js';
 
 const OPEN = (compare: '<' | '>') => `EXISTS (
@@ -24,7 +24,6 @@ export interface TurnOptions {
 }
 
 export function pgTurns(pool: pg.Pool, options: TurnOptions): ContactTurns {
-  const local = createKeyedQueue();
 
   async function look(contactId: number, inboundId: number): Promise<{ older: boolean; newer: boolean }> {
     const { rows } = await pool.query(`SELECT ${OPEN('<')} AS older, ${OPEN('>')} AS newer`, [contactId, inboundId, options.now() - options.staleMs]);
@@ -39,16 +38,13 @@ export function pgTurns(pool: pg.Pool, options: TurnOptions): ContactTurns {
       );
       return (rowCount ?? 0) > 0;
     },
-    run(inbound, deadlineAt, task) {
-      const key = String(inbound.contactId);
-      return local.run(key, async () => {
-        let seen = await look(inbound.contactId, inbound.id);
-        while (seen.older && options.now() < deadlineAt) {
-          await sleep(options.pollMs);
-          seen = await look(inbound.contactId, inbound.id);
-        }
-        return task(seen.newer || local.waitingBehind(key) > 0);
-      });
+    async run(inbound, deadlineAt, task) {
+      let seen = await look(inbound.contactId, inbound.id);
+      while (seen.older && options.now() < deadlineAt) {
+        await sleep(options.pollMs);
+        seen = await look(inbound.contactId, inbound.id);
+      }
+      return task(seen.newer);
     },
   };
 }

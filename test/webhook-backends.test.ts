@@ -1,0 +1,112 @@
+// The webhook over HTTP, once per backend (SQLite always; PostgreSQL where its server programs are installed): the
+// behaviour a customer and an operator notice must not depend on the database.
+import { delay, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { runTranscripts } from '../src/cli/transcripts.js';
+import { jsonOf, makeBotOn, type AnyBot, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
+import { fakeWhatspieForThisFile } from './helpers/fakes.js';
+import { textFrom } from './helpers/fixtures.js';
+import { answerWith, completion, llmRequests, replyWith } from './helpers/llm.js';
+import { backends } from './helpers/postgres.js';
+
+const whatspie = fakeWhatspieForThisFile();
+
+/** The LLM echoes the last user message, after `ms`. */
+function echo(ms = 0) {
+  answerWith(async (request) => {
+    await delay(ms);
+    return HttpResponse.json(completion({ content: `you said: ${request.messages.at(-1)!.content}` }));
+  });
+}
+
+/** The transcripts tool against the bot's database, as an operator runs it. */
+async function transcripts(bot: AnyBot & { databaseUrl: string | null }, dbPath: string | null, ...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const settings = { DATABASE_PATH: dbPath ?? 'unused.db', DATABASE_URL: bot.databaseUrl ?? undefined, HANDOFF_HOURS: 24, WHATSPIE_API_TOKEN: WHATSPIE_TOKEN, WHATSPIE_DEVICE, WHATSPIE_API_URL: whatspie.url };
+  const code = await runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), settings, now: Date.now() });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const dbPathOf = (bot: object) => ('dbPath' in bot ? (bot.dbPath as string) : null);
+
+describe.each(backends)('the webhook on %s', (backend) => {
+  it('answers, stores the message with its reply, and says the database is healthy', async () => {
+    replyWith({ content: 'Hello! How can I help?' });
+    const bot = await makeBotOn(backend);
+    expect(await jsonOf(bot.post(textFrom('6281500000001', 'hi')))).toEqual({ type: 'chat', body: 'Hello! How can I help?', simulation: true });
+    const rows = await bot.storage.reports.transcriptRows({ phone: '6281500000001' });
+    expect(rows.map((r) => [r.direction, r.text])).toEqual([['in', 'hi'], ['out', 'Hello! How can I help?']]);
+    expect(await jsonOf(bot.app.request('/healthz'))).toEqual({ status: 'ok' });
+  });
+
+  it('a redelivery, also at the same moment, gets the same answer from one LLM call', async () => {
+    echo(150);
+    const bot = await makeBotOn(backend);
+    const message = textFrom('6281500000002', 'Where is my order?');
+    const [a, b] = await Promise.all([jsonOf(bot.post(message)), jsonOf(bot.post(message))]);
+    const c = await jsonOf(bot.post(message));
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    expect(llmRequests).toHaveLength(1);
+    expect(await bot.storage.reports.transcriptRows({ phone: '6281500000002' })).toHaveLength(2);
+  });
+
+  it('a burst gets one answer, from the newest message, with the others in view', async () => {
+    echo(300);
+    const bot = await makeBotOn(backend);
+    const from = '6281500000003';
+    const first = bot.post(textFrom(from, 'hello'));
+    await delay(50);
+    const second = bot.post(textFrom(from, 'my order'));
+    await delay(30);
+    const rest = [second, bot.post(textFrom(from, 'is late'))];
+    const answers = await Promise.all([first, ...rest].map(jsonOf));
+    expect(answers[0]).toMatchObject({ body: 'you said: hello' });
+    expect(answers[1]).toEqual([]);
+    expect(answers[2]).toMatchObject({ body: 'you said: is late' });
+    const last = llmRequests.at(-1)!.messages.map((m) => m.content);
+    expect(last).toEqual(expect.arrayContaining(['hello', 'my order', 'is late']));
+    expect(llmRequests).toHaveLength(2);
+  });
+
+  it('rate limit from the database: one notice over the limit, then silence', async () => {
+    replyWith({ content: 'answer' });
+    const bot = await makeBotOn(backend, { rateLimitPerMinute: 2 });
+    const bodies = [];
+    for (let i = 0; i < 4; i++) bodies.push(await jsonOf(bot.post(textFrom('6281500000004', `m${i}`))));
+    expect(bodies.map((b) => (Array.isArray(b) ? '[]' : b.body.slice(0, 17)))).toEqual(['answer', 'answer', 'You are sending m', '[]']);
+    expect(llmRequests).toHaveLength(2);
+  });
+
+  it('a handoff silences the bot; the operator resumes it with the transcripts tool; pause and reply work too', async () => {
+    replyWith({ toolCalls: [{ name: 'handoff_to_human', arguments: '{"reason":"wants a person"}' }] });
+    const bot = await makeBotOn(backend, { whatspieApiUrl: whatspie.url });
+    const from = '6281500000005';
+    expect(await jsonOf(bot.post(textFrom(from, 'a person please')))).toMatchObject({ type: 'chat' });
+    replyWith({ content: 'bot again' });
+    expect(await jsonOf(bot.post(textFrom(from, 'hello?')))).toEqual([]);
+    const path = dbPathOf(bot);
+    const list = await transcripts(bot, path, 'list');
+    expect(list.out).toContain('WAITING: wants a person');
+    expect((await transcripts(bot, path, 'resume', from)).out).toContain('Resumed');
+    expect(await jsonOf(bot.post(textFrom(from, 'back')))).toMatchObject({ body: 'bot again' });
+
+    expect((await transcripts(bot, path, 'pause', from, 'on the phone')).code).toBe(0);
+    expect(await jsonOf(bot.post(textFrom(from, 'still there?')))).toEqual([]);
+    const sent = await transcripts(bot, path, 'reply', from, 'Your parcel left today.');
+    expect(sent.out).toContain('Sent to');
+    expect(whatspie.sent.map((m) => m.body)).toContainEqual(expect.objectContaining({ receiver: from }));
+    const shown = await transcripts(bot, path, 'show', from);
+    expect(shown.out).toContain('Your parcel left today.');
+    expect((await transcripts(bot, path, 'search', 'PARCEL')).out).toContain(from);
+    const exported = await transcripts(bot, path, 'export', '--format', 'csv');
+    expect(exported.out.split('\n')[0]).toMatch(/^time,number,/);
+  });
+
+  it('answers from the knowledge base without an LLM', async () => {
+    const bot = await makeBotOn(backend, { llm: false });
+    const answer = await jsonOf(bot.post(textFrom('6281500000006', 'What are your opening hours?')));
+    expect(answer).toMatchObject({ body: expect.stringContaining('Monday to Friday') });
+  });
+});
