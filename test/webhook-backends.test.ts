@@ -30,6 +30,26 @@ async function transcripts(bot: AnyBot & { databaseUrl: string | null }, dbPath:
 
 const dbPathOf = (bot: object) => ('dbPath' in bot ? (bot.dbPath as string) : null);
 
+describe.runIf(backends.includes('postgres'))('two instances in one process, on one PostgreSQL database', () => {
+  it('a message answered on one instance gives up a late answer still being worked on by the other', async () => {
+    answerWith(async (request) => {
+      const text = request.messages.at(-1)!.content;
+      if (text === 'slow question') await delay(1500);
+      return HttpResponse.json(completion({ content: `you said: ${text}` }));
+    });
+    const options = { whatspieApiUrl: whatspie.url, deadlineMs: 600, lateAnswerSeconds: 10 };
+    const a = await makeBotOn('postgres', options);
+    const b = await makeBotOn('postgres', { ...options, databaseUrl: a.databaseUrl! });
+    const from = '6281500000099';
+    expect(await jsonOf(a.post(textFrom(from, 'slow question')))).toMatchObject({ body: expect.stringContaining('moment') });
+    expect(await jsonOf(b.post(textFrom(from, 'never mind')))).toMatchObject({ body: 'you said: never mind' });
+    await delay(1800);
+    expect(whatspie.sent).toEqual([]);
+    const rows = await a.storage.reports.transcriptRows({ phone: from });
+    expect(rows.map((r) => r.text)).toContain('(no reply: late answer given up: a newer message came, and was answered with this one in view)');
+  });
+});
+
 describe.each(backends)('the webhook on %s', (backend) => {
   it('answers, stores the message with its reply, and says the database is healthy', async () => {
     replyWith({ content: 'Hello! How can I help?' });

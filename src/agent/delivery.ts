@@ -26,8 +26,8 @@ export interface Delivery {
   readonly lateAnswers: boolean;
   /** Follows an answer still being worked on after the window closed. */
   followLate(inbound: StoredMessage, late: LateAnswer): void;
-  /** A newer message from this contact arrived: give up any answer still being worked on for it. */
-  supersede(contactId: number): void;
+  /** A newer message from this contact is answered: give up any answer still being worked on for it, on any instance. */
+  supersede(contactId: number): Promise<void>;
 }
 
 export interface DeliveryDeps {
@@ -53,7 +53,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   const { store, logger } = deps;
 
   /** Stores the reply given in the webhook's answer (silence included), after the last check. */
-  async function storeReply(inbound: StoredMessage, proposed: Decision): Promise<Answer> {
+  async function storeReply(inbound: Pick<StoredMessage, 'id' | 'contactId'>, proposed: Decision): Promise<Answer> {
     // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
     const valid = acceptable(proposed);
     if (!valid) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
@@ -72,6 +72,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       ? createLateAnswers({
           outbox: deps.outbox,
           settle: (inboundId) => store.settleLateAnswer(inboundId),
+          supersedeAll: (contactId) => store.supersedeLateAnswers(contactId),
           worker: deps.worker,
           logger,
           now: deps.now,
@@ -115,8 +116,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     followLate(inbound, answer) {
       late?.follow(inbound, answer);
     },
-    supersede(contactId) {
-      late?.supersede(contactId);
+    async supersede(contactId) {
+      await late?.supersede(contactId);
     },
   };
 }

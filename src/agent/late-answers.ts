@@ -13,14 +13,16 @@ import { replyRecord } from './reply-record.js';
 export interface LateAnswers {
   /** Follows the late answer to an inbound message. */
   follow(inbound: StoredMessage, late: LateAnswer): void;
-  /** A newer message from this contact arrived: give up any answer still being worked on for it. */
-  supersede(contactId: number): void;
+  /** A newer message from this contact is answered: give up any answer still being worked on for it, on any instance. */
+  supersede(contactId: number): Promise<void>;
   /** Queues a decision's messages behind what the contact is still owed; returns the transcript row's id. */
   queue(inbound: StoredMessage, decision: Decision): Promise<number | null>;
 }
 
 export interface LateAnswerDeps {
   outbox: Outbox;
+  /** Settles the contact's late answers still being worked on, wherever; their inbound messages' ids. */
+  supersedeAll(contactId: number): Promise<number[]>;
   /** Claims the right to settle an inbound message's late answer (false: someone else already did). */
   settle(inboundId: number): Promise<boolean>;
   worker: OutboxWorker | null;
@@ -30,11 +32,13 @@ export interface LateAnswerDeps {
   waitingForHuman(contactId: number): Promise<boolean>;
   startHandoff(contactId: number, reason: string): Promise<void>;
   /** Records a deliberate silence (why a late answer was not sent) in the transcript. */
-  recordSilence(inbound: StoredMessage, note: string): Promise<unknown>;
+  recordSilence(inbound: Pick<StoredMessage, 'id' | 'contactId'>, note: string): Promise<unknown>;
   /** Whether Whatspie would accept the messages; otherwise the fallback goes instead. */
   acceptable(decision: Decision): boolean;
   fallback(decision: Decision): Decision;
 }
+
+const SUPERSEDED = 'late answer given up: a newer message came, and was answered with this one in view';
 
 export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
   const { outbox, logger } = deps;
@@ -63,7 +67,7 @@ export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
     // Taken over by the sweep (this process was thought dead): the customer already got the fallback.
     if (!(await deps.settle(inbound.id))) return;
     if (state.superseded) {
-      await deps.recordSilence(inbound, 'late answer given up: a newer message came, and was answered with this one in view');
+      await deps.recordSilence(inbound, SUPERSEDED);
       return;
     }
     if (await deps.waitingForHuman(inbound.contactId)) {
@@ -81,12 +85,17 @@ export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
       working.set(inbound.contactId, state);
       void settle(inbound, late, state).catch((error: unknown) => logger.error({ err: (error as Error).message, inboundId: inbound.id }, 'could not queue a late answer'));
     },
-    supersede(contactId) {
+    async supersede(contactId) {
       const state = working.get(contactId);
-      if (!state) return;
-      working.delete(contactId);
-      state.superseded = true;
-      state.abort();
+      if (state) {
+        working.delete(contactId);
+        state.superseded = true;
+        state.abort();
+      }
+      // Settled here, in the database, so that an instance working on one of them never sends it: its settle fails.
+      for (const inboundId of await deps.supersedeAll(contactId)) {
+        await deps.recordSilence({ id: inboundId, contactId }, SUPERSEDED);
+      }
     },
     queue,
   };

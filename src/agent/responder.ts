@@ -168,7 +168,7 @@ export function createResponder(deps: ResponderDeps): Responder {
 
     // This message is answered by the model, with the older one in view: it supersedes an answer to that one still
     // being worked on past the window, as in a burst. (A message that gets no answer of its own supersedes nothing.)
-    delivery.supersede(inbound.contactId);
+    await delivery.supersede(inbound.contactId);
     const history = currentSession(
       await store.history({ contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
       inbound.createdAt,

@@ -67,6 +67,11 @@ export interface ConversationStore {
   endHandoff(contactId: number): Promise<void>;
   /** Claims the right to settle an inbound message's late answer; false when someone else did. */
   settleLateAnswer(inboundId: number): Promise<boolean>;
+  /**
+   * Gives up every late answer to the contact still being worked on, wherever (another instance may be working on
+   * it): settles them, so that their answers are never sent. Returns the inbound messages they answered.
+   */
+  supersedeLateAnswers(contactId: number): Promise<number[]>;
   /** Inbound messages whose late answer was still being worked on before `before`. */
   interruptedLateAnswers(before: number): Promise<StoredMessage[]>;
   saveTranscription(messageId: number, text: string): Promise<void>;
@@ -132,6 +137,9 @@ export function sqliteConversations(db: Db): ConversationStore {
     },
     async settleLateAnswer(inboundId) {
       return settleLateAnswer(db, inboundId);
+    },
+    async supersedeLateAnswers(contactId) {
+      return (db.$client.prepare('UPDATE messages SET late_pending = 0 WHERE contact_id = ? AND late_pending = 1 RETURNING in_reply_to AS id').all(contactId) as { id: number }[]).map((row) => row.id);
     },
     async interruptedLateAnswers(before) {
       return interruptedLateAnswers(db, before).map(toStored);

@@ -146,9 +146,10 @@ export function makeBot(options: BotOptions = {}): TestBot {
 }
 
 /** The same bot on the given backend: a fresh SQLite file, or a fresh database on the tests' PostgreSQL server. */
-export async function makeBotOn(backend: Backend, options: BotOptions = {}): Promise<AnyBot & { databaseUrl: string | null }> {
+export async function makeBotOn(backend: Backend, options: BotOptions & { databaseUrl?: string } = {}): Promise<AnyBot & { databaseUrl: string | null }> {
   if (backend === 'sqlite') return { ...makeBot(options), databaseUrl: null };
-  const databaseUrl = await freshPostgresDatabase();
+  // Another bot's databaseUrl: a second instance on the same database.
+  const databaseUrl = options.databaseUrl ?? (await freshPostgresDatabase());
   const storage = await openPostgresStorage({ url: databaseUrl, poolSize: 10, deadlineMs: options.deadlineMs ?? 2000, logger: silentLogger, ...(options.now && { now: options.now }) });
   return { ...botOn(storage, options, { dbPath: join(tempDir(), 'unused.db'), promptsDir: options.promptsDir ?? copyPrompts(), databaseUrl }), databaseUrl };
 }

@@ -97,6 +97,10 @@ export function pgConversations(pool: pg.Pool, options: { claimMs: number }): Co
     async settleLateAnswer(inboundId) {
       return (await run('UPDATE messages SET late_pending = false WHERE in_reply_to = $1 AND late_pending', [inboundId])) > 0;
     },
+    async supersedeLateAnswers(contactId) {
+      const { rows } = await pool.query('UPDATE messages SET late_pending = false WHERE late_pending AND contact_id = $1 RETURNING in_reply_to AS id', [contactId]);
+      return (rows as { id: number }[]).map((row) => row.id);
+    },
     async interruptedLateAnswers(before) {
       const { rows } = await pool.query(
         `SELECT ${STORED} FROM messages WHERE id IN (SELECT in_reply_to FROM messages WHERE late_pending AND created_at < $1) ORDER BY id`,
