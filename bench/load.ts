@@ -75,24 +75,30 @@ export async function runLoad(options: {
  * For the hanging-LLM check, where a few milliseconds matter: autocannon's own per-response work, 200 answers
  * arriving at once, added up to 150 ms to the latencies it reported.
  */
-export async function runClosedLoop(options: { url: string; connections: number; durationSeconds: number }): Promise<LoadResult & { latencies: number[] }> {
+export async function runClosedLoop(options: {
+  url: string;
+  /** More servers behind one address, as a load balancer spreads them: connection i goes to urls[i % n]. */
+  urls?: string[];
+  connections: number;
+  durationSeconds: number;
+}): Promise<LoadResult & { latencies: number[] }> {
   const { request, Agent } = await import('node:http');
+  const urls = options.urls ?? [options.url];
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const latencies: number[] = [];
   let failed = 0;
   let fallbacks = 0;
   // Open the sockets first (GET /healthz on each), so that connecting is not counted as the server's reply time.
-  const health = new URL('/healthz', options.url);
   await Promise.all(
-    Array.from({ length: options.connections }, () => new Promise<void>((resolve) => request(health, { agent }, (res) => res.resume().on('end', resolve)).end())),
+    Array.from({ length: options.connections }, (_, i) => new Promise<void>((resolve) => request(new URL('/healthz', urls[i % urls.length]), { agent }, (res) => res.resume().on('end', resolve)).end())),
   );
   const end = performance.now() + options.durationSeconds * 1000;
-  const one = () =>
+  const one = (url: string) =>
     new Promise<void>((resolve) => {
       const from = `62${Math.floor(1e10 + Math.random() * 9e10)}`;
       const body = JSON.stringify({ message: 'Hello, when does my order ship?', from, timestamp: Math.floor(Date.now() / 1000), message_id: randomUUID() });
       const started = performance.now();
-      const req = request(options.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
@@ -110,8 +116,8 @@ export async function runClosedLoop(options: { url: string; connections: number;
       req.end(body);
     });
   await Promise.all(
-    Array.from({ length: options.connections }, async () => {
-      while (performance.now() < end) await one();
+    Array.from({ length: options.connections }, async (_, i) => {
+      while (performance.now() < end) await one(urls[i % urls.length]!);
     }),
   );
   agent.destroy();

@@ -1,7 +1,7 @@
 // npm run bench: our overhead and our 5-second promise, measured side by side with baselines in one run.
 // Prints a table and writes bench/results/latest.json. Settings (environment):
 //   BENCH_RUNS (3)  BENCH_DURATION seconds per load run (10)  BENCH_HANG_SECONDS (60)  BENCH_LATE_SECONDS (30)
-//   BENCH_SKIP=overhead,deadline,hanging,big-history,cost,late,media
+//   BENCH_SKIP=overhead,deadline,hanging,big-history,cost,late,media,instances
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ import { explainRecentMessages, findContactByPhone } from '../src/store/queries.
 import { runClosedLoop, runLoad, type LoadResult } from './load.js';
 import { peakRssMb, rssMb, startProcess, type Running } from './processes.js';
 import { seededPhone, seedHistory } from './seed-history.js';
+import pg from 'pg';
+import { POSTGRES_MISSING, startPostgresCluster } from '../test/postgres-cluster.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -376,6 +378,55 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
+/**
+ * One instance on SQLite, one on PostgreSQL, two on PostgreSQL (connections spread across them, as a load balancer
+ * would), under the same load: instant LLM, 50 connections, every request a new customer. Interleaved runs.
+ */
+async function instances() {
+  const cluster = await startPostgresCluster();
+  if (!cluster) {
+    console.error(`  instances: skipped, PostgreSQL ${POSTGRES_MISSING}`);
+    return { skipped: `PostgreSQL ${POSTGRES_MISSING}` };
+  }
+  const freshDatabase = async (name: string) => {
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    return cluster.url.replace(/\/postgres$/, `/${name}`);
+  };
+  try {
+    return await withFakeLlm(0, async (llm) => {
+      const setups: Record<string, (run: number) => Promise<Running[]>> = {
+        '1 instance, SQLite': async (run) => [await startBot(llm, join(work, `instances-${run}.db`))],
+        '1 instance, PostgreSQL': async (run) => [await startBot(llm, '', { DATABASE_URL: await freshDatabase(`one_${run}`) })],
+        '2 instances, PostgreSQL': async (run) => {
+          const url = await freshDatabase(`two_${run}`);
+          return Promise.all([startBot(llm, '', { DATABASE_URL: url }), startBot(llm, '', { DATABASE_URL: url })]);
+        },
+      };
+      const results: Record<string, Measured[]> = Object.fromEntries(Object.keys(setups).map((k) => [k, []]));
+      for (let run = 0; run < RUNS; run++) {
+        for (const [name, start] of Object.entries(setups)) {
+          const servers = await start(run);
+          try {
+            const urls = servers.map((s) => `${s.url}/webhook?token=${SECRET}`);
+            await runClosedLoop({ url: urls[0]!, urls, connections: CONNECTIONS, durationSeconds: 2 });
+            const result = await runClosedLoop({ url: urls[0]!, urls, connections: CONNECTIONS, durationSeconds: DURATION });
+            results[name]!.push({ ...result, peakRssMb: round(Math.max(...servers.map((s) => peakRssMb(s.child.pid!))), 1) });
+            console.error(`  instances run ${run + 1}/${RUNS}: ${name}: ${round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, fallbacks ${result.fallbacks}`);
+          } finally {
+            await Promise.all(servers.map((s) => s.stop()));
+          }
+        }
+      }
+      return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, summarise(v)]));
+    });
+  } finally {
+    cluster.stop();
+  }
+}
+
 async function main() {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version };
   console.error(`whatsbot bench: ${RUNS} runs x ${DURATION} s, ${CONNECTIONS} connections, on ${machine.cpus} x ${machine.cpu}`);
@@ -389,6 +440,7 @@ async function main() {
   if (!SKIP.has('cost')) results.cost = await cost();
   if (!SKIP.has('late')) results.late = await lateAnswers();
   if (!SKIP.has('media')) results.media = await media();
+  if (!SKIP.has('instances')) results.instances = await instances();
 
   if (over) {
     const relay = over['relay (Hono + fetch to LLM)']!;
@@ -420,6 +472,11 @@ async function main() {
   }
   if (results.cost) console.log('\nCost (contact with 1000 earlier messages):', JSON.stringify(results.cost));
   if (results.media) console.log('\nMedia (instant fakes, 10 connections; files from a loopback host):', JSON.stringify(results.media));
+  if (results.instances) {
+    const rows = Object.entries(results.instances as Record<string, ReturnType<typeof summarise>>).filter(([, r]) => typeof r === 'object');
+    console.log(`\nInstances (instant LLM, ${CONNECTIONS} connections, a new customer per request, median of ${RUNS} runs of ${DURATION} s)\n`);
+    console.log(table([['setup', 'req/s', 'p50 ms', 'p99 ms', 'failed', 'fallback share', 'peak RSS MB (largest instance)'], ...rows.map(([name, r]) => [name, String(r.requestsPerSecond), String(r.p50), String(r.p99), String(r.failed), String(r.fallbackShare), String(r.peakRssMb ?? '')])]));
+  }
   if (results.late) console.log('\nLate answers (LLM 3-10 s, 200 connections, Whatspie API):', JSON.stringify(results.late));
 
   const out = new URL('./results/', import.meta.url);

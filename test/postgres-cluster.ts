@@ -34,13 +34,16 @@ const freePort = () =>
     server.on('error', reject);
   });
 
-export default async function setup(project: TestProject) {
+/** A running throwaway cluster: its superuser URL, and how to stop it and delete its folder. */
+export interface PostgresCluster {
+  url: string;
+  stop(): void;
+}
+
+/** Starts a throwaway cluster, or returns null when PostgreSQL's server programs are not installed. */
+export async function startPostgresCluster(): Promise<PostgresCluster | null> {
   const bin = findBin();
-  if (!bin) {
-    console.warn('PostgreSQL tests skipped: its server programs (initdb, pg_ctl) are not installed. Install them with: apt-get install -y postgresql');
-    project.provide('postgresUrl', null);
-    return;
-  }
+  if (!bin) return null;
   const dir = mkdtempSync(join(tmpdir(), 'bot-pg-'));
   chmodSync(dir, 0o777);
   // initdb refuses to run as root: run the cluster as the postgres user then.
@@ -50,12 +53,23 @@ export default async function setup(project: TestProject) {
   asUser('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const port = await freePort();
   asUser('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`, 'start']);
-  project.provide('postgresUrl', `postgres://postgres@127.0.0.1:${port}/postgres`);
-  return () => {
-    try {
-      asUser('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        asUser('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
   };
+}
+
+export const POSTGRES_MISSING = 'its server programs (initdb, pg_ctl) are not installed. Install them with: apt-get install -y postgresql';
+
+export default async function setup(project: TestProject) {
+  const cluster = await startPostgresCluster();
+  if (!cluster) console.warn(`PostgreSQL tests skipped: ${POSTGRES_MISSING}`);
+  project.provide('postgresUrl', cluster?.url ?? null);
+  return () => cluster?.stop();
 }
