@@ -168,20 +168,26 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(`Error: ${error.message}`);
     process.exit(1);
   }
-  const { values } = parseArgs({
-    options: {
-      url: { type: 'string' },
-      token: { type: 'string' },
-      as: { type: 'string' },
-      name: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const options = {
+    url: { type: 'string' },
+    token: { type: 'string' },
+    as: { type: 'string' },
+    name: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+  try {
+    ({ values } = parseArgs({ options }));
+  } catch (error) {
+    // A mistyped option is a usage error, not a stack trace.
+    console.error(`Error: ${visible((error as Error).message)}\nSee: npm run chat -- --help`);
+    process.exit(1);
+  }
   if (values.help) {
     console.log(`Usage: npm run chat -- [--url http://localhost:3000] [--token SECRET] [--as 628123456789] [--name "Test Customer"]
 
 --url defaults to http://localhost:PORT; --token to WEBHOOK_SECRET, else the secret the server generated
-(read from DATABASE_PATH). Both come from .env when it exists.
+(read from DATABASE_URL or DATABASE_PATH). Both come from .env when it exists.
 
 ${HELP}`);
     process.exit(0);
