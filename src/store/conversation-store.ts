@@ -87,6 +87,16 @@ export interface ConversationStore {
   healthy(): Promise<boolean>;
 }
 
+/** The messages of a stored webhook answer (reply_json), or null when there is none or it cannot be read. */
+export function readStoredReply(replyJson: string | null | undefined): OutgoingMessage[] | null {
+  if (!replyJson) return null;
+  try {
+    return readWebhookReply(JSON.parse(replyJson));
+  } catch {
+    return null;
+  }
+}
+
 const toStored = (row: StoredMessage): StoredMessage => ({
   id: row.id,
   contactId: row.contactId,
@@ -106,13 +116,7 @@ export function sqliteConversations(db: Db): ConversationStore {
       return { message: toStored(row), isNew };
     },
     async storedReply(inbound) {
-      const row = findReplyTo(db, inbound);
-      if (!row?.replyJson) return null;
-      try {
-        return readWebhookReply(JSON.parse(row.replyJson));
-      } catch {
-        return null;
-      }
+      return readStoredReply(findReplyTo(db, inbound)?.replyJson);
     },
     async saveReply(record) {
       storeOutbound(db, record);

@@ -76,3 +76,19 @@ export async function connectPostgres(url: string, options: PoolOptions): Promis
     throw explain(url, (error as { cause?: unknown }).cause ?? error);
   }
 }
+
+/** Runs `work` on one connection inside a transaction: committed when it resolves, rolled back when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,8 +1,7 @@
 // The conversation store on PostgreSQL: the same contract as ../conversation-store.ts, one statement per call
 // wherever one can do it (every call is a round trip to the server).
 import type pg from 'pg';
-import { readWebhookReply } from '../../whatspie/reply.js';
-import type { ConversationStore, StoredMessage } from '../conversation-store.js';
+import { readStoredReply, type ConversationStore, type StoredMessage } from '../conversation-store.js';
 import { inboundColumns } from '../queries.js';
 
 /** The columns of a StoredMessage, of the table `messages` or of its alias `m`. */
@@ -49,12 +48,7 @@ export function pgConversations(pool: pg.Pool, options: { claimMs: number }): Co
         `SELECT reply_json AS "replyJson" FROM messages WHERE in_reply_to = $1 AND contact_id = $2 AND direction = 'out' ORDER BY id LIMIT 1`,
         [inbound.id, inbound.contactId],
       );
-      if (!row?.replyJson) return null;
-      try {
-        return readWebhookReply(JSON.parse(row.replyJson));
-      } catch {
-        return null;
-      }
+      return readStoredReply(row?.replyJson);
     },
     async saveReply(record) {
       await pool.query(

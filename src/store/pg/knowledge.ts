@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import type { KnowledgeHit, KnowledgeIndex } from '../storage.js';
 import { KNOWLEDGE_VERSION_KEY } from '../knowledge.js';
+import { inTransaction } from './connect.js';
 
 /** The advisory lock that makes re-indexing one instance's job: the others find the version already there. */
 const REINDEX_LOCK = 7_305_002;
@@ -19,16 +20,11 @@ const RANK_WEIGHTS = '{0, 0, 0.33, 1}';
 
 export function pgKnowledge(pool: pg.Pool): KnowledgeIndex {
   return {
-    async replace(sections, version) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+    replace(sections, version) {
+      return inTransaction(pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [REINDEX_LOCK]);
         const current = await client.query('SELECT value FROM settings WHERE key = $1', [KNOWLEDGE_VERSION_KEY]);
-        if ((current.rows[0] as { value: string } | undefined)?.value === version) {
-          await client.query('COMMIT');
-          return false;
-        }
+        if ((current.rows[0] as { value: string } | undefined)?.value === version) return false;
         await client.query('DELETE FROM knowledge');
         await client.query('INSERT INTO knowledge (file, heading, body) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])', [
           sections.map((s) => s.file),
@@ -36,14 +32,8 @@ export function pgKnowledge(pool: pg.Pool): KnowledgeIndex {
           sections.map((s) => s.body),
         ]);
         await client.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [KNOWLEDGE_VERSION_KEY, version]);
-        await client.query('COMMIT');
         return true;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
     async search({ terms, limit }) {
       if (terms.length === 0 || limit <= 0) return [];

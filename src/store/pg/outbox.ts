@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import type { OutgoingMessage } from '../../whatspie/reply.js';
 import type { DeliveryState, Outbox } from '../outbox.js';
+import { inTransaction } from './connect.js';
 
 const CLAIM = `
   UPDATE outbox o SET state = 'sending', lease_until = $2, attempts = o.attempts + 1
@@ -18,10 +19,8 @@ const CLAIM = `
 
 export function pgOutbox(pool: pg.Pool): Outbox {
   return {
-    async enqueue({ record, messages, at }) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+    enqueue({ record, messages, at }) {
+      return inTransaction(pool, async (client) => {
         const { rows } = await client.query(
           `INSERT INTO messages (contact_id, direction, in_reply_to, kind, text, media_url, reply_json, model, llm_latency_ms,
                                  fell_back, fallback_reason, prompt_tokens, completion_tokens, via, late_pending, created_at)
@@ -38,14 +37,8 @@ export function pgOutbox(pool: pg.Pool): Outbox {
            SELECT $1, $2, $3, payload, 'pending', 0, $4, $4 FROM unnest($5::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n`,
           [record.contactId, messageRowId, record.inReplyTo, at, messages.map((m) => JSON.stringify(m))],
         );
-        await client.query('COMMIT');
         return messageRowId;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
     async claimNext({ now, leaseMs }) {
       const { rows } = await pool.query(CLAIM, [now, now + leaseMs]);
