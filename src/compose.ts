@@ -9,8 +9,7 @@ import { createLlm, type Llm } from './llm/client.js';
 import type { Logger } from './logger.js';
 import { loadPrompts } from './prompts/prompts.js';
 import { RECHECK_MS } from './prompts/watched-file.js';
-import { openPostgresStorage } from './store/pg/storage.js';
-import { openSqliteStorage } from './store/sqlite-storage.js';
+import { openStorageAt } from './store/open-storage.js';
 import type { Storage } from './store/storage.js';
 import { startOutboxWorker, type OutboxWorker } from './delivery/outbox-worker.js';
 import { createWhatspieApi, type WhatspieApi } from './delivery/whatspie-client.js';
@@ -52,11 +51,14 @@ export function whatspieApiFrom(config: Pick<Config, 'WHATSPIE_API_TOKEN' | 'WHA
 }
 
 /** SQLite at DATABASE_PATH, or PostgreSQL when DATABASE_URL is set. */
-export async function openStorage(config: Config, logger: Logger, overrides: Pick<BotOverrides, 'busyTimeoutMs' | 'now'> = {}): Promise<Storage> {
-  if (config.DATABASE_URL) {
-    return openPostgresStorage({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, deadlineMs: config.REPLY_DEADLINE_MS, logger, ...(overrides.now && { now: overrides.now }) });
-  }
-  return openSqliteStorage(config.DATABASE_PATH, { busyTimeoutMs: overrides.busyTimeoutMs ?? 200 });
+export function openStorage(config: Config, logger: Logger, overrides: Pick<BotOverrides, 'busyTimeoutMs' | 'now'> = {}): Promise<Storage> {
+  return openStorageAt(config.DATABASE_URL ?? config.DATABASE_PATH, {
+    logger,
+    poolSize: config.DATABASE_POOL_SIZE,
+    deadlineMs: config.REPLY_DEADLINE_MS,
+    busyTimeoutMs: overrides.busyTimeoutMs ?? 200,
+    ...(overrides.now && { now: overrides.now }),
+  });
 }
 
 /** Opens the storage the settings name and builds the bot on it; the knowledge base is indexed before it returns. */

@@ -8,8 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { silentLogger } from '../logger.js';
-import { openPostgresStorage } from '../store/pg/storage.js';
-import { openSqliteStorage } from '../store/sqlite-storage.js';
+import { openStorageAt } from '../store/open-storage.js';
 import { readWebhookReply } from '../whatspie/reply.js';
 import { exitQuietlyWhenStdoutCloses } from './args.js';
 import { describeSentReply } from './format.js';
@@ -146,9 +145,7 @@ async function findToken(given: string | undefined, settings: ChatSettings): Pro
   if (given) return given;
   if (settings.WEBHOOK_SECRET) return settings.WEBHOOK_SECRET;
   if (!settings.DATABASE_URL && !existsSync(settings.DATABASE_PATH)) return undefined;
-  const storage = settings.DATABASE_URL
-    ? await openPostgresStorage({ url: settings.DATABASE_URL, poolSize: 1, deadlineMs: 4500, logger: silentLogger })
-    : openSqliteStorage(settings.DATABASE_PATH, { readonly: true });
+  const storage = await openStorageAt(settings.DATABASE_URL ?? settings.DATABASE_PATH, { logger: silentLogger, poolSize: 1, readonly: true });
   try {
     return await storage.settings.read('webhook_secret');
   } finally {

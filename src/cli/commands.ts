@@ -17,7 +17,7 @@ import { cell } from './terminal-text.js';
 /** The settings the transcripts tool reads; config.ts parses them like the server's. */
 export const TOOL_SETTINGS = ['DATABASE_PATH', 'DATABASE_URL', 'HANDOFF_HOURS', 'DEFAULT_COUNTRY_CODE', 'WHATSPIE_API_TOKEN', 'WHATSPIE_DEVICE', 'WHATSPIE_API_URL'] as const;
 /** The settings the transcripts tool reads (the Whatspie ones only for reply); tests may leave those out. */
-export type ToolSettings = Pick<Config, 'DATABASE_PATH' | 'HANDOFF_HOURS'> & Partial<Pick<Config, 'DATABASE_URL'>> & Partial<Pick<Config, (typeof TOOL_SETTINGS)[number]>>;
+export type ToolSettings = Pick<Config, 'DATABASE_PATH' | 'HANDOFF_HOURS'> & Partial<Pick<Config, (typeof TOOL_SETTINGS)[number]>>;
 
 export interface Io {
   out: (text: string) => void;

@@ -8,8 +8,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { DatabaseOpenError } from '../store/db.js';
 import { silentLogger } from '../logger.js';
 import { describeUrl } from '../store/pg/connect.js';
-import { openPostgresStorage } from '../store/pg/storage.js';
-import { openSqliteStorage } from '../store/sqlite-storage.js';
+import { isPostgresUrl, openStorageAt } from '../store/open-storage.js';
 import type { Storage, TranscriptRow } from '../store/storage.js';
 import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, requireDatabase, UsageError } from './args.js';
 import { handoffCommands, requireNumber, shownName, TOOL_SETTINGS, waitingForHuman, type Command, type Io, type ParsedArgs } from './commands.js';
@@ -194,17 +193,15 @@ export async function runTranscripts(argv: string[], io: Io & { err: (text: stri
   }
 }
 
-const isPostgresUrl = (where: string) => /^postgres(ql)?:\/\//.test(where);
 const describeDatabase = (where: string) => (isPostgresUrl(where) ? describeUrl(where) : where);
 
 /**
  * A PostgreSQL URL, or a SQLite file. The file is opened read-only by the commands that only read, so that they can
  * never disturb the server; PostgreSQL's readers never block its writers anyway.
  */
-async function openToolStorage(where: string, writes: boolean): Promise<Storage> {
-  if (isPostgresUrl(where)) return openPostgresStorage({ url: where, poolSize: 2, deadlineMs: 4500, logger: silentLogger });
-  requireDatabase(where);
-  return openSqliteStorage(where, { readonly: !writes, busyTimeoutMs: 5000 });
+function openToolStorage(where: string, writes: boolean): Promise<Storage> {
+  if (!isPostgresUrl(where)) requireDatabase(where);
+  return openStorageAt(where, { logger: silentLogger, poolSize: 2, readonly: !writes, busyTimeoutMs: 5000 });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

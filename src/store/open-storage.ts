@@ -1,0 +1,27 @@
+// The one place that decides which backend a database location names: a PostgreSQL URL, or a SQLite file.
+import type { Logger } from '../logger.js';
+import { openPostgresStorage } from './pg/storage.js';
+import { openSqliteStorage } from './sqlite-storage.js';
+import type { Storage } from './storage.js';
+
+export const isPostgresUrl = (where: string) => /^postgres(ql)?:\/\//.test(where);
+
+export interface OpenOptions {
+  logger: Logger;
+  /** PostgreSQL: connections at most (the server: DATABASE_POOL_SIZE; a tool needs one or two). */
+  poolSize?: number;
+  /** PostgreSQL: REPLY_DEADLINE_MS, which bounds how long a message holds its customer's next one. */
+  deadlineMs?: number;
+  now?: () => number;
+  /** SQLite: open the file read-only (the tools that only read, so they can never disturb the server). */
+  readonly?: boolean;
+  /** SQLite: how long a write waits for another process's lock. */
+  busyTimeoutMs?: number;
+}
+
+export async function openStorageAt(where: string, options: OpenOptions): Promise<Storage> {
+  if (isPostgresUrl(where)) {
+    return openPostgresStorage({ url: where, poolSize: options.poolSize ?? 2, deadlineMs: options.deadlineMs ?? 4500, logger: options.logger, ...(options.now && { now: options.now }) });
+  }
+  return openSqliteStorage(where, { ...(options.readonly !== undefined && { readonly: options.readonly }), ...(options.busyTimeoutMs !== undefined && { busyTimeoutMs: options.busyTimeoutMs }) });
+}
