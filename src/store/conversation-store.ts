@@ -14,6 +14,7 @@ import {
   findReplyTo,
   interruptedLateAnswers,
   recentInboundCount,
+  supersedeLateAnswers,
   recentMessages,
   settleLateAnswer,
   startHandoff,
@@ -143,7 +144,7 @@ export function sqliteConversations(db: Db): ConversationStore {
       return settleLateAnswer(db, inboundId);
     },
     async supersedeLateAnswers(contactId) {
-      return (db.$client.prepare('UPDATE messages SET late_pending = 0 WHERE contact_id = ? AND late_pending = 1 RETURNING in_reply_to AS id').all(contactId) as { id: number }[]).map((row) => row.id);
+      return supersedeLateAnswers(db, contactId);
     },
     async interruptedLateAnswers(before) {
       return interruptedLateAnswers(db, before).map(toStored);

@@ -115,6 +115,11 @@ export function settleLateAnswer(db: Db, inboundId: number): boolean {
   return db.$client.prepare('UPDATE messages SET late_pending = 0 WHERE in_reply_to = ? AND late_pending = 1').run(inboundId).changes > 0;
 }
 
+/** Settles every late answer to the contact still being worked on; the inbound messages they answered. */
+export function supersedeLateAnswers(db: Db, contactId: number): number[] {
+  return statements(db).supersedeLateAnswers.all(contactId).map((row) => row.id);
+}
+
 /** Inbound messages whose late answer was still being worked on before `before`: their process must have died. */
 export function interruptedLateAnswers(db: Db, before: number): MessageRow[] {
   return db

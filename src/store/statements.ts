@@ -89,6 +89,10 @@ function prepareAll(db: Db) {
       )
       .limit(1)
       .prepare(),
+    // On every answered message while late answers are on: prepared once, like the rest of the hot path.
+    supersedeLateAnswers: db.$client.prepare<[number], { id: number }>(
+      'UPDATE messages SET late_pending = 0 WHERE contact_id = ? AND late_pending = 1 RETURNING in_reply_to AS id',
+    ),
     recentInboundCount: db.$client.prepare<{ contactId: number; since: number; upTo: number; scan: number }, { n: number }>(
       `SELECT count(*) AS n FROM (SELECT direction, created_at FROM messages WHERE contact_id = @contactId AND id <= @upTo ORDER BY id DESC LIMIT @scan)
         WHERE direction = 'in' AND created_at >= @since`,

@@ -1,7 +1,7 @@
 // The conversation store on PostgreSQL: the same contract as ../conversation-store.ts, one statement per call
 // wherever one can do it (every call is a round trip to the server).
 import type pg from 'pg';
-import { readStoredReply, type ConversationStore, type StoredMessage } from '../conversation-store.js';
+import { readStoredReply, type ConversationStore, type ReplyRecord, type StoredMessage } from '../conversation-store.js';
 import { inboundColumns } from '../queries.js';
 
 /** The columns of a StoredMessage, of the table `messages` or of its alias `m`. */
@@ -20,6 +20,21 @@ const INSERT_INBOUND = `
   SELECT c.id, 'in', $5, $6, $7, $8, $9, $10, $11, $12, $4, $13 FROM c
   ON CONFLICT (contact_id, wa_message_id) WHERE wa_message_id IS NOT NULL DO NOTHING
   RETURNING ${STORED}`;
+
+/** Stores a reply (or a message sent through the API) as a transcript row; its id. On the pool or in a transaction. */
+export async function insertOutbound(db: pg.Pool | pg.PoolClient, record: ReplyRecord): Promise<number> {
+  const { rows } = await db.query(
+    `INSERT INTO messages (contact_id, direction, in_reply_to, kind, text, media_url, reply_json, model, llm_latency_ms,
+                           fell_back, fallback_reason, prompt_tokens, completion_tokens, via, late_pending, created_at)
+     VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+    [
+      record.contactId, record.inReplyTo, record.kind, record.text, record.mediaUrl ?? null, record.replyJson, record.model,
+      record.llmLatencyMs, record.fellBack, record.fallbackReason, record.promptTokens ?? null, record.completionTokens ?? null,
+      record.via ?? null, record.latePending ?? null, record.at,
+    ],
+  );
+  return (rows[0] as { id: number }).id;
+}
 
 export function pgConversations(pool: pg.Pool, options: { claimMs: number }): ConversationStore {
   const one = async <T>(text: string, values: unknown[]): Promise<T | undefined> => (await pool.query(text, values)).rows[0] as T | undefined;
@@ -51,16 +66,7 @@ export function pgConversations(pool: pg.Pool, options: { claimMs: number }): Co
       return readStoredReply(row?.replyJson);
     },
     async saveReply(record) {
-      await pool.query(
-        `INSERT INTO messages (contact_id, direction, in_reply_to, kind, text, media_url, reply_json, model, llm_latency_ms,
-                               fell_back, fallback_reason, prompt_tokens, completion_tokens, via, late_pending, created_at)
-         VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-        [
-          record.contactId, record.inReplyTo, record.kind, record.text, record.mediaUrl ?? null, record.replyJson, record.model,
-          record.llmLatencyMs, record.fellBack, record.fallbackReason, record.promptTokens ?? null, record.completionTokens ?? null,
-          record.via ?? null, record.latePending ?? null, record.at,
-        ],
-      );
+      await insertOutbound(pool, record);
     },
     async history({ contactId, current, limit }) {
       if (limit <= 0) return [];

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { OutgoingMessage } from '../../whatspie/reply.js';
 import type { DeliveryState, Outbox } from '../outbox.js';
 import { inTransaction } from './connect.js';
+import { insertOutbound } from './conversations.js';
 
 const CLAIM = `
   UPDATE outbox o SET state = 'sending', lease_until = $2, attempts = o.attempts + 1
@@ -21,17 +22,7 @@ export function pgOutbox(pool: pg.Pool): Outbox {
   return {
     enqueue({ record, messages, at }) {
       return inTransaction(pool, async (client) => {
-        const { rows } = await client.query(
-          `INSERT INTO messages (contact_id, direction, in_reply_to, kind, text, media_url, reply_json, model, llm_latency_ms,
-                                 fell_back, fallback_reason, prompt_tokens, completion_tokens, via, late_pending, created_at)
-           VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'api', $13, $14) RETURNING id`,
-          [
-            record.contactId, record.inReplyTo, record.kind, record.text, record.mediaUrl ?? null, record.replyJson, record.model,
-            record.llmLatencyMs, record.fellBack, record.fallbackReason, record.promptTokens ?? null, record.completionTokens ?? null,
-            record.latePending ?? null, at,
-          ],
-        );
-        const messageRowId = (rows[0] as { id: number }).id;
+        const messageRowId = await insertOutbound(client, { ...record, via: 'api', at });
         await client.query(
           `INSERT INTO outbox (contact_id, message_row_id, in_reply_to, payload, state, attempts, next_attempt_at, created_at)
            SELECT $1, $2, $3, payload, 'pending', 0, $4, $4 FROM unnest($5::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n`,
