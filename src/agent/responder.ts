@@ -155,7 +155,8 @@ export function createResponder(deps: ResponderDeps): Responder {
     return { reply: [], outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
   }
 
-  async function answer(inbound: StoredMessage, message: InboundMessage, receivedAt: number, rate: RateVerdict, newerWaiting: boolean): Promise<Answer> {
+  /** `answerBy`: when the reply must be ready (the deadline, less the time kept back to store and send it). */
+  async function answer(inbound: StoredMessage, message: InboundMessage, answerBy: number, rate: RateVerdict, newerWaiting: boolean): Promise<Answer> {
     // First, so that not even a rate-limit notice talks over a human who has the conversation.
     if (await waitingForHuman(inbound.contactId)) return delivery.deliver(inbound, silent('waiting_for_human', 'waiting for a human'));
     if (rate === 'notice') {
@@ -180,7 +181,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       newMessage: describeInbound(message.content),
       ...(message.content.kind === 'audio' && { hear: (signal: AbortSignal, timeoutMs: number) => hear(inbound, signal, timeoutMs) }),
       ...(message.content.kind === 'image' && deps.vision && { see: () => see(inbound) }),
-      timeLeftMs: deps.deadlineMs - (deps.now() - receivedAt) - RESPONSE_MARGIN_MS,
+      timeLeftMs: answerBy - deps.now(),
     });
     if (decision.handoffReason) {
       await store.startHandoff({ contactId: inbound.contactId, at: deps.now(), reason: decision.handoffReason });
@@ -191,6 +192,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   }
 
   async function handle(message: InboundMessage, receivedAt: number): Promise<Answer> {
+    const answerBy = receivedAt + deps.deadlineMs - RESPONSE_MARGIN_MS;
     const { message: inbound, isNew } = await store.saveInbound(message, receivedAt);
     // Whatspie's file links expire: every new file is fetched now, in the background.
     const url = 'url' in message.content ? message.content.url : null;
@@ -204,12 +206,12 @@ export function createResponder(deps: ResponderDeps): Responder {
       const messages = await store.storedReply(inbound);
       if (messages) return { reply: toWebhookReply(messages), outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
       // No reply stored: another instance is answering it now, or the one that stored it died before answering.
-      if (!(await deps.turns.claim(inbound.id, deps.now()))) return answerOfOther(inbound, receivedAt + deps.deadlineMs - RESPONSE_MARGIN_MS);
+      if (!(await deps.turns.claim(inbound.id, deps.now()))) return answerOfOther(inbound, answerBy);
     }
     const screened = screen(message);
     if (screened) return delivery.deliver(inbound, screened);
     const rate = await rateOf(inbound);
-    return deps.turns.run(inbound, receivedAt + deps.deadlineMs - RESPONSE_MARGIN_MS, (newerWaiting) => answer(inbound, message, receivedAt, rate, newerWaiting));
+    return deps.turns.run(inbound, answerBy, (newerWaiting) => answer(inbound, message, answerBy, rate, newerWaiting));
   }
 
   return {

@@ -1,5 +1,5 @@
 // The SQLite storage: one file, one server process. Turns are a queue in memory, which is exact in one process.
-import { createKeyedQueue } from '../agent/keyed-queue.js';
+import { createKeyedQueue } from '../util/keyed-queue.js';
 import { sqliteConversations } from './conversation-store.js';
 import { openDatabase, type Db } from './db.js';
 import { sqliteKnowledge } from './knowledge.js';
