@@ -99,18 +99,40 @@ describe('history', () => {
     expect(seen).not.toContain('111');
   });
 
-  it('sends only the last HISTORY_LIMIT messages, oldest first, after the system prompt', async () => {
+  it('sends at most HISTORY_LIMIT earlier messages, oldest first, after the system prompt', async () => {
     echo();
     const bot = makeBot({ historyLimit: 3 });
-    for (const text of ['one', 'two', 'three']) await bot.post(textFrom('6281100000012', text));
-    const messages = llmRequests[2]!.messages;
-    expect(messages[0]!.role).toBe('system');
-    expect(messages.slice(1)).toEqual([
-      { role: 'assistant', content: 'you said: one' },
-      { role: 'user', content: 'two' },
-      { role: 'assistant', content: 'you said: two' },
+    for (const text of ['one', 'two', 'three', 'four']) await bot.post(textFrom('6281100000012', text));
+    for (const request of llmRequests) {
+      expect(request.messages[0]!.role).toBe('system');
+      expect(request.messages.length - 2).toBeLessThanOrEqual(3);
+    }
+    // Six earlier messages: the window starts at a block boundary (every 2 messages) with at most 3 messages.
+    expect(llmRequests[3]!.messages.slice(1)).toEqual([
       { role: 'user', content: 'three' },
+      { role: 'assistant', content: 'you said: three' },
+      { role: 'user', content: 'four' },
     ]);
+  });
+
+  it('drops old messages in blocks, so that each request starts like the one before (a prefix providers cache)', async () => {
+    echo();
+    const bot = makeBot({ historyLimit: 8 });
+    for (let i = 0; i < 9; i++) await bot.post(textFrom('6281100000015', `m${i}`));
+    const histories = llmRequests.map((request) => request.messages.slice(1, -1).map((m) => m.content));
+    // Within the limit, the whole conversation; then half the limit (4 messages, 2 exchanges) goes at once.
+    expect(histories[4]).toHaveLength(8);
+    expect(histories[4]![0]).toBe('m0');
+    expect(histories[5]).toHaveLength(6);
+    expect(histories[5]![0]).toBe('m2');
+    expect(histories[6]).toHaveLength(8);
+    expect(histories[7]![0]).toBe('m4');
+    expect(histories[8]![0]).toBe('m4');
+    for (const history of histories) expect(history.length).toBeLessThanOrEqual(8);
+    // Every request but the block's first repeats the whole previous request up to its new message.
+    for (const k of [1, 2, 3, 4, 6, 8]) {
+      expect(llmRequests[k]!.messages.slice(0, llmRequests[k - 1]!.messages.length - 1)).toEqual(llmRequests[k - 1]!.messages.slice(0, -1));
+    }
   });
 
   it('survives a restart on the same database file', async () => {

@@ -68,8 +68,12 @@ describe.each(backends)('storage on %s', (backend) => {
     expect(await c.storedReply(first)).toEqual([expect.objectContaining({ kind: 'text', text: 'answer one' })]);
     expect(await c.storedReply(second)).toBeNull();
     const history = await c.history({ contactId: second.contactId, current: second.id, limit: 10 });
-    expect(history.map((m) => [m.direction, m.text])).toEqual([['in', 'one'], ['out', 'answer one']]);
-    expect(await c.history({ contactId: second.contactId, current: second.id, limit: 1 })).toHaveLength(1);
+    expect(history.messages.map((m) => [m.direction, m.text])).toEqual([['in', 'one'], ['out', 'answer one']]);
+    expect(history.earlier).toBe(0);
+    // The window's place in the whole history: one older message before the last one.
+    const last = await c.history({ contactId: second.contactId, current: second.id, limit: 1 });
+    expect(last.messages.map((m) => m.text)).toEqual(['answer one']);
+    expect(last.earlier).toBe(1);
 
     await c.startHandoff({ contactId: first.contactId, at: 5000, reason: 'angry' });
     expect(await c.handoff(first.contactId)).toEqual({ at: 5000, reason: 'angry' });

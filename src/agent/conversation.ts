@@ -2,13 +2,15 @@
 // then this sender's history, then the new message.
 import type { ChatMessage } from '../llm/client.js';
 import type { KnowledgeHit } from '../store/storage.js';
-import type { StoredMessage } from '../store/conversation-store.js';
+import type { History, StoredMessage } from '../store/conversation-store.js';
 import { describeStoredInbound, describeStoredReply } from './describe.js';
 
 export interface SizeLimits {
   /** Longest text of one message that reaches the model; the rest is cut. */
   maxInputChars: number;
-  /** Most characters of history that reach the model; the oldest turns go first. */
+  /** Most earlier messages that reach the model (HISTORY_LIMIT). */
+  historyLimit: number;
+  /** Most characters of history that reach the model (HISTORY_MAX_CHARS). */
   historyMaxChars: number;
 }
 
@@ -17,30 +19,51 @@ function capText(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)} […cut: the message was ${text.length} characters long]`;
 }
 
-function historyTurns(rows: StoredMessage[], limits: SizeLimits): ChatMessage[] {
-  const turns = rows.flatMap((row): { role: 'user' | 'assistant'; content: string }[] => {
-    if (row.direction === 'in') return [{ role: 'user', content: capText(describeStoredInbound(row), limits.maxInputChars) }];
-    const said = describeStoredReply(row);
-    return said ? [{ role: 'assistant', content: capText(said, limits.maxInputChars) }] : [];
-  });
-  let total = turns.reduce((sum, turn) => sum + turn.content.length, 0);
-  let start = 0;
-  while (total > limits.historyMaxChars && start < turns.length) total -= turns[start++]!.content.length;
-  return turns.slice(start);
+type Turn = { role: 'user' | 'assistant'; content: string };
+
+function turnOf(row: StoredMessage, limits: SizeLimits): Turn | null {
+  if (row.direction === 'in') return { role: 'user', content: capText(describeStoredInbound(row), limits.maxInputChars) };
+  const said = describeStoredReply(row);
+  return said ? { role: 'assistant', content: capText(said, limits.maxInputChars) } : null;
 }
 
 /**
- * The messages of the conversation still going on when a message arrives at `at`: a silence longer than
- * `idleMs` ends a conversation, and the next message starts a fresh one. Rows are oldest first.
+ * The history turns sent with a message: at most `historyLimit` messages and `historyMaxChars` characters. Once the
+ * history is longer, the oldest are dropped half a limit at a time, at fixed positions in the contact's history
+ * (multiples of the block, counted from its first message), not one per turn: the window then starts at the same
+ * message for several turns in a row, so each request repeats the previous one's start, system prompt and history,
+ * and providers bill that prefix as cached. The window holds between half the limit and the limit.
  */
-export function currentSession(rows: StoredMessage[], at: number, idleMs: number): StoredMessage[] {
+function historyTurns(history: History, limits: SizeLimits): Turn[] {
+  const { messages, earlier } = history;
+  const end = earlier + messages.length;
+  const block = Math.max(1, Math.ceil(limits.historyLimit / 2));
+  const turns = messages.map((row) => turnOf(row, limits));
+  const charsFrom = (position: number) => turns.slice(position - earlier).reduce((sum, turn) => sum + (turn?.content.length ?? 0), 0);
+  let start = Math.max(earlier, Math.ceil((end - limits.historyLimit) / block) * block);
+  // Too long in characters: the next block boundary, while there is one.
+  while (start + block < end && charsFrom(start) > limits.historyMaxChars) start += block;
+  const kept = turns.slice(start - earlier).filter((turn): turn is Turn => turn !== null);
+  // Still too long (a few very long messages): the oldest turns go one at a time; the bound holds, the cache may not.
+  let total = kept.reduce((sum, turn) => sum + turn.content.length, 0);
+  let first = 0;
+  while (total > limits.historyMaxChars && first < kept.length) total -= kept[first++]!.content.length;
+  return kept.slice(first);
+}
+
+/**
+ * The part of the history in the conversation still going on when a message arrives at `at`: a silence longer
+ * than `idleMs` ends a conversation, and the next message starts a fresh one. Messages are oldest first.
+ */
+export function currentSession(history: History, at: number, idleMs: number): History {
+  const rows = history.messages;
   let start = rows.length;
   let next = at;
   while (start > 0 && next - rows[start - 1]!.createdAt <= idleMs) {
     start -= 1;
     next = rows[start]!.createdAt;
   }
-  return rows.slice(start);
+  return { messages: rows.slice(start), earlier: history.earlier + start };
 }
 
 const KNOWLEDGE_SECTION_CHARS = 2000;
@@ -52,7 +75,7 @@ function knowledgeContext(hits: KnowledgeHit[]): string {
 
 export function buildConversation(input: {
   systemPrompt: string;
-  history: StoredMessage[];
+  history: History;
   knowledge: KnowledgeHit[];
   newMessage: string;
   /** The new message's image, as a data URL, for a model that can see (VISION); earlier images stay words. */

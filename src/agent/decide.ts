@@ -6,7 +6,7 @@ import { LlmError, type Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { KnowledgeHit } from '../store/storage.js';
-import type { StoredMessage } from '../store/conversation-store.js';
+import type { History, StoredMessage } from '../store/conversation-store.js';
 import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
@@ -93,7 +93,7 @@ export async function decide(
   deps: DecideDeps,
   input: {
     inbound: StoredMessage;
-    history: StoredMessage[];
+    history: History;
     newMessage: string;
     timeLeftMs: number;
     /** For a voice note: its transcript (null when it cannot be had), within `timeoutMs`. */
@@ -117,7 +117,7 @@ export async function decide(
     const newMessage = transcript ? describeStoredInbound(inbound) : input.newMessage;
     // Searched with the customer's own words only (our descriptions of media would match everything), and the
     // previous message's too, which tells what "it" or "that" refers to.
-    const previous = input.history.findLast((row) => row.direction === 'in');
+    const previous = input.history.messages.findLast((row) => row.direction === 'in');
     const query = [customerWords(inbound), previous ? customerWords(previous) : ''].join('\n');
     const knowledge: KnowledgeHit[] = await deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
     const seen = input.see ? await input.see() : null;

@@ -50,7 +50,6 @@ export interface ResponderDeps {
   logger: Logger;
   now: () => number;
   deadlineMs: number;
-  historyLimit: number;
   handoffHours: number;
   sessionIdleHours: number;
   rateLimitPerMinute: number;
@@ -171,7 +170,7 @@ export function createResponder(deps: ResponderDeps): Responder {
     // being worked on past the window, as in a burst. (A message that gets no answer of its own supersedes nothing.)
     await delivery.supersede(inbound.contactId);
     const history = currentSession(
-      await store.history({ contactId: inbound.contactId, current: inbound.id, limit: deps.historyLimit }),
+      await store.history({ contactId: inbound.contactId, current: inbound.id, limit: deps.limits.historyLimit }),
       inbound.createdAt,
       deps.sessionIdleHours * HOUR_MS,
     );

@@ -24,6 +24,12 @@ import {
 } from './queries.js';
 
 /** A message as the conversation needs it: what was said, by whom, when. */
+/** The end of a contact's history: its last messages, and how many came before them. */
+export interface History {
+  messages: StoredMessage[];
+  earlier: number;
+}
+
 export interface StoredMessage {
   id: number;
   contactId: number;
@@ -59,8 +65,11 @@ export interface ConversationStore {
   /** The messages stored as the answer to an inbound message, or null when none was stored (or it is unreadable). */
   storedReply(inbound: StoredMessage): Promise<OutgoingMessage[] | null>;
   saveReply(record: ReplyRecord): Promise<void>;
-  /** The contact's earlier messages, oldest first, without `current` and anything that arrived after it. */
-  history(input: { contactId: number; current: number; limit: number }): Promise<StoredMessage[]>;
+  /**
+   * The contact's last `limit` earlier messages, oldest first, without `current` and any inbound message that arrived
+   * after it; `earlier`: how many of its messages are older still (where the window stands in the whole history).
+   */
+  history(input: { contactId: number; current: number; limit: number }): Promise<History>;
   contactByPhone(phone: string): Promise<Contact | null>;
   /** The handoff the contact is in, if any (expired or not: the caller applies the rule). */
   handoff(contactId: number): Promise<Handoff | null>;
@@ -123,7 +132,8 @@ export function sqliteConversations(db: Db): ConversationStore {
       storeOutbound(db, record);
     },
     async history(input) {
-      return recentMessages(db, input).map((row) => ({ ...toStored({ ...row, contactId: input.contactId }) }));
+      const { rows, earlier } = recentMessages(db, input);
+      return { messages: rows.map((row) => toStored({ ...row, contactId: input.contactId })), earlier };
     },
     async contactByPhone(phone) {
       const row = findContactByPhone(db, phone);

@@ -134,9 +134,13 @@ export function interruptedLateAnswers(db: Db, before: number): MessageRow[] {
  * The last `limit` messages of a contact as they happened, oldest first, leaving out the inbound message
  * `current` and any that arrived after it (those are answered in their own turn).
  */
-export function recentMessages(db: Db, input: { contactId: number; current: number; limit: number }): HistoryRow[] {
-  if (input.limit <= 0) return [];
-  return statements(db).recentMessages.all(input).reverse();
+export function recentMessages(db: Db, input: { contactId: number; current: number; limit: number }): { rows: HistoryRow[]; earlier: number } {
+  if (input.limit <= 0) return { rows: [], earlier: 0 };
+  const q = statements(db);
+  const rows = q.recentMessages.all(input).reverse();
+  // Walks the contact's index entries only (no table rows), and only when the window is full.
+  const earlier = rows.length < input.limit ? 0 : q.countOlderMessages.get({ contactId: input.contactId, before: rows[0]!.id })!.n;
+  return { rows, earlier };
 }
 
 /** SQLite's plan for the history read, to show that it walks an index rather than the table. */

@@ -97,6 +97,9 @@ function prepareAll(db: Db) {
       `SELECT count(*) AS n FROM (SELECT direction, created_at FROM messages WHERE contact_id = @contactId AND id <= @upTo ORDER BY id DESC LIMIT @scan)
         WHERE direction = 'in' AND created_at >= @since`,
     ),
+    countOlderMessages: db.$client.prepare<{ contactId: number; before: number }, { n: number }>(
+      'SELECT count(*) AS n FROM messages WHERE contact_id = @contactId AND id < @before',
+    ),
     contactById: db.select().from(contacts).where(eq(contacts.id, p('id'))).prepare(),
     recentMessages: db
       .select(historyColumns)

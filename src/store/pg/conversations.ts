@@ -69,12 +69,16 @@ export function pgConversations(pool: pg.Pool, options: { claimMs: number }): Co
       await insertOutbound(pool, record);
     },
     async history({ contactId, current, limit }) {
-      if (limit <= 0) return [];
+      if (limit <= 0) return { messages: [], earlier: 0 };
+      // One round trip: the window, and how many of the contact's messages are older (counted on its index).
       const { rows } = await pool.query(
-        `SELECT ${STORED} FROM messages WHERE contact_id = $1 AND id <> $2 AND NOT (direction = 'in' AND id > $2) ORDER BY id DESC LIMIT $3`,
+        `WITH recent AS (
+           SELECT ${STORED} FROM messages WHERE contact_id = $1 AND id <> $2 AND NOT (direction = 'in' AND id > $2) ORDER BY id DESC LIMIT $3)
+         SELECT recent.*, (SELECT count(*) FROM messages WHERE contact_id = $1 AND id < (SELECT min(id) FROM recent))::int AS earlier FROM recent ORDER BY id DESC`,
         [contactId, current, limit],
       );
-      return (rows as StoredMessage[]).reverse();
+      const messages = (rows as (StoredMessage & { earlier: number })[]).reverse().map(({ earlier: _, ...message }) => message);
+      return { messages, earlier: messages.length < limit ? 0 : (rows[0]?.earlier ?? 0) };
     },
     async contactByPhone(phone) {
       const row = await one<{ id: number; phone: string; displayName: string | null; handoffAt: number | null; handoffReason: string | null }>(
