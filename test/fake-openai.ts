@@ -1,6 +1,7 @@
 // A small OpenAI-compatible chat completions server for end-to-end tests, the terminal chat and benchmarks.
 // It answers like a polite support bot would, through the same tool calls the real model uses.
-// Run alone: node --import tsx test/fake-openai.ts [--port 4010] [--latency 0|1000-3000|hang]
+// Run alone: node --import tsx test/fake-openai.ts [--port 4010] [--latency 0|1000-3000|hang] [--prompt-cache]
+// (--prompt-cache: report cached prompt tokens as a provider with a prompt cache would)
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -66,6 +67,25 @@ function answer(request: ChatRequest) {
   return { content: null, tool_calls: [toolCall('send_text', { text: `Thanks for your message. You said: ${text.slice(0, 200)}` })] };
 }
 
+/** The prompt as a provider reads it, and caches its start: the tools, then the messages in order. */
+const promptText = (request: ChatRequest) => JSON.stringify(request.tools ?? []) + JSON.stringify(request.messages ?? []);
+
+/**
+ * A provider's prompt cache, as OpenAI describes its own: the longest start of this prompt that a recent prompt
+ * shared, counted when it is at least 1 024 tokens, in steps of 128 (a token is 4 characters here).
+ */
+function cachedTokensOf(prompt: string, recent: string[]): number {
+  let longest = 0;
+  for (const earlier of recent) {
+    let same = 0;
+    const max = Math.min(prompt.length, earlier.length);
+    while (same < max && prompt.charCodeAt(same) === earlier.charCodeAt(same)) same++;
+    longest = Math.max(longest, same);
+  }
+  const tokens = longest >> 2;
+  return tokens < 1024 ? 0 : tokens - (tokens % 128);
+}
+
 function waitFor(latency: Latency): Promise<void> | null {
   if (latency === 'hang') return null;
   const ms = typeof latency === 'number' ? latency : latency.min + Math.random() * (latency.max - latency.min);
@@ -76,10 +96,11 @@ function waitFor(latency: Latency): Promise<void> | null {
 export const FAKE_TRANSCRIPT = 'Hello, I would like to order the brown bag in size medium, please.';
 
 export async function startFakeOpenAI(
-  options: { port?: number; latency?: Latency; fault?: Fault; transcription?: { latencyMs?: number; status?: number; text?: string }; refuseImages?: boolean } = {},
+  options: { port?: number; latency?: Latency; fault?: Fault; promptCache?: boolean; transcription?: { latencyMs?: number; status?: number; text?: string }; refuseImages?: boolean } = {},
 ): Promise<FakeOpenAI> {
   const state = { requests: 0, lastRequest: undefined as unknown };
   const transcriptions: TranscriptionRequest[] = [];
+  const recentPrompts: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -130,6 +151,13 @@ export async function startFakeOpenAI(
       }
       if (fault) return void res.writeHead(fault.status, { 'content-type': 'application/json' }).end('{"error":{"message":"fake failure"}}');
       const message = { role: 'assistant', ...answer(body) };
+      let usage: Record<string, unknown> = { prompt_tokens: JSON.stringify(body.messages ?? []).length >> 2, completion_tokens: 20, total_tokens: 0 };
+      if (options.promptCache) {
+        const prompt = promptText(body);
+        usage = { prompt_tokens: prompt.length >> 2, completion_tokens: 20, total_tokens: 0, prompt_tokens_details: { cached_tokens: cachedTokensOf(prompt, recentPrompts) } };
+        recentPrompts.unshift(prompt);
+        recentPrompts.length = Math.min(recentPrompts.length, 32);
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({
           id: `chatcmpl-fake-${state.requests}`,
@@ -137,7 +165,7 @@ export async function startFakeOpenAI(
           created: Math.floor(Date.now() / 1000),
           model: body.model ?? 'fake-model',
           choices: [{ index: 0, message, finish_reason: 'tool_calls' }],
-          usage: { prompt_tokens: JSON.stringify(body.messages ?? []).length >> 2, completion_tokens: 20, total_tokens: 0 },
+          usage,
         }),
       );
     });
@@ -170,12 +198,12 @@ function parseLatency(value: string | undefined): Latency {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // The last --port wins, as with every other command-line tool (npm run fake-llm -- --port 3310).
-  const { values } = parseArgs({ options: { port: { type: 'string', multiple: true }, latency: { type: 'string', multiple: true } } });
+  const { values } = parseArgs({ options: { port: { type: 'string', multiple: true }, latency: { type: 'string', multiple: true }, 'prompt-cache': { type: 'boolean' } } });
   const port = values.port?.at(-1) ?? '4010';
   if (!/^\d+$/.test(port) || Number(port) > 65535) {
     console.error(`--port takes a port number, not ${JSON.stringify(port)}`);
     process.exit(1);
   }
-  const fake = await startFakeOpenAI({ port: Number(port), latency: parseLatency(values.latency?.at(-1)) });
+  const fake = await startFakeOpenAI({ port: Number(port), latency: parseLatency(values.latency?.at(-1)), promptCache: values['prompt-cache'] ?? false });
   console.log(`Fake OpenAI-compatible server: OPENAI_BASE_URL=${fake.url} (listening ${new URL(fake.url).port})`);
 }

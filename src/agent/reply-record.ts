@@ -22,6 +22,7 @@ export function replyRecord(
     fellBack: about.fallback !== null,
     fallbackReason: about.fallback,
     promptTokens: about.turn?.promptTokens ?? null,
+    cachedTokens: about.turn?.cachedTokens ?? null,
     completionTokens: about.turn?.completionTokens ?? null,
   };
 }

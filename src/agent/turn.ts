@@ -14,6 +14,7 @@ export interface TurnResult {
   dropped: string[];
   model: string;
   promptTokens: number | null;
+  cachedTokens: number | null;
   completionTokens: number | null;
 }
 
@@ -52,6 +53,7 @@ export async function runTurn(
     dropped,
     model: completion.model,
     promptTokens: completion.promptTokens,
+    cachedTokens: completion.cachedTokens,
     completionTokens: completion.completionTokens,
   };
 }

@@ -4,7 +4,7 @@ import { visible } from './terminal-text.js';
 
 const FIELDS = [
   'time', 'number', 'name', 'direction', 'kind', 'text', 'media_url', 'media_caption', 'media_file_name', 'reply_json',
-  'model', 'llm_latency_ms', 'fell_back', 'fallback_reason', 'prompt_tokens', 'completion_tokens', 'whatsapp_message_id',
+  'model', 'llm_latency_ms', 'fell_back', 'fallback_reason', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'whatsapp_message_id',
   'media_path', 'media_bytes', 'media_type', 'media_sha256', 'media_error', 'transcription',
 ] as const;
 
@@ -25,6 +25,7 @@ function exportRecord(row: TranscriptRow): Record<(typeof FIELDS)[number], strin
     fell_back: row.fellBack === null ? null : row.fellBack === 1,
     fallback_reason: row.fallbackReason,
     prompt_tokens: row.promptTokens,
+    cached_tokens: row.cachedTokens,
     completion_tokens: row.completionTokens,
     whatsapp_message_id: row.waMessageId,
     media_path: row.mediaPath,

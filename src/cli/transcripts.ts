@@ -138,6 +138,52 @@ commands.events = {
   },
 };
 
+commands.stats = {
+  usage: `stats [--since 30d|2026-11-01]
+  Messages and LLM tokens by day (UTC), default the last 30 days: prompt tokens split into those the provider
+  read from its cache (billed at a fraction of the price) and those it did not, and completion tokens.`,
+  options: { since: { type: 'string' } },
+  async run(storage, { values }, io) {
+    const since = parseSince((values.since as string | undefined) ?? '30d', io.now);
+    const days = await (await storage()).reports.usageByDay({ since });
+    if (days.length === 0) {
+      io.out('No messages in this period.');
+      return 0;
+    }
+    const total = days.reduce((sum, d) => ({
+      ...sum,
+      received: sum.received + d.received,
+      modelReplies: sum.modelReplies + d.modelReplies,
+      fallbacks: sum.fallbacks + d.fallbacks,
+      promptTokens: sum.promptTokens + d.promptTokens,
+      cachedTokens: d.cachedTokens === null ? sum.cachedTokens : (sum.cachedTokens ?? 0) + d.cachedTokens,
+      completionTokens: sum.completionTokens + d.completionTokens,
+    }));
+    const count = (n: number) => n.toLocaleString('en-US');
+    const share = (part: number, whole: number) => (whole > 0 ? ` (${Math.round((part / whole) * 100)}%)` : '');
+    const row = (d: typeof total, label: string) => [
+      label,
+      count(d.received),
+      count(d.modelReplies),
+      count(d.fallbacks),
+      count(d.promptTokens),
+      d.cachedTokens === null ? 'not reported' : `${count(d.cachedTokens)}${share(d.cachedTokens, d.promptTokens)}`,
+      d.cachedTokens === null ? '' : count(d.promptTokens - d.cachedTokens),
+      count(d.completionTokens),
+    ];
+    io.out(
+      table(
+        ['DAY (UTC)', 'RECEIVED', 'MODEL REPLIES', 'FALLBACKS', 'PROMPT TOKENS', 'CACHED', 'UNCACHED', 'COMPLETION TOKENS'],
+        [...days.map((d) => row(d, d.day)), ...(days.length > 1 ? [row({ ...total, day: '' }, 'total')] : [])],
+      ),
+    );
+    if (total.cachedTokens === null && total.modelReplies > 0) {
+      io.out('\nThe provider did not report cached tokens (OpenAI, DeepSeek, Gemini, Kimi and others do).');
+    }
+    return 0;
+  },
+};
+
 Object.assign(commands, handoffCommands);
 
 const overview = `Review the bot's conversations.

@@ -11,6 +11,8 @@ export interface Completion {
   model: string;
   finishReason: string | null;
   promptTokens: number | null;
+  /** How many of the prompt tokens the provider had cached (billed at a fraction), when it says. */
+  cachedTokens: number | null;
   completionTokens: number | null;
 }
 
@@ -55,8 +57,23 @@ const completionSchema = z.looseObject({
       }),
     )
     .nullish(),
-  usage: z.looseObject({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() }).nullish(),
+  usage: z
+    .looseObject({
+      prompt_tokens: z.number().nullish(),
+      completion_tokens: z.number().nullish(),
+      // The part of the prompt the provider read from its cache, where each provider puts it: OpenAI, OpenRouter,
+      // Gemini and Groq in prompt_tokens_details; DeepSeek as prompt_cache_hit_tokens; Kimi (Moonshot) at the top.
+      prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+      prompt_cache_hit_tokens: z.number().nullish(),
+      cached_tokens: z.number().nullish(),
+    })
+    .nullish(),
 });
+
+function cachedTokens(usage: z.infer<typeof completionSchema>['usage']): number | null {
+  const cached = usage?.prompt_tokens_details?.cached_tokens ?? usage?.prompt_cache_hit_tokens ?? usage?.cached_tokens ?? null;
+  return cached === null ? null : Math.max(0, Math.min(cached, usage?.prompt_tokens ?? cached));
+}
 
 function describeError(error: unknown): string {
   const parsed = errorSchema.safeParse(error);
@@ -122,6 +139,7 @@ export function normaliseCompletion(body: unknown, requestedModel: string): Comp
     model: completion.model ?? requestedModel,
     finishReason: choice.finish_reason ?? null,
     promptTokens: completion.usage?.prompt_tokens ?? null,
+    cachedTokens: cachedTokens(completion.usage),
     completionTokens: completion.usage?.completion_tokens ?? null,
   };
 }

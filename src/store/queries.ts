@@ -94,6 +94,7 @@ export interface OutboundRecord {
   fellBack: boolean;
   fallbackReason: string | null;
   promptTokens?: number | null;
+  cachedTokens?: number | null;
   completionTokens?: number | null;
   /** 'api' when it goes out through Whatspie's REST API rather than in the webhook's answer. */
   via?: 'api' | null;
@@ -104,7 +105,7 @@ export interface OutboundRecord {
 
 export function storeOutbound(db: Db, record: OutboundRecord): void {
   const { at, ...rest } = record;
-  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, completionTokens: null, via: null, latePending: null, ...rest, createdAt: at });
+  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, cachedTokens: null, completionTokens: null, via: null, latePending: null, ...rest, createdAt: at });
 }
 
 /**

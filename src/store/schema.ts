@@ -57,6 +57,8 @@ export const messages = sqliteTable(
      */
     latePending: integer('late_pending', { mode: 'boolean' }),
     promptTokens: integer('prompt_tokens'),
+    /** Of the prompt tokens, how many the provider read from its cache (when it reports it). */
+    cachedTokens: integer('cached_tokens'),
     completionTokens: integer('completion_tokens'),
     /** When WhatsApp says the customer sent it (inbound only). */
     sentAt: integer('sent_at'),

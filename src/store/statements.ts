@@ -69,6 +69,7 @@ function prepareAll(db: Db) {
         fellBack: p('fellBack'),
         fallbackReason: p('fallbackReason'),
         promptTokens: p('promptTokens'),
+        cachedTokens: p('cachedTokens'),
         completionTokens: p('completionTokens'),
         via: p('via'),
         latePending: p('latePending'),

@@ -47,6 +47,7 @@ export interface TranscriptRow {
   fellBack: number | null;
   fallbackReason: string | null;
   promptTokens: number | null;
+  cachedTokens: number | null;
   completionTokens: number | null;
   waMessageId: string | null;
   createdAt: number;
@@ -88,6 +89,22 @@ export interface Reports {
   searchMessages(input: { words: string[]; limit: number }): Promise<TranscriptRow[]>;
   /** Whatspie's events from `since` on, newest first. */
   recentEvents(input: { since?: number; limit: number }): Promise<EventRow[]>;
+  /** What the model was sent and wrote, by day (UTC) from `since` on, oldest first: what the provider bills. */
+  usageByDay(input: { since?: number }): Promise<UsageDay[]>;
+}
+
+/** One day's messages and tokens. */
+export interface UsageDay {
+  /** YYYY-MM-DD, in UTC. */
+  day: string;
+  received: number;
+  /** Replies written by the model (the rows with token counts). */
+  modelReplies: number;
+  fallbacks: number;
+  promptTokens: number;
+  /** Of the prompt tokens, those the provider read from its cache; null when it never said. */
+  cachedTokens: number | null;
+  completionTokens: number;
 }
 
 /** Small key/value facts the server keeps about itself, such as the generated webhook secret. */

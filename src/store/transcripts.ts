@@ -1,7 +1,7 @@
 // Read-side queries for reviewing conversations (the transcripts CLI) on SQLite. Plain SQL: reports over the schema.
 import type { Db } from './db.js';
 import { recentEvents } from './events.js';
-import type { ContactSummary, Reports, TranscriptRow } from './storage.js';
+import type { ContactSummary, Reports, TranscriptRow, UsageDay } from './storage.js';
 
 /** Every contact with activity since `since`; those waiting for a human first, then the most recent. */
 function listContacts(db: Db, input: { since?: number; limit?: number; handoffActiveAfter: number }): ContactSummary[] {
@@ -21,7 +21,7 @@ function listContacts(db: Db, input: { since?: number; limit?: number; handoffAc
 
 const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS mediaUrl, m.media_caption AS mediaCaption,
   m.media_file_name AS mediaFileName, m.reply_json AS replyJson, m.model, m.llm_latency_ms AS llmLatencyMs,
-  m.fell_back AS fellBack, m.fallback_reason AS fallbackReason, m.prompt_tokens AS promptTokens,
+  m.fell_back AS fellBack, m.fallback_reason AS fallbackReason, m.prompt_tokens AS promptTokens, m.cached_tokens AS cachedTokens,
   m.completion_tokens AS completionTokens, m.wa_message_id AS waMessageId, m.created_at AS createdAt,
   c.phone, c.display_name AS name, m.via, m.in_reply_to AS inReplyTo,
   m.media_path AS mediaPath, m.media_bytes AS mediaBytes, m.media_type AS mediaType, m.media_sha256 AS mediaSha256,
@@ -30,6 +30,18 @@ const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS me
                WHEN sum(o.state = 'failed') > 0 THEN 'failed' ELSE 'sent' END
      FROM outbox o WHERE o.message_row_id = m.id) AS delivery,
   (SELECT o.error FROM outbox o WHERE o.message_row_id = m.id AND o.error IS NOT NULL ORDER BY o.id DESC LIMIT 1) AS deliveryError`;
+
+function usageByDay(db: Db, input: { since?: number }): UsageDay[] {
+  return db.$client
+    .prepare(
+      `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, sum(direction = 'in') AS received,
+              count(prompt_tokens) AS modelReplies, coalesce(sum(fell_back), 0) AS fallbacks,
+              coalesce(sum(prompt_tokens), 0) AS promptTokens, sum(cached_tokens) AS cachedTokens,
+              coalesce(sum(completion_tokens), 0) AS completionTokens
+         FROM messages WHERE created_at >= @since GROUP BY day ORDER BY day`,
+    )
+    .all({ since: input.since ?? 0 }) as UsageDay[];
+}
 
 /** Messages in the order they happened, optionally for one contact and from a time on. */
 function transcriptRows(db: Db, input: { phone?: string; since?: number }): TranscriptRow[] {
@@ -61,5 +73,6 @@ export function sqliteReports(db: Db): Reports {
     transcriptRows: async (input) => transcriptRows(db, input),
     searchMessages: async (input) => searchMessages(db, input),
     recentEvents: async (input) => recentEvents(db, input),
+    usageByDay: async (input) => usageByDay(db, input),
   };
 }

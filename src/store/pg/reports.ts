@@ -1,10 +1,10 @@
 // Read-side reports for the transcripts tool on PostgreSQL: the same rows as ../transcripts.ts returns on SQLite.
 import type pg from 'pg';
-import type { ContactSummary, EventRow, Reports, TranscriptRow } from '../storage.js';
+import type { ContactSummary, EventRow, Reports, TranscriptRow, UsageDay } from '../storage.js';
 
 const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS "mediaUrl", m.media_caption AS "mediaCaption",
   m.media_file_name AS "mediaFileName", m.reply_json AS "replyJson", m.model, m.llm_latency_ms AS "llmLatencyMs",
-  m.fell_back::int AS "fellBack", m.fallback_reason AS "fallbackReason", m.prompt_tokens AS "promptTokens",
+  m.fell_back::int AS "fellBack", m.fallback_reason AS "fallbackReason", m.prompt_tokens AS "promptTokens", m.cached_tokens AS "cachedTokens",
   m.completion_tokens AS "completionTokens", m.wa_message_id AS "waMessageId", m.created_at AS "createdAt",
   c.phone, c.display_name AS name, m.via, m.in_reply_to AS "inReplyTo",
   m.media_path AS "mediaPath", m.media_bytes AS "mediaBytes", m.media_type AS "mediaType", m.media_sha256 AS "mediaSha256",
@@ -28,6 +28,15 @@ export function pgReports(pool: pg.Pool): Reports {
           ORDER BY (c.handoff_at IS NOT NULL AND c.handoff_at > $3) DESC, "lastAt" DESC NULLS LAST
           LIMIT $2`,
         [since ?? 0, limit ?? null, handoffActiveAfter],
+      ),
+    usageByDay: ({ since }) =>
+      rows<UsageDay>(
+        `SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+                count(*) FILTER (WHERE direction = 'in') AS received, count(prompt_tokens) AS "modelReplies",
+                count(*) FILTER (WHERE fell_back) AS fallbacks, coalesce(sum(prompt_tokens), 0)::bigint AS "promptTokens",
+                sum(cached_tokens)::bigint AS "cachedTokens", coalesce(sum(completion_tokens), 0)::bigint AS "completionTokens"
+           FROM messages WHERE created_at >= $1 GROUP BY day ORDER BY day`,
+        [since ?? 0],
       ),
     transcriptRows: ({ phone, since }) =>
       rows<TranscriptRow>(

@@ -53,6 +53,8 @@ export const messages = pgTable(
     via: text('via'),
     latePending: boolean('late_pending'),
     promptTokens: integer('prompt_tokens'),
+    /** Of the prompt tokens, how many the provider read from its cache (when it reports it). */
+    cachedTokens: integer('cached_tokens'),
     completionTokens: integer('completion_tokens'),
     /**
      * Inbound: until when an instance holds the right to answer it. A redelivery reaching another instance meanwhile

@@ -1,0 +1,1 @@
+ALTER TABLE "messages" ADD COLUMN "cached_tokens" integer;

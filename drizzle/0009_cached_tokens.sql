@@ -1,0 +1,1 @@
+ALTER TABLE `messages` ADD `cached_tokens` integer;
