@@ -5,7 +5,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { startFakeOpenAI, type Latency } from '../test/fake-openai.js';
+import { cachedTokensOf, promptText, startFakeOpenAI, type Latency } from '../test/fake-openai.js';
+import { buildConversation, currentSession } from '../src/agent/conversation.js';
+import type { ChatMessage } from '../src/llm/client.js';
+import { openSqliteStorage } from '../src/store/sqlite-storage.js';
 import { startFakeWhatspie } from '../test/fake-whatspie.js';
 import { startFakeFileHost } from '../test/fake-file-host.js';
 import { openDatabase } from '../src/store/db.js';
@@ -26,6 +29,11 @@ const work = mkdtempSync(join(tmpdir(), 'whatsbot-bench-'));
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+interface ChatRequest {
+  messages: { role: string; content: string }[];
+  tools: unknown[];
+}
 
 interface FakeLlm {
   url: string;
@@ -343,32 +351,140 @@ async function media() {
   }
 }
 
+/** What a customer writes over one long conversation: questions, answers to the bot's questions, small talk. */
+const CUSTOMER_LINES = [
+  'Hi, is the brown leather bag still available?',
+  'How much does shipping to Surabaya cost?',
+  'And how long does delivery take to Bali?',
+  'Can I pay with QRIS?',
+  'OK. What are your opening hours on Saturday?',
+  'My order number is ORD-10%d, has it shipped yet?',
+  'The zip on the bag I received is a bit stiff, is that normal?',
+  'Can I return it if I do not like the colour?',
+  'How long does a refund take?',
+  'Do you have it in black as well, size medium?',
+  'Great, I will think about it. Do you ship on Sunday?',
+  'Thank you for the quick answers!',
+];
+
+/** One prompt as a provider reads (and caches) it, and how much of it repeats the previous prompt's start. */
+function commonPrefix(a: string, b: string): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a.charCodeAt(n) === b.charCodeAt(n)) n++;
+  return n;
+}
+
+interface PromptSeries {
+  /** Average share of each prompt's characters that repeat the previous prompt's start (the first prompt excluded). */
+  prefixShare: number;
+  averagePromptChars: number;
+  /** Of all prompt tokens, those a prompt cache like OpenAI's serves (the fake LLM's model of it). */
+  cachedTokenShare: number;
+}
+
+function promptSeries(prompts: string[]): PromptSeries {
+  const shares = prompts.slice(1).map((prompt, i) => commonPrefix(prompt, prompts[i]!) / prompt.length);
+  const recent: string[] = [];
+  let cached = 0;
+  let total = 0;
+  for (const prompt of prompts) {
+    cached += cachedTokensOf(prompt, recent);
+    total += prompt.length >> 2;
+    recent.unshift(prompt);
+  }
+  return {
+    prefixShare: round(shares.reduce((a, b) => a + b, 0) / shares.length, 3),
+    averagePromptChars: round(prompts.reduce((n, p) => n + p.length, 0) / prompts.length),
+    cachedTokenShare: round(cached / total, 3),
+  };
+}
+
+/**
+ * What a long conversation costs: 60 customer messages to the bot with the shipped prompts and HISTORY_LIMIT 20,
+ * every request recorded by a fake LLM that caches prompt prefixes as OpenAI does. Side by side, from the same
+ * conversation and with the agent's own code: the same requests with the window sliding a message at a time.
+ * Then the bound: a customer with 1 000 earlier messages.
+ */
 async function cost() {
-  const dbPath = join(work, 'cost.db');
-  seedHistory(dbPath, { contacts: 1, perContact: 1000, textLength: 300 });
-  // In this process, to read the request the bot sent.
-  const llm = await startFakeOpenAI();
+  const llm = await startFakeOpenAI({ promptCache: true });
+  const dbPath = join(work, 'cost-conversation.db');
   const bot = await startBot(llm, dbPath);
+  const from = '6281234500001';
+  const requests: ChatRequest[] = [];
   try {
-    const from = seededPhone(0);
-    await fetch(`${bot.url}/webhook?token=${SECRET}`, {
-      method: 'POST',
-      body: JSON.stringify({ message: 'Any update on my order?', from, timestamp: 1, message_id: 'cost-1' }),
-    });
-    const request = llm.lastRequest as { messages: { role: string; content: string }[]; tools: unknown[] };
-    const messageChars = request.messages.reduce((n, m) => n + m.content.length, 0);
-    const requestChars = JSON.stringify(request).length;
-    return {
-      earlierMessages: 1000,
-      messagesSent: request.messages.length,
-      historyTurnsSent: request.messages.filter((m) => m.role !== 'system').length - 1,
-      messageChars,
-      requestChars,
-      estimatedTokens: Math.round(requestChars / 4),
-      bound: 'HISTORY_LIMIT=20 turns and HISTORY_MAX_CHARS=16000, plus the system prompt, up to 3 knowledge sections and the tools',
-    };
+    for (let i = 0; i < 60; i++) {
+      const message = CUSTOMER_LINES[i % CUSTOMER_LINES.length]!.replace('%d', String(i));
+      await fetch(`${bot.url}/webhook?token=${SECRET}`, { method: 'POST', body: JSON.stringify({ message, from, timestamp: Math.floor(Date.now() / 1000), message_id: `cost-${i}` }) });
+      requests.push(llm.lastRequest as ChatRequest);
+    }
   } finally {
     await bot.stop();
+  }
+  // The same conversation, rebuilt from the database by the agent's own functions, once as the bot builds it and
+  // once with the window sliding one message a turn (as before).
+  const storage = openSqliteStorage(dbPath, { readonly: true });
+  const limits = { maxInputChars: 2000, historyLimit: 20, historyMaxChars: 16_000 };
+  const rebuilt = { blocks: [] as string[], sliding: [] as string[], slidingRequests: [] as ChatRequest[] };
+  let reproduced = 0;
+  try {
+    // The history as it stood when each message arrived: every earlier row, the last 20 of them, and how many before.
+    const rows = await storage.reports.transcriptRows({ phone: from });
+    const inbound = rows.filter((row) => row.direction === 'in');
+    for (const [i, row] of inbound.entries()) {
+      const real = requests[i]!;
+      const before = rows.filter((earlier) => earlier.id < row.id).map((earlier) => ({ ...earlier, contactId: 0 }));
+      const window = { messages: before.slice(-20), earlier: Math.max(0, before.length - 20) };
+      const history = currentSession(window, row.createdAt, 24 * 3_600_000);
+      const knowledge = real.messages.find((m, j) => j > 0 && m.role === 'system');
+      const rebuild = (historyBlock?: number) => {
+        const messages = buildConversation({ systemPrompt: real.messages[0]!.content, history, knowledge: [], newMessage: real.messages.at(-1)!.content, limits: { ...limits, historyBlock } });
+        // The knowledge sections the bot found for this message go where it put them: after the history.
+        if (knowledge) messages.splice(-1, 0, knowledge as ChatMessage);
+        return messages;
+      };
+      const blocks = rebuild();
+      if (JSON.stringify(blocks) === JSON.stringify(real.messages)) reproduced++;
+      rebuilt.blocks.push(promptText({ tools: real.tools, messages: blocks }));
+      const sliding = { tools: real.tools, messages: rebuild(1) as ChatRequest['messages'] };
+      rebuilt.sliding.push(promptText(sliding));
+      rebuilt.slidingRequests.push(sliding);
+    }
+  } finally {
+    storage.close();
+  }
+  const sent = requests.map((request) => promptText(request));
+  const messagesOnly = (prompts: ChatRequest[]) => promptSeries(prompts.map((request) => JSON.stringify(request.messages))).prefixShare;
+  const bodies = requests.map((request) => JSON.stringify(request).length);
+  const conversation = {
+    customerMessages: requests.length,
+    historyLimit: 20,
+    cacheFriendly: { ...promptSeries(sent), messagesOnlyPrefixShare: messagesOnly(requests) },
+    slidingWindow: { ...promptSeries(rebuilt.sliding), messagesOnlyPrefixShare: messagesOnly(rebuilt.slidingRequests) },
+    averageRequestBytes: round(bodies.reduce((a, b) => a + b, 0) / bodies.length),
+    rebuiltRequestsIdenticalToSent: `${reproduced}/${requests.length}`,
+  };
+
+  // The bound: HISTORY_LIMIT and HISTORY_MAX_CHARS hold however long the history is.
+  const boundDb = join(work, 'cost-bound.db');
+  seedHistory(boundDb, { contacts: 1, perContact: 1000, textLength: 300 });
+  const boundBot = await startBot(llm, boundDb);
+  try {
+    await fetch(`${boundBot.url}/webhook?token=${SECRET}`, {
+      method: 'POST',
+      body: JSON.stringify({ message: 'Any update on my order?', from: seededPhone(0), timestamp: 1, message_id: 'cost-1' }),
+    });
+    const request = llm.lastRequest as ChatRequest;
+    return {
+      conversation,
+      longHistory: {
+        earlierMessages: 1000,
+        historyTurnsSent: request.messages.filter((m) => m.role !== 'system').length - 1,
+        requestBytes: JSON.stringify(request).length,
+        bound: 'HISTORY_LIMIT=20 messages and HISTORY_MAX_CHARS=16000, plus the system prompt, up to 3 knowledge sections and the tools',
+      },
+    };
+  } finally {
+    await boundBot.stop();
     await llm.close();
   }
 }
@@ -470,7 +586,23 @@ async function main() {
       `\n  seeded in ${h.seedSeconds} s; history query plan: ${h.queryPlan.join(' | ')}`,
     );
   }
-  if (results.cost) console.log('\nCost (contact with 1000 earlier messages):', JSON.stringify(results.cost));
+  if (results.cost) {
+    const { conversation: c, longHistory } = results.cost as Awaited<ReturnType<typeof cost>>;
+    console.log(`\nCost: one conversation of ${c.customerMessages} customer messages, shipped prompts, HISTORY_LIMIT ${c.historyLimit}\n`);
+    console.log(
+      table([
+        ['history window', 'prompt repeating the previous start', 'messages alone', 'average prompt chars', 'prompt tokens cached'],
+        ...(
+          [
+            ['drops half the limit at once (this bot)', c.cacheFriendly],
+            ['slides one message a turn (before)', c.slidingWindow],
+          ] as const
+        ).map(([name, r]) => [name, `${round(r.prefixShare * 100)}%`, `${round(r.messagesOnlyPrefixShare * 100)}%`, String(r.averagePromptChars), `${round(r.cachedTokenShare * 100)}%`]),
+      ]),
+    );
+    console.log(`\naverage request body ${c.averageRequestBytes} bytes; rebuilt requests identical to those sent: ${c.rebuiltRequestsIdenticalToSent} (target: >= 80% repeating)`);
+    console.log(`A customer with ${longHistory.earlierMessages} earlier messages: ${longHistory.historyTurnsSent} history turns sent, request ${longHistory.requestBytes} bytes`);
+  }
   if (results.media) console.log('\nMedia (instant fakes, 10 connections; files from a loopback host):', JSON.stringify(results.media));
   if (results.instances) {
     const rows = Object.entries(results.instances as Record<string, ReturnType<typeof summarise>>).filter(([, r]) => typeof r === 'object');

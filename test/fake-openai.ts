@@ -68,13 +68,13 @@ function answer(request: ChatRequest) {
 }
 
 /** The prompt as a provider reads it, and caches its start: the tools, then the messages in order. */
-const promptText = (request: ChatRequest) => JSON.stringify(request.tools ?? []) + JSON.stringify(request.messages ?? []);
+export const promptText = (request: { tools?: unknown[]; messages?: unknown[] }) => JSON.stringify(request.tools ?? []) + JSON.stringify(request.messages ?? []);
 
 /**
  * A provider's prompt cache, as OpenAI describes its own: the longest start of this prompt that a recent prompt
  * shared, counted when it is at least 1 024 tokens, in steps of 128 (a token is 4 characters here).
  */
-function cachedTokensOf(prompt: string, recent: string[]): number {
+export function cachedTokensOf(prompt: string, recent: string[]): number {
   let longest = 0;
   for (const earlier of recent) {
     let same = 0;

@@ -19,7 +19,7 @@ function answerWithUsage(usages: Record<string, unknown>[]) {
 async function stats(where: string, ...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runTranscripts(['stats', '--db', where, ...args], { out: (t) => out.push(t), err: (t) => err.push(t), settings: { HANDOFF_HOURS: 24 }, now: Date.now() });
+  const code = await runTranscripts(['stats', '--db', where, ...args], { out: (t) => out.push(t), err: (t) => err.push(t), settings: { DATABASE_PATH: where, HANDOFF_HOURS: 24 }, now: Date.now() });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

@@ -12,6 +12,8 @@ export interface SizeLimits {
   historyLimit: number;
   /** Most characters of history that reach the model (HISTORY_MAX_CHARS). */
   historyMaxChars: number;
+  /** How many messages the window drops at once; default half the limit. 1 slides it a message at a time (the bench's baseline). */
+  historyBlock?: number;
 }
 
 /** Cuts text to `max` characters, saying so, so that one pasted novel cannot cost a fortune. */
@@ -37,7 +39,7 @@ function turnOf(row: StoredMessage, limits: SizeLimits): Turn | null {
 function historyTurns(history: History, limits: SizeLimits): Turn[] {
   const { messages, earlier } = history;
   const end = earlier + messages.length;
-  const block = Math.max(1, Math.ceil(limits.historyLimit / 2));
+  const block = limits.historyBlock ?? Math.max(1, Math.ceil(limits.historyLimit / 2));
   const turns = messages.map((row) => turnOf(row, limits));
   const charsFrom = (position: number) => turns.slice(position - earlier).reduce((sum, turn) => sum + (turn?.content.length ?? 0), 0);
   let start = Math.max(earlier, Math.ceil((end - limits.historyLimit) / block) * block);
