@@ -21,7 +21,7 @@ const llm = await startProcess('fake-llm', 'test/fake-openai.ts', {}, ['--port',
 const targets = {
   'relay (Hono + fetch)': ['bench/servers/relay.ts', '/webhook'],
   'relay via openai SDK + tools': ['bench/servers/sdk-relay.ts', '/webhook'],
-  'this bot': ['src/index.ts', `/webhook?token=${SECRET}`],
+  'this bot': ['dist/index.js', `/webhook?token=${SECRET}`],
 } as const;
 console.log('µs of CPU per request (user + system), 50 connections, instant fake LLM, 10 s after a 2 s warm-up\n');
 console.log(['server', 'req/s', 'server', '(of it system)', 'fake LLM', 'load generator'].join('\t'));

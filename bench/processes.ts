@@ -12,9 +12,12 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx <entry>` on a free port and waits until it listens. */
+/**
+ * Starts `node <entry>` on a free port and waits until it listens: compiled JavaScript (dist/, built by `npm run bench`'s
+ * pre-step) as npm start runs it, or TypeScript through tsx for the fakes and baselines.
+ */
 export async function startProcess(name: string, entry: string, env: Record<string, string>, args: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

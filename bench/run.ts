@@ -51,7 +51,7 @@ async function withFakeLlm<T>(latency: Latency, body: (llm: FakeLlm) => Promise<
 }
 
 function startBot(llm: FakeLlm, dbPath: string, extra: Record<string, string> = {}): Promise<Running> {
-  return startProcess('bot', 'src/index.ts', {
+  return startProcess('bot', 'dist/index.js', {
     DATABASE_PATH: dbPath,
     OPENAI_BASE_URL: llm.url,
     OPENAI_MODEL: 'fake-model',

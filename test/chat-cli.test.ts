@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 
 /** Runs `npm run chat`'s entry point with the lines as typed input; resolves with everything it printed. */
 function chat(args: string[], lines: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/chat.ts', ...args], {
+  const child = spawn(process.execPath, ['dist/cli/chat.js', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -109,7 +109,7 @@ describe('command-line tools', () => {
       for (let i = 0; i < 5000; i += 1) insert.run(`62800${i}`, `62800${i}@s.whatsapp.net`, `Customer number ${i} with a long enough name`);
     })();
     db.$client.close();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/transcripts.ts', 'list', '--db', dbPath], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/cli/transcripts.js', 'list', '--db', dbPath], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.once('data', () => child.stdout.destroy());

@@ -1,4 +1,4 @@
-// Starts the real server (npm start's entry point) as a child process on a free port.
+// Starts the real server (npm start's entry point, compiled by the tests' global setup) as a child process on a free port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +14,7 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(env: Record<string, string>, options: { uid?: number; gid?: number } = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  const child = spawn(process.execPath, ['dist/index.js'], {
     cwd: root,
     ...options,
     // No inherited OPENAI_* or .env surprises: the test names every setting it relies on.

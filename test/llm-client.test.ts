@@ -1,0 +1,60 @@
+// The chat client's request as an OpenAI-compatible server receives it, over real HTTP: the path under any base
+// URL, the key as a bearer token (none for a local server that needs none), the model, messages and tools.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLlm, LlmError } from '../src/llm/client.js';
+import { completion } from './helpers/llm.js';
+
+interface Seen {
+  url: string;
+  authorization: string | undefined;
+  body: { model: string; messages: unknown[]; tools?: unknown[]; tool_choice?: string };
+}
+
+const servers: { close(): void }[] = [];
+afterEach(() => servers.splice(0).forEach((s) => s.close()));
+
+async function serve(status = 200, answer: unknown = completion({ content: 'Hello!' })): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ url: req.url!, authorization: req.headers.authorization, body: JSON.parse(body) });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+const ask = { messages: [{ role: 'user' as const, content: 'hi' }], tools: [], signal: new AbortController().signal, timeoutMs: 2000 };
+
+describe('the chat client', () => {
+  it('posts to {base}/chat/completions with the key as a bearer token, whatever the trailing slash', async () => {
+    const server = await serve();
+    const llm = createLlm({ baseURL: `${server.url}/api/v1/`, apiKey: 'sk-test-123', model: 'some-model' });
+    const answer = await llm.complete({ ...ask, tools: [{ type: 'function', function: { name: 'send_text', parameters: {} } }] });
+    expect(answer.text).toBe('Hello!');
+    expect(server.seen[0]).toMatchObject({ url: '/api/v1/chat/completions', authorization: 'Bearer sk-test-123' });
+    expect(server.seen[0]!.body).toMatchObject({ model: 'some-model', messages: [{ role: 'user', content: 'hi' }], tool_choice: 'auto' });
+    expect(server.seen[0]!.body.tools).toHaveLength(1);
+  });
+
+  it('sends no key to a server that needs none, and no tools when there are none', async () => {
+    const server = await serve();
+    await createLlm({ baseURL: server.url, model: 'local' }).complete(ask);
+    expect(server.seen[0]!.authorization).toBeUndefined();
+    expect(server.seen[0]!.body).not.toHaveProperty('tools');
+    expect(server.seen[0]!.body).not.toHaveProperty('tool_choice');
+  });
+
+  it("reports the provider's error message with the status, the key removed", async () => {
+    const server = await serve(401, { error: { message: 'Incorrect API key provided: sk-test-123' } });
+    const error = await createLlm({ baseURL: server.url, apiKey: 'sk-test-123', model: 'm' }).complete(ask).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmError);
+    expect(error).toMatchObject({ reason: 'client_error', message: '401 Incorrect API key provided: [redacted]' });
+  });
+});
