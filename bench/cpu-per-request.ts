@@ -9,6 +9,8 @@ import { runLoad } from './load.js';
 import { startProcess } from './processes.js';
 
 const SECRET = 'bench-secret-0123456789';
+// The bot as npm start runs it, its node options included.
+const START_COMMAND = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
 
 function cpuMs(pid: number): { user: number; system: number } {
@@ -21,7 +23,7 @@ const llm = await startProcess('fake-llm', 'test/fake-openai.ts', {}, ['--port',
 const targets = {
   'relay (Hono + fetch)': ['bench/servers/relay.ts', '/webhook'],
   'relay via openai SDK + tools': ['bench/servers/sdk-relay.ts', '/webhook'],
-  'this bot': ['dist/index.js', `/webhook?token=${SECRET}`],
+  'this bot': [START_COMMAND, `/webhook?token=${SECRET}`],
 } as const;
 console.log('µs of CPU per request (user + system), 50 connections, instant fake LLM, 10 s after a 2 s warm-up\n');
 console.log(['server', 'req/s', 'server', '(of it system)', 'fake LLM', 'load generator'].join('\t'));

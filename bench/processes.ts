@@ -12,16 +12,21 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+const spawnOptions = (env: Record<string, string>) => ({
+  cwd: root,
+  env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+  stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+});
+
 /**
  * Starts `node <entry>` on a free port and waits until it listens: compiled JavaScript (dist/, built by `npm run bench`'s
  * pre-step) as npm start runs it, or TypeScript through tsx for the fakes and baselines.
  */
 export async function startProcess(name: string, entry: string, env: Record<string, string>, args: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // A command line ("node --flag dist/index.js", npm start's) runs in sh as npm runs it; sh hands over to node.
+  const child = entry.includes(' ')
+    ? spawn('sh', ['-c', `exec ${entry.replace(/^node /, `${process.execPath} `)} ${args.join(' ')}`], spawnOptions(env))
+    : spawn(process.execPath, [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, ...args], spawnOptions(env));
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 20_000);

@@ -2,7 +2,7 @@
 // Prints a table and writes bench/results/latest.json. Settings (environment):
 //   BENCH_RUNS (3)  BENCH_DURATION seconds per load run (10)  BENCH_HANG_SECONDS (60)  BENCH_LATE_SECONDS (30)
 //   BENCH_SKIP=overhead,deadline,hanging,big-history,cost,late,media,instances
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { cachedTokensOf, promptText, startFakeOpenAI, type Latency } from '../test/fake-openai.js';
@@ -24,6 +24,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const HANG_SECONDS = Number(process.env.BENCH_HANG_SECONDS ?? 60);
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const CONNECTIONS = 50;
+const START_COMMAND = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
 const SECRET = 'bench-secret-0123456789';
 const work = mkdtempSync(join(tmpdir(), 'whatsbot-bench-'));
 
@@ -51,7 +52,8 @@ async function withFakeLlm<T>(latency: Latency, body: (llm: FakeLlm) => Promise<
 }
 
 function startBot(llm: FakeLlm, dbPath: string, extra: Record<string, string> = {}): Promise<Running> {
-  return startProcess('bot', 'dist/index.js', {
+  // As npm start runs it (its node options included), without the compile step npm run bench did first.
+  return startProcess('bot', START_COMMAND, {
     DATABASE_PATH: dbPath,
     OPENAI_BASE_URL: llm.url,
     OPENAI_MODEL: 'fake-model',

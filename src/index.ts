@@ -1,6 +1,7 @@
 // Starts the server: settings, the port, then the bot (prompts, database, LLM client). Nothing else lives here.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getHeapStatistics } from 'node:v8';
 import { getRequestListener } from '@hono/node-server';
 import { createBot } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -43,6 +44,12 @@ async function start() {
   const bot = await createBot(config, logger);
   ready(getRequestListener(bot.app.fetch));
 
+  // npm start limits the old generation (HEAP_LIMIT_MB, default 96): a photo shown to the model (VISION) is held
+  // three times over while it is answered, up to ~16 MB; a handful at once needs more room than that.
+  const heapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+  if (config.VISION && heapMb < 256) {
+    logger.warn({ heapLimitMb: heapMb }, 'VISION is on with a small heap: start with HEAP_LIMIT_MB=256 (or more) so that several photos at once cannot run the server out of memory');
+  }
   if (!bot.llm) {
     logger.warn(
       'no LLM configured (OPENAI_API_KEY and OPENAI_BASE_URL are unset): questions that clearly match a section of the knowledge base are answered with it; every other message gets the fallback reply (prompts/fallback.md)',

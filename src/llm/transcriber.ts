@@ -2,7 +2,6 @@
 // whisper server). Kept apart from the chat client: many chat providers have no audio endpoint.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import OpenAI, { toFile } from 'openai';
 import { LlmError, redactKeys } from './client.js';
 
 export interface Transcriber {
@@ -22,14 +21,17 @@ function uploadName(path: string, contentType: string | null): { name: string; t
 }
 
 export function createTranscriber(options: { apiKey?: string; baseURL?: string; model: string }): Transcriber {
-  const client = new OpenAI({ apiKey: options.apiKey ?? 'not-needed', baseURL: options.baseURL, maxRetries: 0 });
+  // Loaded only when voice notes are heard: the SDK is ~10 MB of memory a server without TRANSCRIPTION_MODEL never needs.
+  const sdk = import('openai');
+  const client = sdk.then(({ default: OpenAI }) => new OpenAI({ apiKey: options.apiKey ?? 'not-needed', baseURL: options.baseURL, maxRetries: 0 }));
   return {
     model: options.model,
     async transcribe({ path, contentType, signal, timeoutMs }) {
       const { name, type } = uploadName(path, contentType);
+      const { default: OpenAI, toFile } = await sdk;
       try {
         const file = await toFile(await readFile(path), name, { type });
-        const result = await client.audio.transcriptions.create({ file, model: options.model }, { signal, timeout: Math.max(1, timeoutMs), maxRetries: 0 });
+        const result = await (await client).audio.transcriptions.create({ file, model: options.model }, { signal, timeout: Math.max(1, timeoutMs), maxRetries: 0 });
         const text = typeof result === 'string' ? result : (result as { text?: unknown }).text;
         if (typeof text !== 'string') throw new LlmError('bad_response', 'the transcription answer has no text');
         return text.trim();

@@ -1,6 +1,5 @@
 // The one place that decides which backend a database location names: a PostgreSQL URL, or a SQLite file.
 import type { Logger } from '../logger.js';
-import { openPostgresStorage } from './pg/storage.js';
 import { openSqliteStorage } from './sqlite-storage.js';
 import type { Storage } from './storage.js';
 
@@ -21,6 +20,8 @@ export interface OpenOptions {
 
 export async function openStorageAt(where: string, options: OpenOptions): Promise<Storage> {
   if (isPostgresUrl(where)) {
+    // Loaded only for PostgreSQL: node-postgres and its store are memory a SQLite server never needs.
+    const { openPostgresStorage } = await import('./pg/storage.js');
     return openPostgresStorage({ url: where, poolSize: options.poolSize ?? 2, deadlineMs: options.deadlineMs ?? 4500, logger: options.logger, ...(options.now && { now: options.now }) });
   }
   return openSqliteStorage(where, { ...(options.readonly !== undefined && { readonly: options.readonly }), ...(options.busyTimeoutMs !== undefined && { busyTimeoutMs: options.busyTimeoutMs }) });
