@@ -7,7 +7,9 @@ import { answerSlowly, answerWith, llmRequests } from './helpers/llm.js';
 const FALLBACK = { type: 'chat', body: expect.stringContaining('team will get back to you'), simulation: true };
 
 describe('the reply deadline', () => {
-  it('a slow LLM is cut off: the customer gets the fallback, and the LLM request is aborted', async () => {
+  // That the request itself is aborted (the provider sees the connection closed) is tested over real HTTP in
+  // llm-client.test.ts: msw's interception of node:http does not pass the abort on to its handler.
+  it('a slow LLM is cut off: the customer gets the fallback', async () => {
     const aborted = { count: 0 };
     answerSlowly(10_000, aborted);
     const bot = makeBot({ deadlineMs: 300 });
@@ -18,8 +20,6 @@ describe('the reply deadline', () => {
     expect(await jsonOf(response)).toEqual(FALLBACK);
     // Far below the LLM's 10 s: the deadline, not the LLM, decided when the reply left.
     expect(elapsed).toBeLessThan(5_000);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(aborted.count).toBe(1);
     expect(storedMessages(bot.db)[1]).toMatchObject({ fell_back: 1, fallback_reason: 'timeout' });
   });
 

@@ -7,7 +7,7 @@ import { runTranscripts } from '../src/cli/transcripts.js';
 import { BUILT_IN_TEXTS } from '../src/prompts/prompts.js';
 import { captureLogs, jsonOf, makeBot, storedMessages, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
-import { answerWith, completion, llmRequests, toolCall } from './helpers/llm.js';
+import { answerWith, completion, llmRequests, realLlm, toolCall } from './helpers/llm.js';
 import { fakeWhatspieForThisFile } from './helpers/fakes.js';
 
 const api = fakeWhatspieForThisFile();
@@ -97,12 +97,12 @@ describe('late answers through the Whatspie API', () => {
 
   it('the model past LATE_ANSWER_SECONDS: the fallback through the API, and the request is given up', async () => {
     const aborted = { count: 0 };
-    answerWith(async (_request, signal) => {
+    const llmBaseUrl = await realLlm(async (_request, signal) => {
       signal.addEventListener('abort', () => (aborted.count += 1));
       await delay(10_000);
-      return HttpResponse.json(completion({ content: 'far too late' }));
+      return completion({ content: 'far too late' });
     });
-    const bot = lateBot({ lateAnswerSeconds: 1 });
+    const bot = lateBot({ lateAnswerSeconds: 1, llmBaseUrl });
     expect(await jsonOf(bot.post(textFrom('6281900000105', 'hello?')))).toEqual(HOLDING);
     const [sent] = await api.waitForSent(1);
     expect(sent!.body.params.text).toBe(FALLBACK_TEXT);
@@ -198,16 +198,16 @@ describe('order and duplicates', () => {
   it('a second message during a late answer supersedes it: one answer with both in view, nothing talks over it', async () => {
     let calls = 0;
     const aborted = { count: 0 };
-    answerWith(async (request, signal) => {
+    const llmBaseUrl = await realLlm(async (request, signal) => {
       calls += 1;
       if (calls === 1) {
         signal.addEventListener('abort', () => (aborted.count += 1));
         await delay(3000);
-        return HttpResponse.json(completion({ content: 'answer to the first only' }));
+        return completion({ content: 'answer to the first only' });
       }
-      return HttpResponse.json(completion({ content: `both: ${request.messages.filter((m) => m.role === 'user').map((m) => m.content).join(' + ')}` }));
+      return completion({ content: `both: ${request.messages.filter((m) => m.role === 'user').map((m) => m.content).join(' + ')}` });
     });
-    const bot = lateBot();
+    const bot = lateBot({ llmBaseUrl });
     expect(await jsonOf(bot.post(textFrom('6281900000302', 'first question')))).toEqual(HOLDING);
     const second = await jsonOf(bot.post(textFrom('6281900000302', 'second question')));
     expect(second.body).toBe('both: first question + second question');

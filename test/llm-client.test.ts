@@ -51,6 +51,36 @@ describe('the chat client', () => {
     expect(server.seen[0]!.body).not.toHaveProperty('tool_choice');
   });
 
+  it('gives up a call past its time or when the caller aborts: the server sees the connection closed', async () => {
+    const closed: number[] = [];
+    const server = createServer((req) => req.on('close', () => closed.push(Date.now()))); // never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    const llm = createLlm({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, model: 'm' });
+    const started = Date.now();
+    await expect(llm.complete({ ...ask, timeoutMs: 150 })).rejects.toMatchObject({ reason: 'timeout' });
+    const caller = new AbortController();
+    setTimeout(() => caller.abort(), 50);
+    await expect(llm.complete({ ...ask, signal: caller.signal, timeoutMs: 10_000 })).rejects.toMatchObject({ reason: 'timeout' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toHaveLength(2);
+    expect(closed[0]! - started).toBeLessThan(1000);
+  });
+
+  it('a connection refused and an answer cut off are told apart', async () => {
+    const refused = createLlm({ baseURL: 'http://127.0.0.1:1', model: 'm' });
+    await expect(refused.complete(ask)).rejects.toMatchObject({ reason: 'connection_error', message: expect.stringContaining('ECONNREFUSED') });
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });
+      res.write('{"choices": [');
+      setTimeout(() => res.socket?.destroy(), 10);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    const cut = createLlm({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, model: 'm' });
+    await expect(cut.complete(ask)).rejects.toMatchObject({ reason: 'bad_response' });
+  });
+
   it("reports the provider's error message with the status, the key removed", async () => {
     const server = await serve(401, { error: { message: 'Incorrect API key provided: sk-test-123' } });
     const error = await createLlm({ baseURL: server.url, apiKey: 'sk-test-123', model: 'm' }).complete(ask).catch((e: unknown) => e);

@@ -1,6 +1,6 @@
 // One turn of the agent: a conversation in, the LLM's answer out as messages for the customer.
 // It knows nothing of deadlines or storage, so a caller may let it run past the webhook's window.
-import type { Llm, ChatMessage } from '../llm/client.js';
+import type { Llm, ChatMessage, ToolSpec } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { textMessages } from './outgoing.js';
@@ -18,13 +18,25 @@ export interface TurnResult {
   completionTokens: number | null;
 }
 
+/** The same tools, the same spec array: the client serialises it once (toolsFor keeps the tools array while the catalog is unchanged). */
+const specs = new WeakMap<Tool[], ToolSpec[]>();
+
+function specsOf(tools: Tool[]): ToolSpec[] {
+  let found = specs.get(tools);
+  if (!found) {
+    found = tools.map((tool) => tool.spec);
+    specs.set(tools, found);
+  }
+  return found;
+}
+
 export async function runTurn(
   deps: { llm: Llm; logger: Logger },
   input: { conversation: ChatMessage[]; tools: Tool[]; signal: AbortSignal; timeoutMs: number },
 ): Promise<TurnResult> {
   const completion = await deps.llm.complete({
     messages: input.conversation,
-    tools: input.tools.map((tool) => tool.spec),
+    tools: specsOf(input.tools),
     signal: input.signal,
     timeoutMs: input.timeoutMs,
   });

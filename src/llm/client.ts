@@ -1,7 +1,8 @@
 // The chat client. Any OpenAI-compatible server works through OPENAI_BASE_URL. The openai package gives the
-// message and tool types (and the transcriber its upload); the call itself is a plain fetch.
+// message and tool types (and the transcriber its upload); the call itself is one JSON POST (post-json.ts).
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { normaliseCompletion, ProviderError, type Completion } from './completion.js';
+import { postJson, PostError, type PostedResponse } from './post-json.js';
 
 export type { Completion } from './completion.js';
 export type { RawToolCall } from './text-tool-calls.js';
@@ -51,15 +52,14 @@ export function redactKeys(text: string, apiKey: string | undefined): string {
 }
 
 /** The error message of a failed call: the provider's own `error.message` where it gives one, else the status. */
-async function failureText(response: Response): Promise<string> {
-  const body = await response.text().catch(() => '');
+function failureText(response: PostedResponse): string {
   try {
-    const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
+    const message = (JSON.parse(response.body) as { error?: { message?: unknown } }).error?.message;
     if (typeof message === 'string' && message !== '') return `${response.status} ${message}`;
   } catch {
     // not JSON: the start of the text says enough
   }
-  return `${response.status} ${body.slice(0, 200) || response.statusText}`.trim();
+  return `${response.status} ${response.body.slice(0, 200) || response.statusText}`.trim();
 }
 
 function failure(status: number, message: string): LlmError {
@@ -68,53 +68,37 @@ function failure(status: number, message: string): LlmError {
 }
 
 /**
- * The chat client: one POST to {OPENAI_BASE_URL}/chat/completions with fetch. Not through the openai SDK, which this
- * used before: on this path the SDK was only a transport (the answer is validated by our own schema), and it cost
- * 60% more CPU per request than the fetch it wraps and tens of MB of memory under load (bench:cpu, issue 13).
+ * The chat client: one POST to {OPENAI_BASE_URL}/chat/completions. Not through the openai SDK, which this used
+ * before: on this path the SDK was only a transport (the answer is validated by our own schema), and with the fetch
+ * under it cost most of the server's CPU per message that was not its own work (bench:cpu, issue 13).
  * No retries: the caller owns the time, and a retry would push the reply past Whatspie's window.
  */
 export function createLlm(options: { apiKey?: string; baseURL?: string; model: string }): Llm {
-  const url = `${(options.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`;
+  const url = new URL(`${(options.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   // Local servers (llama.cpp, Ollama, vLLM) need no key.
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-  const redacted = (error: LlmError) => new LlmError(error.reason, redactKeys(error.message, options.apiKey));
   return {
     model: options.model,
     async complete(request) {
-      // One controller for both the caller's signal and the time limit (AbortSignal.any cost more, profiled).
+      // One controller for both the caller's signal and the time limit.
       const controller = new AbortController();
       const abort = () => controller.abort();
       if (request.signal.aborted) abort();
       else request.signal.addEventListener('abort', abort, { once: true });
       const timer = setTimeout(abort, Math.max(1, request.timeoutMs));
-      const signal = controller.signal;
-      const body = JSON.stringify({
-        model: options.model,
-        messages: request.messages,
-        ...(request.tools.length > 0 ? { tools: request.tools, tool_choice: 'auto' } : {}),
-      });
       try {
-        let response: Response;
-        try {
-          response = await fetch(url, { method: 'POST', headers, body, signal });
-        } catch (error) {
-          if (signal.aborted) throw new LlmError('timeout', 'the LLM did not answer in time');
-          throw new LlmError('connection_error', `cannot reach the LLM: ${describeCause(error)}`);
-        }
-        if (!response.ok) throw failure(response.status, await failureText(response));
+        const response = await postJson(url, headers, requestBody(options.model, request), controller.signal);
+        if (response.status < 200 || response.status > 299) throw failure(response.status, failureText(response));
         let raw: unknown;
         try {
-          raw = await response.json();
+          raw = JSON.parse(response.body);
         } catch (error) {
-          if (signal.aborted) throw new LlmError('timeout', 'the LLM did not answer in time');
-          throw new LlmError('bad_response', `the answer is not JSON: ${describeCause(error)}`);
+          throw new LlmError('bad_response', `the answer is not JSON: ${(error as Error).message}`);
         }
         return normaliseCompletion(raw, options.model);
       } catch (error) {
-        if (error instanceof ProviderError) throw redacted(new LlmError(error.reason, error.message));
-        if (error instanceof LlmError) throw redacted(error);
-        throw redacted(new LlmError('bad_response', error instanceof Error ? error.message : String(error)));
+        throw redact(classify(error, controller.signal), options.apiKey);
       } finally {
         clearTimeout(timer);
         request.signal.removeEventListener('abort', abort);
@@ -123,10 +107,32 @@ export function createLlm(options: { apiKey?: string; baseURL?: string; model: s
   };
 }
 
-/** fetch's "fetch failed" hides the reason (ECONNREFUSED, a reset) in its cause. */
-function describeCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : null;
-  const message = error instanceof Error ? error.message : String(error);
-  return detail ? `${message} (${detail})` : message;
+/**
+ * The request's JSON. The tools are the same from message to message (the same array while the media catalog is
+ * unchanged): serialised once, not on every call.
+ */
+const toolsJson = new WeakMap<ToolSpec[], string>();
+
+function requestBody(model: string, request: CompletionRequest): string {
+  const start = `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(request.messages)}`;
+  if (request.tools.length === 0) return `${start}}`;
+  let tools = toolsJson.get(request.tools);
+  if (tools === undefined) {
+    tools = JSON.stringify(request.tools);
+    toolsJson.set(request.tools, tools);
+  }
+  return `${start},"tools":${tools},"tool_choice":"auto"}`;
 }
+
+function classify(error: unknown, signal: AbortSignal): LlmError {
+  if (error instanceof LlmError) return error;
+  if (error instanceof ProviderError) return new LlmError(error.reason, error.message);
+  if (signal.aborted) return new LlmError('timeout', 'the LLM did not answer in time');
+  if (error instanceof PostError) {
+    if (error.phase === 'body') return new LlmError('bad_response', `the answer was cut off: ${error.message}`);
+    return new LlmError('connection_error', `cannot reach the LLM: ${error.message}${error.code && !error.message.includes(error.code) ? ` (${error.code})` : ''}`);
+  }
+  return new LlmError('bad_response', error instanceof Error ? error.message : String(error));
+}
+
+const redact = (error: LlmError, apiKey: string | undefined) => new LlmError(error.reason, redactKeys(error.message, apiKey));

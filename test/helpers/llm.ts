@@ -1,6 +1,9 @@
 // msw stand-in for an OpenAI-compatible chat completions endpoint, recording what the bot asked.
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { onTestFinished } from 'vitest';
 
 export const LLM_BASE_URL = 'https://llm.test/v1';
 const COMPLETIONS = `${LLM_BASE_URL}/chat/completions`;
@@ -65,4 +68,32 @@ export function answerSlowly(ms: number, aborted: { count: number }) {
     await delay(ms);
     return HttpResponse.json(completion({ content: 'too late' }));
   });
+}
+
+/**
+ * A real HTTP server standing in for the LLM, for what msw cannot show: `signal` aborts when the bot closes the
+ * connection before the answer (msw's interception of node:http does not pass an abort on). Closed after the test.
+ */
+export async function realLlm(answer: (request: RecordedRequest, signal: AbortSignal) => Promise<unknown>): Promise<string> {
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => {
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableEnded) controller.abort();
+      });
+      const body = JSON.parse(text) as RecordedRequest;
+      llmRequests.push(body);
+      void answer(body, controller.signal).then((json) => {
+        if (!controller.signal.aborted) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(json));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
 }
