@@ -1,6 +1,9 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 import { webhookReplySchema } from '../src/whatspie/reply.js';
-import { makeBot, storedMessages, jsonOf } from './helpers/app.js';
+import { makeBot, SECRET, storedMessages, jsonOf } from './helpers/app.js';
 import { freshInbound, inboundNames } from './helpers/fixtures.js';
 import { llmRequests, replyWith, toolCall } from './helpers/llm.js';
 
@@ -51,6 +54,37 @@ describe('bad input', () => {
     const response = await bot.post({ ...freshInbound(), message: 'x'.repeat(1024 * 1024 + 10) });
     expect(response.status).toBe(413);
     expect((await jsonOf(response)).error.code).toBe('payload_too_large');
+  });
+
+  it('over real HTTP, a body over 1 MiB gets 413 whether it states its length or comes in chunks', async () => {
+    replyWith({ content: 'Hello!' });
+    const bot = makeBot();
+    const server = serve({ fetch: bot.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const post = (body: string, chunked: boolean) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: `/webhook?token=${SECRET}`, headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }) } }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode!, body: text }));
+        });
+        request.on('error', reject);
+        if (chunked) for (let i = 0; i < body.length; i += 65_536) request.write(body.slice(i, i + 65_536));
+        else request.write(body);
+        request.end();
+      });
+    try {
+      const big = JSON.stringify({ ...freshInbound(), message: 'x'.repeat(1024 * 1024 + 10) });
+      for (const chunked of [false, true]) {
+        const answer = await post(big, chunked);
+        expect(answer.status).toBe(413);
+        expect(JSON.parse(answer.body).error.code).toBe('payload_too_large');
+      }
+      for (const chunked of [false, true]) expect((await post(JSON.stringify(freshInbound()), chunked)).status).toBe(200);
+    } finally {
+      server.close();
+    }
   });
 
   it('unknown routes get a JSON 404', async () => {

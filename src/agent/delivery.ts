@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { ConversationStore, StoredMessage } from '../store/conversation-store.js';
 import type { Outbox } from '../store/outbox.js';
-import { outgoingMessageSchema, toWebhookReply, webhookReplySchema, type WebhookReply } from '../whatspie/reply.js';
+import { outgoingMessageSchema, toWebhookReply, webhookReplySchema, type OutgoingMessage, type WebhookReply } from '../whatspie/reply.js';
 import { fallbackDecision, type Decision, type FallbackReason, type LateAnswer, type Outcome } from './decide.js';
 import { createLateAnswers } from './late-answers.js';
 import { replyRecord } from './reply-record.js';
@@ -14,6 +14,8 @@ import { replyRecord } from './reply-record.js';
 /** The reply to send, and what happened, for logs and metrics. */
 export interface Answer {
   reply: WebhookReply;
+  /** The reply as JSON text, when it was serialised already (to be stored): sent as it is. */
+  replyJson?: string;
   outcome: Outcome;
   fallbackReason: FallbackReason | null;
   llmLatencyMs: number | null;
@@ -44,10 +46,14 @@ export interface DeliveryDeps {
 
 export const silent = (outcome: Outcome, note: string): Decision => ({ outcome, messages: [], turn: null, fallback: null, llmLatencyMs: null, note });
 
-/** Whether every message is one of ours and the whole reply is one Whatspie accepts. */
-const acceptable = (decision: Decision) =>
-  decision.messages.every((message) => outgoingMessageSchema.safeParse(message).success) &&
-  webhookReplySchema.safeParse(toWebhookReply(decision.messages)).success;
+/** The reply for these messages when every one is ours and Whatspie accepts the whole; else null. */
+function acceptedReply(messages: OutgoingMessage[]): WebhookReply | null {
+  if (!messages.every((message) => outgoingMessageSchema.safeParse(message).success)) return null;
+  const reply = toWebhookReply(messages);
+  return webhookReplySchema.safeParse(reply).success ? reply : null;
+}
+
+const acceptable = (decision: Decision) => acceptedReply(decision.messages) !== null;
 
 export function createDelivery(deps: DeliveryDeps): Delivery {
   const { store, logger } = deps;
@@ -55,16 +61,19 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   /** Stores the reply given in the webhook's answer (silence included), after the last check. */
   async function storeReply(inbound: Pick<StoredMessage, 'id' | 'contactId'>, proposed: Decision): Promise<Answer> {
     // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
-    const valid = acceptable(proposed);
+    const accepted = acceptedReply(proposed.messages);
+    const valid = accepted !== null;
     if (!valid) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
     const decision = valid ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
-    const reply = toWebhookReply(decision.messages);
+    const reply = accepted ?? toWebhookReply(decision.messages);
+    // Serialised once: the same text is stored and sent.
+    const replyJson = JSON.stringify(reply);
     await store.saveReply({
-      ...replyRecord({ contactId: inbound.contactId, inReplyTo: inbound.id }, decision.messages, decision),
+      ...replyRecord({ contactId: inbound.contactId, inReplyTo: inbound.id }, decision.messages, decision, replyJson),
       latePending: decision.late ? true : null,
       at: deps.now(),
     });
-    return { reply, outcome: decision.outcome, fallbackReason: decision.fallback, llmLatencyMs: decision.llmLatencyMs };
+    return { reply, replyJson, outcome: decision.outcome, fallbackReason: decision.fallback, llmLatencyMs: decision.llmLatencyMs };
   }
 
   const late =

@@ -9,6 +9,7 @@ export function replyRecord(
   target: { contactId: number; inReplyTo: number | null },
   messages: OutgoingMessage[],
   about: Pick<Decision, 'turn' | 'note' | 'llmLatencyMs' | 'fallback'>,
+  replyJson = JSON.stringify(toWebhookReply(messages)),
 ): Omit<ReplyRecord, 'at'> {
   const first = messages[0];
   return {
@@ -16,7 +17,7 @@ export function replyRecord(
     kind: !first ? 'silent' : messages.length > 1 ? 'several' : first.kind,
     text: first ? messages.map(describeReply).join('\n') : `(no reply: ${about.note})`,
     mediaUrl: first ? fileUrl(first) : null,
-    replyJson: JSON.stringify(toWebhookReply(messages)),
+    replyJson,
     model: about.turn?.model ?? (first ? (about.note ?? null) : null),
     llmLatencyMs: about.llmLatencyMs,
     fellBack: about.fallback !== null,

@@ -3,11 +3,13 @@ import { eq, sql } from 'drizzle-orm';
 import { describeSharedContact, type InboundMessage } from '../whatspie/inbound.js';
 import type { Db } from './db.js';
 import { contacts, messages, settings } from './schema.js';
-import { historyColumns, statements } from './statements.js';
+import { historyColumns, statements, storedColumns } from './statements.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 /** A message as the conversation history needs it. */
 export type HistoryRow = Pick<MessageRow, keyof typeof historyColumns>;
+/** A message as the agent keeps it. */
+export type StoredRow = Pick<MessageRow, keyof typeof storedColumns>;
 
 export function upsertContact(db: Db, input: { phone: string; jid: string; displayName: string | null; at: number }): number {
   return statements(db).upsertContact.get(input)!.id;
@@ -36,7 +38,7 @@ export function inboundColumns(message: InboundMessage) {
  * Stores an inbound message once; a redelivery (the same sender and the same WhatsApp id) returns the first row.
  * The same id from another sender is another message.
  */
-export function storeInbound(db: Db, input: { message: InboundMessage; at: number }): { row: MessageRow; isNew: boolean } {
+export function storeInbound(db: Db, input: { message: InboundMessage; at: number }): { row: StoredRow; isNew: boolean } {
   const { message, at } = input;
   const q = statements(db);
   return q.transaction(() => {

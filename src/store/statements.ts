@@ -18,13 +18,16 @@ export const historyColumns = {
   createdAt: messages.createdAt,
 };
 
+/** The columns of a message as the agent keeps it (StoredMessage). */
+export const storedColumns = { ...historyColumns, contactId: messages.contactId };
+
 function prepareAll(db: Db) {
   // better-sqlite3 prepares BEGIN and COMMIT whenever a transaction wrapper is made: make one, run any work in it.
   const inTransaction = db.$client.transaction((work: () => unknown) => work());
   return {
     transaction: <T>(work: () => T): T => inTransaction(work) as T,
     inboundBySenderAndWaId: db
-      .select()
+      .select(storedColumns)
       .from(messages)
       .where(and(eq(messages.contactId, p('contactId')), eq(messages.waMessageId, p('waMessageId'))))
       .prepare(),
@@ -52,7 +55,8 @@ function prepareAll(db: Db) {
         sentAt: p('sentAt'),
         createdAt: p('createdAt'),
       })
-      .returning()
+      // What the conversation needs of it, not all thirty columns with the raw payload back (profiled).
+      .returning(storedColumns)
       .prepare(),
     insertOutbound: db
       .insert(messages)
