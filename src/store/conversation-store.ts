@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { messages } from './schema.js';
 import { storeEvent } from './events.js';
+import { groupCommit } from './group-commit.js';
 import {
   databaseAnswers,
   endHandoff,
@@ -120,16 +121,17 @@ const toStored = (row: StoredMessage): StoredMessage => ({
 });
 
 export function sqliteConversations(db: Db): ConversationStore {
+  const commit = groupCommit(db);
   return {
     async saveInbound(message, at) {
-      const { row, isNew } = storeInbound(db, { message, at });
+      const { row, isNew } = await commit(() => storeInbound(db, { message, at }));
       return { message: toStored(row), isNew };
     },
     async storedReply(inbound) {
       return readStoredReply(findReplyTo(db, inbound)?.replyJson);
     },
     async saveReply(record) {
-      storeOutbound(db, record);
+      await commit(() => storeOutbound(db, record));
     },
     async history(input) {
       const { rows, earlier } = recentMessages(db, input);
