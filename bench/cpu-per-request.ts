@@ -1,5 +1,5 @@
 // Where the CPU goes: CPU time per request of the server, the fake LLM and the load generator, read from /proc
-// during the same load, for the relay, the relay through the openai SDK, and this bot.
+// during the same load, for the relay, the relay through this bot's LLM client, and this bot.
 // Run: npm run bench:cpu
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +22,7 @@ const work = mkdtempSync(join(tmpdir(), 'whatsbot-cpu-'));
 const llm = await startProcess('fake-llm', 'test/fake-openai.ts', {}, ['--port', '0', '--latency', '0']);
 const targets = {
   'relay (Hono + fetch)': ['bench/servers/relay.ts', '/webhook'],
-  'relay via openai SDK + tools': ['bench/servers/sdk-relay.ts', '/webhook'],
+  "relay via the bot's LLM client + tools": ['bench/servers/client-relay.ts', '/webhook'],
   'this bot': [START_COMMAND, `/webhook?token=${SECRET}`],
 } as const;
 console.log('µs of CPU per request (user + system), 50 connections, instant fake LLM, 10 s after a 2 s warm-up\n');
