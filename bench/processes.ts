@@ -25,7 +25,7 @@ const spawnOptions = (env: Record<string, string>) => ({
 export async function startProcess(name: string, entry: string, env: Record<string, string>, args: string[] = []): Promise<Running> {
   // A command line ("node --flag dist/index.js", npm start's) runs in sh as npm runs it; sh hands over to node.
   const child = entry.includes(' ')
-    ? spawn('sh', ['-c', `exec ${entry.replace(/^node /, `${process.execPath} `)} ${args.join(' ')}`], spawnOptions(env))
+    ? spawn('sh', ['-c', `exec ${entry.replace(/^(exec )?node /, `${process.execPath} `)} ${args.join(' ')}`], spawnOptions(env))
     : spawn(process.execPath, [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, ...args], spawnOptions(env));
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {

@@ -100,6 +100,39 @@ describe('shutdown', () => {
   });
 });
 
+describe('npm start', () => {
+  // A process manager (or Docker, where npm is PID 1) signals npm alone, not its process group: npm passes the signal
+  // on to its script, which must be the server itself, not a shell that dies and leaves the server running.
+  it('compiles, serves, and stops when npm alone gets SIGTERM', async () => {
+    const dir = tempDir();
+    const child = spawn('npm', ['start'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', KEEP_MEDIA: 'false', DATABASE_PATH: join(dir, 'bot.db'), PROMPTS_DIR: copyPrompts() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm start did not listen:\n${output}`)), 20_000);
+      child.stdout.on('data', () => {
+        const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+    });
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    await exited;
+    // The server is gone with npm: its port refuses connections.
+    await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then(() => 'up', () => 'down'), { timeout: 5000 }).toBe('down');
+    expect(output).toContain('"msg":"stopped"');
+  }, 30_000);
+});
+
 describe('command-line tools', () => {
   it('transcripts list | head -2 exits quietly when head stops reading', async () => {
     const dbPath = join(tempDir(), 'bot.db');
