@@ -48,7 +48,7 @@ async function start() {
   // three times over while it is answered, up to ~16 MB; a handful at once needs more room than that.
   const heapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
   if (config.VISION && heapMb < 256) {
-    logger.warn({ heapLimitMb: heapMb }, 'VISION is on with a small heap: start with HEAP_LIMIT_MB=256 (or more) so that several photos at once cannot run the server out of memory');
+    logger.warn({ heapSizeLimitMb: heapMb }, 'VISION is on with a small heap: start with HEAP_LIMIT_MB=256 (or more) so that several photos at once cannot run the server out of memory');
   }
   if (!bot.llm) {
     logger.warn(
