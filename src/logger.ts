@@ -1,4 +1,5 @@
 // Structured JSON logs on stdout. Secrets never reach them: the redact list is the last line of defence.
+import { writeSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
@@ -29,10 +30,32 @@ function watchStdout(): void {
 let pending = '';
 let flushScheduled = false;
 
+/** Straight to file descriptor 1 while that works: process.stdout's stream machinery cost as much as the write. */
+let direct = true;
+
 function flush(): void {
   flushScheduled = false;
-  if (pending !== '' && !stdoutClosed) process.stdout.write(pending);
+  const text = pending;
   pending = '';
+  if (text === '' || stdoutClosed) return;
+  if (!direct) {
+    process.stdout.write(text);
+    return;
+  }
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') {
+      stdoutClosed = true;
+      return;
+    }
+    // A pipe that is full and does not block: the stream queues the rest, and every later line after it, in order.
+    direct = false;
+    process.stdout.write(bytes.subarray(offset));
+  }
 }
 
 const stdoutDestination: DestinationStream = {
