@@ -44,7 +44,7 @@ async function start() {
   const bot = await createBot(config, logger);
   ready(getRequestListener(bot.app.fetch));
 
-  // npm start limits the old generation (HEAP_LIMIT_MB, default 128): a photo shown to the model (VISION) is held
+  // npm start limits the old generation (HEAP_LIMIT_MB, default 256): a photo shown to the model (VISION) is held
   // three times over while it is answered, up to ~16 MB; a handful at once needs more room than that.
   const heapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
   if (config.VISION && heapMb < 256) {
