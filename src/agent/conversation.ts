@@ -1,5 +1,5 @@
-// The messages sent to the LLM: the system prompt first and unchanged (so providers can cache it),
-// then this sender's history, then the new message.
+// The messages sent to the LLM, most stable first so that providers can cache the start: the system prompt,
+// this sender's history (a window that moves in blocks), then what changes with each message.
 import type { ChatMessage } from '../llm/client.js';
 import type { KnowledgeHit } from '../store/storage.js';
 import type { History, StoredMessage } from '../store/conversation-store.js';
