@@ -26,6 +26,10 @@ export class PostError extends Error {
 // first would otherwise make the next request on it fail.
 const agents = { http: new http.Agent({ keepAlive: true, timeout: 5000 }), https: new https.Agent({ keepAlive: true, timeout: 5000 }) };
 
+/**
+ * POSTs `body` and reads the whole answer. No Accept-Encoding is sent, so the answer comes uncompressed (a completion
+ * is a few kB); redirects are not followed (an API answers a POST where it is asked, and a 3xx is reported as such).
+ */
 export function postJson(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostedResponse> {
   return new Promise((resolve, reject) => {
     const secure = url.protocol === 'https:';
