@@ -162,7 +162,7 @@ function collectDefinitions(nodes: RootContent[], into: Map<string, string>) {
  * quote, table, setext underline or indented code, no autolink. Most short replies are such text, and parsing it
  * cost a tenth of the server's time per message (profiled); it comes out as the parser would give it (fuzzed).
  */
-const MARKDOWN_SYNTAX = /[*_~`#>|<[\]&\\\r]| {2,}\n|:\/\/|www\.|@|^[ \t]|^[-+=]|^\d+[.)]|\n[ \t]|\n[-+=]|\n\d+[.)]/;
+const MARKDOWN_SYNTAX = /[*_~`#>|<[\]&\\\r]| {2,}\n|:\/\/|www\.|@|^[ \t]|^[-+=:]|^\d+[.)]|\n[ \t]|\n[-+=:]|\n\d+[.)]/;
 
 export function isPlainText(text: string): boolean {
   return !MARKDOWN_SYNTAX.test(text);
