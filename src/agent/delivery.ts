@@ -62,9 +62,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   async function storeReply(inbound: Pick<StoredMessage, 'id' | 'contactId'>, proposed: Decision): Promise<Answer> {
     // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
     const accepted = acceptedReply(proposed.messages);
-    const valid = accepted !== null;
-    if (!valid) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
-    const decision = valid ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
+    if (!accepted) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
+    const decision = accepted ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
     const reply = accepted ?? toWebhookReply(decision.messages);
     // Serialised once: the same text is stored and sent.
     const replyJson = JSON.stringify(reply);

@@ -174,7 +174,7 @@ commands.stats = {
     io.out(
       table(
         ['DAY (UTC)', 'RECEIVED', 'MODEL REPLIES', 'FALLBACKS', 'PROMPT TOKENS', 'CACHED', 'UNCACHED', 'COMPLETION TOKENS'],
-        [...days.map((d) => row(d, d.day)), ...(days.length > 1 ? [row({ ...total, day: '' }, 'total')] : [])],
+        [...days.map((d) => row(d, d.day)), ...(days.length > 1 ? [row(total, 'total')] : [])],
       ),
     );
     if (total.cachedTokens === null && total.modelReplies > 0) {

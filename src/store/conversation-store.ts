@@ -24,13 +24,13 @@ import {
   type OutboundRecord,
 } from './queries.js';
 
-/** A message as the conversation needs it: what was said, by whom, when. */
 /** The end of a contact's history: its last messages, and how many came before them. */
 export interface History {
   messages: StoredMessage[];
   earlier: number;
 }
 
+/** A message as the conversation needs it: what was said, by whom, when. */
 export interface StoredMessage {
   id: number;
   contactId: number;
