@@ -6,11 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad } from './load.js';
-import { startProcess } from './processes.js';
+import { START_COMMAND, startProcess } from './processes.js';
 
 const SECRET = 'bench-secret-0123456789';
-// The bot as npm start runs it, its node options included.
-const START_COMMAND = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
 
 function cpuMs(pid: number): { user: number; system: number } {

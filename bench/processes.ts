@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
+/** npm start's command line, node options included: the bot is measured as it runs. */
+export const START_COMMAND = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
+
 export interface Running {
   name: string;
   url: string;

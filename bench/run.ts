@@ -2,10 +2,10 @@
 // Prints a table and writes bench/results/latest.json. Settings (environment):
 //   BENCH_RUNS (3)  BENCH_DURATION seconds per load run (10)  BENCH_HANG_SECONDS (60)  BENCH_LATE_SECONDS (30)
 //   BENCH_SKIP=overhead,deadline,hanging,big-history,cost,late,media,instances
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { cachedTokensOf, promptText, startFakeOpenAI, type Latency } from '../test/fake-openai.js';
+import { cachedTokensOf, commonPrefixLength, promptText, startFakeOpenAI, type Latency } from '../test/fake-openai.js';
 import { buildConversation, currentSession } from '../src/agent/conversation.js';
 import type { ChatMessage } from '../src/llm/client.js';
 import { openSqliteStorage } from '../src/store/sqlite-storage.js';
@@ -14,7 +14,7 @@ import { startFakeFileHost } from '../test/fake-file-host.js';
 import { openDatabase } from '../src/store/db.js';
 import { explainRecentMessages, findContactByPhone } from '../src/store/queries.js';
 import { runClosedLoop, runLoad, type LoadResult } from './load.js';
-import { peakRssMb, rssMb, startProcess, type Running } from './processes.js';
+import { peakRssMb, rssMb, START_COMMAND, startProcess, type Running } from './processes.js';
 import { seededPhone, seedHistory } from './seed-history.js';
 import pg from 'pg';
 import { POSTGRES_MISSING, startPostgresCluster } from '../test/postgres-cluster.js';
@@ -24,7 +24,6 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const HANG_SECONDS = Number(process.env.BENCH_HANG_SECONDS ?? 60);
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const CONNECTIONS = 50;
-const START_COMMAND = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
 const SECRET = 'bench-secret-0123456789';
 const work = mkdtempSync(join(tmpdir(), 'whatsbot-bench-'));
 
@@ -375,13 +374,6 @@ const CUSTOMER_LINES = [
   'Thank you for the quick answers!',
 ];
 
-/** One prompt as a provider reads (and caches) it, and how much of it repeats the previous prompt's start. */
-function commonPrefix(a: string, b: string): number {
-  let n = 0;
-  while (n < a.length && n < b.length && a.charCodeAt(n) === b.charCodeAt(n)) n++;
-  return n;
-}
-
 interface PromptSeries {
   /** Average share of each prompt's characters that repeat the previous prompt's start (the first prompt excluded). */
   prefixShare: number;
@@ -391,7 +383,7 @@ interface PromptSeries {
 }
 
 function promptSeries(prompts: string[]): PromptSeries {
-  const shares = prompts.slice(1).map((prompt, i) => commonPrefix(prompt, prompts[i]!) / prompt.length);
+  const shares = prompts.slice(1).map((prompt, i) => commonPrefixLength(prompt, prompts[i]!) / prompt.length);
   const recent: string[] = [];
   let cached = 0;
   let total = 0;

@@ -70,18 +70,21 @@ function answer(request: ChatRequest) {
 /** The prompt as a provider reads it, and caches its start: the tools, then the messages in order. */
 export const promptText = (request: { tools?: unknown[]; messages?: unknown[] }) => JSON.stringify(request.tools ?? []) + JSON.stringify(request.messages ?? []);
 
+/** How many characters two texts share from their start. */
+export function commonPrefixLength(a: string, b: string): number {
+  const max = Math.min(a.length, b.length);
+  let same = 0;
+  while (same < max && a.charCodeAt(same) === b.charCodeAt(same)) same++;
+  return same;
+}
+
 /**
  * A provider's prompt cache, as OpenAI describes its own: the longest start of this prompt that a recent prompt
  * shared, counted when it is at least 1 024 tokens, in steps of 128 (a token is 4 characters here).
  */
 export function cachedTokensOf(prompt: string, recent: string[]): number {
   let longest = 0;
-  for (const earlier of recent) {
-    let same = 0;
-    const max = Math.min(prompt.length, earlier.length);
-    while (same < max && prompt.charCodeAt(same) === earlier.charCodeAt(same)) same++;
-    longest = Math.max(longest, same);
-  }
+  for (const earlier of recent) longest = Math.max(longest, commonPrefixLength(prompt, earlier));
   const tokens = longest >> 2;
   return tokens < 1024 ? 0 : tokens - (tokens % 128);
 }
