@@ -7,6 +7,7 @@ import { createBot } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { PromptFileError } from './prompts/watched-file.js';
+import { holdSecrets, printableUrl } from './secrets.js';
 import { DatabaseOpenError } from './store/db.js';
 
 class ListenError extends Error {
@@ -42,6 +43,7 @@ async function start() {
   let ready!: (handle: ReturnType<typeof getRequestListener>) => void;
   const server = await listen(config.PORT, config.HOST, new Promise((resolve) => (ready = resolve)));
   const bot = await createBot(config, logger);
+  holdSecrets([bot.secret]);
   ready(getRequestListener(bot.app.fetch));
 
   // npm start limits the old generation (HEAP_LIMIT_MB, default 256): a photo shown to the model (VISION) is held
@@ -64,7 +66,9 @@ async function start() {
   const hint = token === secret ? '' : ' (token masked; SHOW_WEBHOOK_URL=true prints it in full)';
   if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, '')}${path}${hint}`);
   else console.log(`Webhook path for Whatspie: ${path}${hint}${bot.secretGenerated ? ' (secret generated and saved in the database)' : ''}`);
-  logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null, database: bot.storage.location }, 'listening');
+  // Where the LLM is asked, beside which model: a wrong OPENAI_BASE_URL shows here, not only as failed answers.
+  const llmUrl = bot.llm ? printableUrl(config.OPENAI_BASE_URL ?? 'https://api.openai.com/v1') : null;
+  logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null, llmUrl, database: bot.storage.location }, 'listening');
 
   // Stop taking requests, let those in flight finish (they end by their deadline), then close the database cleanly.
   // A second signal, or requests still open past the deadline, end the process at once.

@@ -1,6 +1,8 @@
-// Structured JSON logs on stdout. Secrets never reach them: the redact list is the last line of defence.
+// Structured JSON logs on stdout. Secrets never reach them: each text from outside is scrubbed where it comes in,
+// and every line again on its way out (the last line of defence), of every secret the process holds (secrets.ts).
 import { writeSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { redactSecrets } from './secrets.js';
 
 export type Logger = PinoLogger;
 
@@ -75,6 +77,8 @@ export function createLogger(level: string, destination: DestinationStream = std
     {
       level,
       redact: { paths: ['apiKey', 'secret', 'token', '*.apiKey', '*.secret', '*.token'], censor: '[redacted]' },
+      // The whole line, whatever field or message a secret hides in (an error text, a URL, a nested object).
+      hooks: { streamWrite: (line) => redactSecrets(line) },
     },
     destination,
   );

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 export type Latency = number | { min: number; max: number } | 'hang';
 
 /** How the fake misbehaves, for fault tests: a status code, a body that is not a completion, a body cut off mid-way, a reset connection. */
-export type Fault = { status: number } | 'garbage' | 'truncated' | 'reset';
+export type Fault = { status: number; message?: string } | 'garbage' | 'truncated' | 'reset';
 
 /** What the fake's /audio/transcriptions endpoint received. */
 export interface TranscriptionRequest {
@@ -152,7 +152,7 @@ export async function startFakeOpenAI(
         res.write('{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis');
         return void setTimeout(() => req.socket.destroy(), 10);
       }
-      if (fault) return void res.writeHead(fault.status, { 'content-type': 'application/json' }).end('{"error":{"message":"fake failure"}}');
+      if (fault) return void res.writeHead(fault.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: fault.message ?? 'fake failure' } }));
       const message = { role: 'assistant', ...answer(body) };
       let usage: Record<string, unknown> = { prompt_tokens: JSON.stringify(body.messages ?? []).length >> 2, completion_tokens: 20, total_tokens: 0 };
       if (options.promptCache) {

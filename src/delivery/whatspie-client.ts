@@ -1,6 +1,7 @@
 // Sends one message through Whatspie's REST API and says what happened: sent (with Whatspie's id), worth retrying
 // (429, 5xx, a network error, no answer in time), or refused for good (any other 4xx: a bad number, a quota used up).
 import type { OutgoingMessage } from '../whatspie/reply.js';
+import { redactSecrets } from '../secrets.js';
 import { errorReason, sendBody, sentMessageId } from '../whatspie/send-api.js';
 
 export type SendResult = { ok: true; whatspieId: string | null } | { ok: false; retry: boolean; reason: string };
@@ -36,8 +37,9 @@ export function createWhatspieApi(options: { baseUrl: string; token: string; dev
       }
       if (response.ok) return { ok: true, whatspieId: sentMessageId(answer) };
       const retry = response.status === 429 || response.status >= 500;
-      // The token never appears here: reasons are built from the status and Whatspie's own message.
-      return { ok: false, retry, reason: errorReason(response.status, answer) };
+      // Whatspie's message may repeat what it was sent (a 401 quoting the Authorization header): the reason is stored,
+      // logged and shown by `transcripts show`, so it keeps no secret.
+      return { ok: false, retry, reason: redactSecrets(errorReason(response.status, answer), [options.token]) };
     },
   };
 }
