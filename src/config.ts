@@ -3,7 +3,8 @@
 // stop an operator from reading transcripts).
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { EnvFileError, parseEnvFile } from './env-file.js';
+import { EnvFileError, parseEnvFile, shownName } from './env-file.js';
+import { holdSecrets, secretsInSettings } from './secrets.js';
 
 /** How long Whatspie waits for the webhook's answer; a deadline past it can never be met. */
 const WHATSPIE_WAIT_MS = 5000;
@@ -45,7 +46,19 @@ const flag = (fallback: boolean) =>
       .default(fallback),
   );
 
-const httpUrl = z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional());
+// One word: a URL parser takes "https://host/v1   (a note)" and sends every request to /v1%20%20%20(a%20note).
+const oneUrl = z
+  .string()
+  .trim()
+  .regex(/^\S+$/, 'must be one URL without spaces (a comment after it starts with " #")')
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as https://api.example.com/v1' }));
+const httpUrl = z.preprocess(emptyAsUnset, oneUrl.optional());
+
+// A key or token is one word: a space means a note or a "Bearer " came along with it.
+const credential = z.preprocess(
+  emptyAsUnset,
+  z.string().trim().regex(/^\S+$/, 'must be the key alone, one word without spaces (no "Bearer "; a comment after it starts with " #")').optional(),
+);
 
 const configSchema = z.object({
   PORT: int(3000, 0, 65535),
@@ -58,7 +71,7 @@ const configSchema = z.object({
   ),
   DATABASE_POOL_SIZE: int(10, 1, 200),
   PROMPTS_DIR: text('prompts'),
-  OPENAI_API_KEY: optionalString,
+  OPENAI_API_KEY: credential,
   OPENAI_BASE_URL: httpUrl,
   OPENAI_MODEL: text('gpt-4.1-mini'),
   WEBHOOK_SECRET: z.preprocess(
@@ -83,7 +96,7 @@ const configSchema = z.object({
     emptyAsUnset,
     z.string().trim().regex(/^\+?\d{1,4}$/, 'must be a country calling code such as 62').transform((code) => code.replace('+', '')).optional(),
   ),
-  WHATSPIE_API_TOKEN: optionalString,
+  WHATSPIE_API_TOKEN: credential,
   WHATSPIE_DEVICE: z.preprocess(
     emptyAsUnset,
     z
@@ -93,11 +106,11 @@ const configSchema = z.object({
       .pipe(z.string().regex(/^[1-9]\d{5,15}$/, "must be the connected device's phone number with its country code, such as 6281234567890"))
       .optional(),
   ),
-  WHATSPIE_API_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).default('https://api.whatspie.com')),
+  WHATSPIE_API_URL: z.preprocess(emptyAsUnset, oneUrl.default('https://api.whatspie.com')),
   LATE_ANSWER_SECONDS: int(60, 0, 3600),
   TRANSCRIPTION_MODEL: optionalString,
   TRANSCRIPTION_BASE_URL: httpUrl,
-  TRANSCRIPTION_API_KEY: optionalString,
+  TRANSCRIPTION_API_KEY: credential,
   VISION: flag(false),
   KEEP_MEDIA: flag(true),
   MEDIA_DIR: text('data/media'),
@@ -147,7 +160,7 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
   if (envFile !== null && existsSync(envFile)) {
     let parsed: ReturnType<typeof parseEnvFile>;
     try {
-      parsed = parseEnvFile(readFileSync(envFile, 'utf8'), envFile);
+      parsed = parseEnvFile(readFileSync(envFile, 'utf8'), envFile, new Set(SETTING_NAMES));
     } catch (error) {
       if (error instanceof EnvFileError) throw new ConfigError(error.message);
       throw new ConfigError(`cannot read ${envFile}: ${(error as Error).message}`);
@@ -155,7 +168,8 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     warnings.push(...parsed.warnings);
     for (const [key, entry] of parsed.entries) {
       if (!(SETTING_NAMES as string[]).includes(key)) {
-        warnings.push(`${key} (${envFile} line ${entry.line}) is not a setting of this program: a typo? .env.example lists them all`);
+        const name = shownName(key, new Set()) ?? 'The name (not shown: it does not look like a setting, and may be a secret)';
+        warnings.push(`${name} (${envFile} line ${entry.line}) is not a setting of this program: a typo? .env.example lists them all`);
         continue;
       }
       values[key] = entry.value;
@@ -171,6 +185,8 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     values[name] = fromEnv;
     sources.set(name, 'from the environment');
   }
+  // Held before anything is checked: whatever is logged or stored from now on is scrubbed of them.
+  holdSecrets(secretsInSettings(values));
 
   const schema = configSchema.pick(Object.fromEntries(names.map((name) => [name, true])) as Record<SettingName, true>);
   const parsed = schema.safeParse(values);
@@ -182,6 +198,7 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     throw new ConfigError(`invalid settings:\n${problems.join('\n')}`);
   }
   const config = parsed.data as Pick<Config, K>;
+  holdSecrets(secretsInSettings(config));
   const api = config as Partial<Config>;
   if (api.WHATSPIE_API_TOKEN !== undefined && names.includes('WHATSPIE_DEVICE') && api.WHATSPIE_DEVICE === undefined) {
     throw new ConfigError(
