@@ -3,8 +3,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTranscripts } from '../src/cli/transcripts.js';
+import { holdSecrets, secretsInSettings } from '../src/secrets.js';
 import { openDatabase } from '../src/store/db.js';
-import { copyPrompts, tempDir } from './helpers/app.js';
+import { captureLogs, copyPrompts, tempDir } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
@@ -120,4 +121,23 @@ describe('secrets in error texts from outside, end to end', () => {
     expect(JSON.parse(listening)).toMatchObject({ model: 'gpt-4.1-mini', llmUrl: slowLlm.url });
     expect(server.output()).not.toContain('gateway-pass-4321');
   }, 60_000);
+});
+
+describe('the log', () => {
+  it('never carries a secret of the settings, whatever field it hides in and however it is escaped', () => {
+    // A database password with characters a URL must encode and JSON must escape.
+    const password = 'db-pa"ss/w@rd-9876';
+    holdSecrets(secretsInSettings({ DATABASE_URL: `postgres://bot:${encodeURIComponent(password)}@db.internal:5432/bot`, PORT: 3000 }));
+    const { logger, text } = captureLogs();
+    logger.error(
+      { err: `password authentication failed: ${password}`, cause: { url: `postgres://bot:${encodeURIComponent(password)}@db.internal:5432/bot` } },
+      `could not connect with ${password}`,
+    );
+    const line = text();
+    expect(line).not.toContain('pa\\"ss');
+    expect(line).not.toContain(encodeURIComponent(password));
+    expect(line).not.toContain('w@rd');
+    expect(line.match(/\[redacted\]/g)).toHaveLength(3);
+    expect(JSON.parse(line)).toMatchObject({ msg: 'could not connect with [redacted]', cause: { url: 'postgres://bot:[redacted]@db.internal:5432/bot' } });
+  });
 });
