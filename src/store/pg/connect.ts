@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { withoutNul } from '../../util/nul.js';
 import { DatabaseOpenError } from '../db.js';
 
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle-pg', import.meta.url));
@@ -18,6 +19,29 @@ const types = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === INT8 || oid === NUMERIC ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
+
+/** A parameter as PostgreSQL can take it: text (also inside an array) without NUL, which text columns refuse. */
+function storable(value: unknown): unknown {
+  if (typeof value === 'string') return withoutNul(value);
+  if (Array.isArray(value)) return value.map(storable);
+  return value;
+}
+
+/**
+ * A connection that keeps NUL out of every text it sends. Whatspie's text is cleaned where it enters
+ * (whatspie/inbound.ts), so both backends store it alike; this is the guard for every other text we write (a model's
+ * answer, a transcript, an error from elsewhere), which would otherwise fail its statement and lose the row.
+ */
+class NulSafeClient extends pg.Client {}
+const sendQuery = pg.Client.prototype.query as (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) => unknown;
+NulSafeClient.prototype.query = function (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) {
+  if (Array.isArray(values)) return sendQuery.call(this, config, values.map(storable), callback);
+  const query = config as { submit?: unknown; values?: unknown };
+  if (typeof query === 'object' && query !== null && typeof query.submit !== 'function' && Array.isArray(query.values)) {
+    return sendQuery.call(this, { ...query, values: query.values.map(storable) }, values, callback);
+  }
+  return sendQuery.call(this, config, values, callback);
+} as typeof pg.Client.prototype.query;
 
 /** The URL without its password, for logs and error messages. */
 export function describeUrl(url: string): string {
@@ -54,7 +78,7 @@ export interface PoolOptions {
  * reads those parameters itself.
  */
 export async function connectPostgres(url: string, options: PoolOptions): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: options.max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, types });
+  const pool = new pg.Pool({ connectionString: url, max: options.max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, types, Client: NulSafeClient });
   pool.on('error', options.onError);
   try {
     const client = await pool.connect();
