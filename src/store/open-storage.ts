@@ -1,9 +1,9 @@
 // The one place that decides which backend a database location names: a PostgreSQL URL, or a SQLite file.
 import type { Logger } from '../logger.js';
+import { describeDatabase, isOtherUrl, isPostgresUrl } from './database-url.js';
+import { DatabaseOpenError } from './db.js';
 import { openSqliteStorage } from './sqlite-storage.js';
 import type { Storage } from './storage.js';
-
-export const isPostgresUrl = (where: string) => /^postgres(ql)?:\/\//.test(where);
 
 export interface OpenOptions {
   logger: Logger;
@@ -19,6 +19,8 @@ export interface OpenOptions {
 }
 
 export async function openStorageAt(where: string, options: OpenOptions): Promise<Storage> {
+  // Opened as a file, a mistyped URL would be created as one, and named with its password in every error.
+  if (isOtherUrl(where)) throw new DatabaseOpenError(`cannot open the database ${describeDatabase(where)}`);
   if (isPostgresUrl(where)) {
     // Loaded only for PostgreSQL: node-postgres and its store are memory a SQLite server never needs.
     const { openPostgresStorage } = await import('./pg/storage.js');

@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { withoutNul } from '../../util/nul.js';
+import { describeUrl } from '../database-url.js';
 import { DatabaseOpenError } from '../db.js';
 
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle-pg', import.meta.url));
@@ -43,25 +44,16 @@ NulSafeClient.prototype.query = function (this: pg.Client, config: unknown, valu
   return sendQuery.call(this, config, values, callback);
 } as typeof pg.Client.prototype.query;
 
-/** The URL without its password, for logs and error messages. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    return `${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}`;
-  } catch {
-    return 'the DATABASE_URL (not a valid URL)';
-  }
-}
-
 function explain(url: string, error: unknown): DatabaseOpenError {
-  const { code, message } = error as { code?: string; message?: string };
+  const { code, message, syscall } = error as { code?: string; message?: string; syscall?: string };
   const why =
     code === 'ECONNREFUSED' ? 'connection refused (is PostgreSQL running, and on that port?)'
     : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the host name does not resolve'
     : code === '28P01' || code === '28000' ? 'the user name or password is not accepted'
     : code === '3D000' ? 'that database does not exist (create it: createdb NAME)'
     : code === '42501' ? 'this user may not create tables in that database'
+    // A system error's message names the address it tried, which a malformed URL may have taken from the password.
+    : syscall ? `${syscall} ${code ?? 'failed'}`
     : message ?? String(error);
   return new DatabaseOpenError(`cannot open the database ${describeUrl(url)}: ${why}`);
 }
