@@ -16,6 +16,11 @@ export interface OpenOptions {
   readonly?: boolean;
   /** SQLite: how long a write waits for another process's lock. */
   busyTimeoutMs?: number;
+  /**
+   * SQLite: refuse to open a file another server runs on, and hold it for this one until closed. The server only: the
+   * tools open the file while the server runs.
+   */
+  serverLock?: boolean;
 }
 
 export async function openStorageAt(where: string, options: OpenOptions): Promise<Storage> {
@@ -26,5 +31,9 @@ export async function openStorageAt(where: string, options: OpenOptions): Promis
     const { openPostgresStorage } = await import('./pg/storage.js');
     return openPostgresStorage({ url: where, poolSize: options.poolSize ?? 2, deadlineMs: options.deadlineMs ?? 4500, logger: options.logger, ...(options.now && { now: options.now }) });
   }
-  return openSqliteStorage(where, { ...(options.readonly !== undefined && { readonly: options.readonly }), ...(options.busyTimeoutMs !== undefined && { busyTimeoutMs: options.busyTimeoutMs }) });
+  return openSqliteStorage(where, {
+    ...(options.readonly !== undefined && { readonly: options.readonly }),
+    ...(options.busyTimeoutMs !== undefined && { busyTimeoutMs: options.busyTimeoutMs }),
+    ...(options.serverLock && { serverLock: true }),
+  });
 }
