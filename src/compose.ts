@@ -57,6 +57,8 @@ export function openStorage(config: Config, logger: Logger, overrides: Pick<BotO
     poolSize: config.DATABASE_POOL_SIZE,
     deadlineMs: config.REPLY_DEADLINE_MS,
     busyTimeoutMs: overrides.busyTimeoutMs ?? 200,
+    // This is the server's storage (createBot): on SQLite, one server per file.
+    serverLock: true,
     ...(overrides.now && { now: overrides.now }),
   });
 }

@@ -183,6 +183,34 @@ describe.each(backends)('storage on %s', (backend) => {
     expect((await storage.reports.recentEvents({ limit: 10 })).map((e) => [e.type, e.summary, e.createdAt])).toEqual([['device_disconnected', 'logged out', 5000]]);
   });
 
+  it('text holding NUL that we write ourselves (transcript, errors, a queued message, a knowledge section) is kept', async () => {
+    const { storage } = await open(backend);
+    const c = storage.conversations;
+    // SQLite keeps the NUL; PostgreSQL cannot, and keeps U+FFFD in its place: either way nothing is lost.
+    const shown = (text: string | null | undefined) => text?.replaceAll('\0', '\uFFFD');
+    const m = (await c.saveInbound(inbound('6281100000030', 'voice'), 1000)).message;
+    await c.saveTranscription(m.id, 'heard\0this');
+    await c.saveMediaFile(m.id, { error: 'host said\0no' });
+    await c.saveReply(reply(m.contactId, m.id, 'an\0swer', 1001));
+    await c.startHandoff({ contactId: m.contactId, at: 1002, reason: 'rea\0son' });
+    await c.saveEvent({ type: 'other', whatspieMessageId: null, summary: 'sum\0mary', payload: '{}', at: 1003 });
+    await storage.outbox.enqueue({ record: { ...reply(m.contactId, m.id, 'la\0te', 0), via: undefined } as never, messages: [{ kind: 'text', text: 'la\0te' }], at: 1004 });
+    const queued = await storage.outbox.claimNext({ now: 2000, leaseMs: 30_000 });
+    await storage.outbox.retryLater({ id: queued!.id, reason: 'Whatspie said\0busy', at: 3000 });
+    await storage.knowledge.replace([{ file: 'faq.md', heading: 'Ship\0ping', body: 'Orders ship\0 today.' }], 'v1');
+
+    const rows = await storage.reports.transcriptRows({ phone: '6281100000030' });
+    expect(rows.map((r) => [shown(r.text), shown(r.transcription), shown(r.mediaError), shown(r.deliveryError)])).toEqual([
+      ['voice', 'heard\uFFFDthis', 'host said\uFFFDno', undefined],
+      ['an\uFFFDswer', undefined, undefined, undefined],
+      ['la\uFFFDte', undefined, undefined, 'Whatspie said\uFFFDbusy'],
+    ]);
+    expect(shown((await c.handoff(m.contactId))?.reason)).toBe('rea\uFFFDson');
+    expect((await storage.reports.recentEvents({ limit: 1 })).map((e) => shown(e.summary))).toEqual(['sum\uFFFDmary']);
+    expect(queued!.message).toMatchObject({ text: expect.stringMatching(/^la(\0|\uFFFD)te$/) });
+    expect((await storage.knowledge.search({ terms: ['today'], limit: 1 })).map((h) => shown(h.heading))).toEqual(['Ship\uFFFDping']);
+  });
+
   it('keeps the first value of a setting written by two instances at once', async () => {
     const { storage, again } = await open(backend);
     const other = await again();
@@ -252,6 +280,6 @@ describe.runIf(backends.includes('postgres'))('PostgreSQL only', () => {
 
   it('an unreachable server is one clear startup error, without the password', async () => {
     const error = await openPostgresStorage({ url: 'postgres://bot:hunter2@127.0.0.1:1/bot', poolSize: 1, deadlineMs: 2000, logger: silentLogger }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe('cannot open the database postgres://bot@127.0.0.1:1/bot: connection refused (is PostgreSQL running, and on that port?)');
+    expect((error as Error).message).toBe('cannot open the database postgres://127.0.0.1:1/bot: connection refused (is PostgreSQL running, and on that port?)');
   });
 });

@@ -3,7 +3,7 @@
 import { delay, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { runTranscripts } from '../src/cli/transcripts.js';
-import { jsonOf, makeBotOn, type AnyBot, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
+import { jsonOf, makeBotOn, type AnyBot, SECRET, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
 import { fakeWhatspieForThisFile } from './helpers/fakes.js';
 import { textFrom } from './helpers/fixtures.js';
 import { answerWith, completion, llmRequests, replyWith } from './helpers/llm.js';
@@ -122,6 +122,43 @@ describe.each(backends)('the webhook on %s', (backend) => {
     expect((await transcripts(bot, path, 'search', 'PARCEL')).out).toContain(from);
     const exported = await transcripts(bot, path, 'export', '--format', 'csv');
     expect(exported.out.split('\n')[0]).toMatch(/^time,number,/);
+  });
+
+  it('a NUL character in a message, a sender name or a v2 event is kept as U+FFFD, answered, and is no database error', async () => {
+    echo();
+    const bot = await makeBotOn(backend, { metricsEnabled: true });
+    const from = '6281500000007';
+    const sender = { from_user: { name: 'Bu\u0000di', jid: `${from}@s.whatsapp.net` } };
+    const v1 = textFrom(from, 'hello\u0000world', sender);
+    expect(await jsonOf(bot.post(v1))).toEqual({ type: 'chat', body: 'you said: hello\uFFFDworld', simulation: true });
+    const v2 = { type: 'message_incoming', data: { ...textFrom(from, 'second\u0000line', sender), message_id: 'V2\u0000ID' } };
+    expect(await jsonOf(bot.post(v2))).toEqual({ type: 'chat', body: 'you said: second\uFFFDline', simulation: true });
+    const failed = { type: 'message_failed', data: { message_id: 'x\u0000y', status: 'ERROR', reason: 'not\u0000registered' } };
+    expect((await bot.post(failed)).status).toBe(200);
+
+    const rows = await bot.storage.reports.transcriptRows({ phone: from });
+    expect(rows.map((r) => [r.direction, r.text])).toEqual([
+      ['in', 'hello\uFFFDworld'], ['out', 'you said: hello\uFFFDworld'], ['in', 'second\uFFFDline'], ['out', 'you said: second\uFFFDline'],
+    ]);
+    expect(rows[2]!.waMessageId).toBe('V2\uFFFDID');
+    expect(rows[0]!.name).toBe('Bu\uFFFDdi');
+    expect((await bot.storage.reports.recentEvents({ limit: 5 })).map((e) => e.summary)).toEqual(['message x\uFFFDy failed: not\uFFFDregistered']);
+    // A redelivery of the same message is still found by its (replaced) id.
+    expect(await jsonOf(bot.post(v2))).toEqual({ type: 'chat', body: 'you said: second\uFFFDline', simulation: true });
+    const metrics = await (await bot.app.request('/metrics', { headers: { authorization: `Bearer ${SECRET}` } })).text();
+    expect(metrics).not.toContain('internal_error');
+    expect(metrics).toContain('whatsbot_webhook_requests_total{outcome="duplicate"} 1');
+  });
+
+  it("a model's handoff reason holding NUL is kept, and the customer is handed over", async () => {
+    replyWith({ toolCalls: [{ name: 'handoff_to_human', arguments: JSON.stringify({ reason: 'wants\u0000a person' }) }] });
+    const bot = await makeBotOn(backend);
+    const from = '6281500000008';
+    expect(await jsonOf(bot.post(textFrom(from, 'a person please')))).toMatchObject({ type: 'chat' });
+    const contact = await bot.storage.conversations.contactByPhone(from);
+    expect(contact?.handoff?.reason?.replaceAll('\0', '\uFFFD')).toBe('wants\uFFFDa person');
+    const rows = await bot.storage.reports.transcriptRows({ phone: from });
+    expect(rows.filter((r) => r.fellBack)).toEqual([]);
   });
 
   it('answers from the knowledge base without an LLM', async () => {

@@ -7,8 +7,8 @@ import { handoffCutoff } from '../agent/handoff-rule.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { DatabaseOpenError } from '../store/db.js';
 import { silentLogger } from '../logger.js';
-import { describeUrl } from '../store/pg/connect.js';
-import { isPostgresUrl, openStorageAt } from '../store/open-storage.js';
+import { describeDatabase, isOtherUrl, isPostgresUrl } from '../store/database-url.js';
+import { openStorageAt } from '../store/open-storage.js';
 import type { Storage, TranscriptRow } from '../store/storage.js';
 import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, requireDatabase, UsageError } from './args.js';
 import { handoffCommands, requireNumber, shownName, TOOL_SETTINGS, waitingForHuman, type Command, type Io, type ParsedArgs } from './commands.js';
@@ -239,14 +239,12 @@ export async function runTranscripts(argv: string[], io: Io & { err: (text: stri
   }
 }
 
-const describeDatabase = (where: string) => (isPostgresUrl(where) ? describeUrl(where) : where);
-
 /**
  * A PostgreSQL URL, or a SQLite file. The file is opened read-only by the commands that only read, so that they can
  * never disturb the server; PostgreSQL's readers never block its writers anyway.
  */
 function openToolStorage(where: string, writes: boolean): Promise<Storage> {
-  if (!isPostgresUrl(where)) requireDatabase(where);
+  if (!isPostgresUrl(where) && !isOtherUrl(where)) requireDatabase(where);
   return openStorageAt(where, { logger: silentLogger, poolSize: 2, readonly: !writes, busyTimeoutMs: 5000 });
 }
 

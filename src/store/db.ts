@@ -1,5 +1,5 @@
 // Opens the SQLite file, applies the migrations in drizzle/, and hands out a typed drizzle handle.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -16,16 +16,34 @@ export class DatabaseOpenError extends Error {
   override name = 'DatabaseOpenError';
 }
 
-function explain(path: string, error: unknown): DatabaseOpenError {
-  const { code, message } = error as { code?: string; message?: string };
+const READ_ONLY = 'the file or its folder is read-only for this user, and the server must write to both';
+
+/** Why the database at `path` cannot be opened, in words an operator can act on. */
+export function explain(path: string, error: unknown): DatabaseOpenError {
+  const { code, message, syscall } = error as { code?: string; message?: string; syscall?: string };
   const why =
     code === 'SQLITE_NOTADB' ? 'the file is not a SQLite database (point DATABASE_PATH at another file)'
     : code === 'SQLITE_CANTOPEN' ? 'it cannot be opened (is it a folder, or does this user lack access to it?)'
-    : code?.startsWith('SQLITE_READONLY') ? 'the file or its folder is read-only for this user, and the server must write to both'
-    : code === 'EACCES' || code === 'EPERM' ? 'permission denied creating its folder'
+    : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? (syscall === 'mkdir' ? 'permission denied creating its folder' : READ_ONLY)
+    : code?.startsWith('SQLITE_READONLY') ? READ_ONLY
     : code === 'ENOTDIR' ? 'a part of the path is a file, not a folder'
     : message ?? String(error);
   return new DatabaseOpenError(`cannot open the database ${path}: ${why}`);
+}
+
+/**
+ * Creates the database's folder (0700) and an empty database file (0600) for the server's user alone: the file holds
+ * every conversation and the webhook secret. SQLite itself would create the file 0644 less the umask (readable by
+ * every user under the usual 022), and it gives the -wal and -shm files the mode of the database file. Folders and a
+ * file that exist already are left as their owner made them.
+ */
+export function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  }
 }
 
 /**
@@ -35,7 +53,7 @@ function explain(path: string, error: unknown): DatabaseOpenError {
 export function openDatabase(path: string, options: { readonly?: boolean; busyTimeoutMs?: number } = {}): Db {
   let sqlite: Database.Database | undefined;
   try {
-    if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:' && path !== '' && !options.readonly) createPrivately(path);
     sqlite = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
     if (!options.readonly) {

@@ -1,9 +1,9 @@
 // The one place that decides which backend a database location names: a PostgreSQL URL, or a SQLite file.
 import type { Logger } from '../logger.js';
+import { describeDatabase, isOtherUrl, isPostgresUrl } from './database-url.js';
+import { DatabaseOpenError } from './db.js';
 import { openSqliteStorage } from './sqlite-storage.js';
 import type { Storage } from './storage.js';
-
-export const isPostgresUrl = (where: string) => /^postgres(ql)?:\/\//.test(where);
 
 export interface OpenOptions {
   logger: Logger;
@@ -16,13 +16,24 @@ export interface OpenOptions {
   readonly?: boolean;
   /** SQLite: how long a write waits for another process's lock. */
   busyTimeoutMs?: number;
+  /**
+   * SQLite: refuse to open a file another server runs on, and hold it for this one until closed. The server only: the
+   * tools open the file while the server runs.
+   */
+  serverLock?: boolean;
 }
 
 export async function openStorageAt(where: string, options: OpenOptions): Promise<Storage> {
+  // Opened as a file, a mistyped URL would be created as one, and named with its password in every error.
+  if (isOtherUrl(where)) throw new DatabaseOpenError(`cannot open the database ${describeDatabase(where)}`);
   if (isPostgresUrl(where)) {
     // Loaded only for PostgreSQL: node-postgres and its store are memory a SQLite server never needs.
     const { openPostgresStorage } = await import('./pg/storage.js');
     return openPostgresStorage({ url: where, poolSize: options.poolSize ?? 2, deadlineMs: options.deadlineMs ?? 4500, logger: options.logger, ...(options.now && { now: options.now }) });
   }
-  return openSqliteStorage(where, { ...(options.readonly !== undefined && { readonly: options.readonly }), ...(options.busyTimeoutMs !== undefined && { busyTimeoutMs: options.busyTimeoutMs }) });
+  return openSqliteStorage(where, {
+    ...(options.readonly !== undefined && { readonly: options.readonly }),
+    ...(options.busyTimeoutMs !== undefined && { busyTimeoutMs: options.busyTimeoutMs }),
+    ...(options.serverLock && { serverLock: true }),
+  });
 }

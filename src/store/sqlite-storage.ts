@@ -5,6 +5,7 @@ import { openDatabase, type Db } from './db.js';
 import { sqliteKnowledge } from './knowledge.js';
 import { sqliteOutbox } from './outbox.js';
 import { initSetting, readSetting } from './queries.js';
+import { holdServerLock, type ServerLock } from './server-lock.js';
 import type { ContactTurns, Storage } from './storage.js';
 import { sqliteReports } from './transcripts.js';
 
@@ -24,7 +25,7 @@ export function inMemoryTurns(): ContactTurns {
   };
 }
 
-export function sqliteStorage(db: Db, location: string): SqliteStorage {
+export function sqliteStorage(db: Db, location: string, lock?: ServerLock): SqliteStorage {
   return {
     backend: 'sqlite',
     location,
@@ -40,11 +41,22 @@ export function sqliteStorage(db: Db, location: string): SqliteStorage {
     turns: inMemoryTurns(),
     async close() {
       db.$client.close();
+      lock?.release();
     },
   };
 }
 
-/** Opens (and migrates) the SQLite file; see openDatabase for the options. */
-export function openSqliteStorage(path: string, options: Parameters<typeof openDatabase>[1] = {}): SqliteStorage {
-  return sqliteStorage(openDatabase(path, options), path);
+/**
+ * Opens (and migrates) the SQLite file; see openDatabase for the options. `serverLock`: refuse when another server
+ * runs on the file, and keep others off it until closed (the server only: see server-lock.ts).
+ */
+export function openSqliteStorage(path: string, options: Parameters<typeof openDatabase>[1] & { serverLock?: boolean } = {}): SqliteStorage {
+  const { serverLock, ...openOptions } = options;
+  const lock = serverLock && path !== ':memory:' && path !== '' ? holdServerLock(path) : undefined;
+  try {
+    return sqliteStorage(openDatabase(path, openOptions), path, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }

@@ -1,15 +1,21 @@
 // What Whatspie POSTs to the webhook, v1 or v2: strict on the envelope we rely on, lenient where its own docs disagree.
 // The program's types of inbound messages and events are inferred from these schemas, never written twice.
 import { z } from 'zod';
+import { withoutNul } from '../util/nul.js';
 
-const optionalText = z.string().nullish();
+/**
+ * Every string read from Whatspie: a NUL becomes U+FFFD here, at the edge, so that both databases store (and the
+ * model reads) the same text (see util/nul.ts).
+ */
+const whatspieString = () => z.string().overwrite(withoutNul);
+const optionalText = whatspieString().nullish();
 const optionalFlag = z.boolean().nullish();
 
 const envelopeSchema = z.looseObject({
-  from: z.string().trim().min(1).max(128),
-  message_id: z.string().trim().min(1).max(256),
+  from: whatspieString().trim().min(1).max(128),
+  message_id: whatspieString().trim().min(1).max(256),
   timestamp: z.number().int().nonnegative(),
-  type: z.string().max(64).nullish(),
+  type: whatspieString().max(64).nullish(),
   from_user: z.looseObject({ name: optionalText, jid: optionalText }).nullish(),
   participant: optionalText,
   is_broadcast: optionalFlag,
@@ -19,14 +25,14 @@ const envelopeSchema = z.looseObject({
 });
 
 const fileSchema = z.looseObject({
-  url: z.string().min(1).max(4096),
+  url: whatspieString().min(1).max(4096),
   caption: optionalText,
   fileName: optionalText,
   seconds: z.number().nonnegative().nullish(),
 });
 
 const contentSchemas = {
-  text: z.looseObject({ message: z.string() }).transform((b) => ({ kind: 'text' as const, text: b.message })),
+  text: z.looseObject({ message: whatspieString() }).transform((b) => ({ kind: 'text' as const, text: b.message })),
   imageMessage: z
     .looseObject({ file: fileSchema })
     .transform((b) => ({ kind: 'image' as const, url: b.file.url, caption: b.file.caption ?? null })),
@@ -43,7 +49,7 @@ const contentSchemas = {
 
 /** A message type Whatspie's docs do not list (sticker, video, location…): accepted, described by its type, and its
  * file kept when it carries one. */
-const unknownFile = z.looseObject({ file: z.looseObject({ url: z.string().min(1).max(4096) }).nullish() });
+const unknownFile = z.looseObject({ file: z.looseObject({ url: whatspieString().min(1).max(4096) }).nullish() });
 const unknownContent = (type: string, body?: unknown) => {
   const file = unknownFile.safeParse(body);
   return { kind: 'unknown' as const, type, url: (file.success ? file.data.file?.url : undefined) ?? null };
@@ -103,8 +109,8 @@ export function isBroadcastMessage(message: InboundMessage): boolean {
 // Whatspie's v2 envelope, {"type": …, "data": …}: events other than an incoming message are facts to keep, not to
 // answer. Ids may come as numbers or strings, and every field is optional: an event we cannot read in full must still
 // be stored and answered, never refused.
-const whatspieId = z.union([z.number(), z.string()]).nullish().transform((id) => (id == null ? null : String(id).slice(0, 64)));
-const text = z.string().nullish().transform((value) => (value == null ? null : value.slice(0, 500)));
+const whatspieId = z.union([z.number(), whatspieString()]).nullish().transform((id) => (id == null ? null : String(id).slice(0, 64)));
+const text = whatspieString().nullish().transform((value) => (value == null ? null : value.slice(0, 500)));
 
 const statusEventSchema = z.union([
   z.discriminatedUnion('type', [
@@ -135,7 +141,7 @@ const statusEventSchema = z.union([
       })),
   ]),
   z
-    .looseObject({ type: z.string() })
+    .looseObject({ type: whatspieString() })
     .transform((e) => ({ type: e.type.slice(0, 64), whatspieMessageId: null as string | null, reason: null as string | null, summary: 'an event type this version does not know' })),
 ]);
 

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { withoutNul } from '../../util/nul.js';
+import { describeUrl } from '../database-url.js';
 import { DatabaseOpenError } from '../db.js';
 
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle-pg', import.meta.url));
@@ -19,25 +21,39 @@ const types = {
     oid === INT8 || oid === NUMERIC ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** The URL without its password, for logs and error messages. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    return `${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}`;
-  } catch {
-    return 'the DATABASE_URL (not a valid URL)';
-  }
+/** A parameter as PostgreSQL can take it: text (also inside an array) without NUL, which text columns refuse. */
+function storable(value: unknown): unknown {
+  if (typeof value === 'string') return withoutNul(value);
+  if (Array.isArray(value)) return value.map(storable);
+  return value;
 }
 
+/**
+ * A connection that keeps NUL out of every text it sends. Whatspie's text is cleaned where it enters
+ * (whatspie/inbound.ts), so both backends store it alike; this is the guard for every other text we write (a model's
+ * answer, a transcript, an error from elsewhere), which would otherwise fail its statement and lose the row.
+ */
+class NulSafeClient extends pg.Client {}
+const sendQuery = pg.Client.prototype.query as (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) => unknown;
+NulSafeClient.prototype.query = function (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) {
+  if (Array.isArray(values)) return sendQuery.call(this, config, values.map(storable), callback);
+  const query = config as { submit?: unknown; values?: unknown };
+  if (typeof query === 'object' && query !== null && typeof query.submit !== 'function' && Array.isArray(query.values)) {
+    return sendQuery.call(this, { ...query, values: query.values.map(storable) }, values, callback);
+  }
+  return sendQuery.call(this, config, values, callback);
+} as typeof pg.Client.prototype.query;
+
 function explain(url: string, error: unknown): DatabaseOpenError {
-  const { code, message } = error as { code?: string; message?: string };
+  const { code, message, syscall } = error as { code?: string; message?: string; syscall?: string };
   const why =
     code === 'ECONNREFUSED' ? 'connection refused (is PostgreSQL running, and on that port?)'
     : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the host name does not resolve'
     : code === '28P01' || code === '28000' ? 'the user name or password is not accepted'
     : code === '3D000' ? 'that database does not exist (create it: createdb NAME)'
     : code === '42501' ? 'this user may not create tables in that database'
+    // A system error's message names the address it tried, which a malformed URL may have taken from the password.
+    : syscall ? `${syscall} ${code ?? 'failed'}`
     : message ?? String(error);
   return new DatabaseOpenError(`cannot open the database ${describeUrl(url)}: ${why}`);
 }
@@ -54,7 +70,7 @@ export interface PoolOptions {
  * reads those parameters itself.
  */
 export async function connectPostgres(url: string, options: PoolOptions): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: options.max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, types });
+  const pool = new pg.Pool({ connectionString: url, max: options.max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, types, Client: NulSafeClient });
   pool.on('error', options.onError);
   try {
     const client = await pool.connect();

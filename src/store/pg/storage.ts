@@ -1,7 +1,8 @@
 // The PostgreSQL storage (DATABASE_URL): several instances on one database, every guarantee kept in the database.
 import type { Logger } from '../../logger.js';
 import type { Storage } from '../storage.js';
-import { connectPostgres, describeUrl } from './connect.js';
+import { describeUrl } from '../database-url.js';
+import { connectPostgres } from './connect.js';
 import { pgConversations } from './conversations.js';
 import { pgKnowledge } from './knowledge.js';
 import { pgOutbox } from './outbox.js';
