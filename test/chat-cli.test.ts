@@ -103,12 +103,34 @@ describe('npm run chat', () => {
 
   it('/as reads a number as people type it, with the rest as the name', async () => {
     const token = server.output().match(/token=([\w-]+)/)![1]!;
-    const { output } = await chat(['--url', server.url, '--token', token], ['/as +62 811-222 Budi Santoso', '/as 0811 333 444 Sari', '/as Budi']);
+    const { output } = await chat(['--url', server.url, '--token', token], ['/as +62 811-222 Budi Santoso', '/as Budi']);
     expect(output).toContain('now chatting as Budi Santoso (62811222)');
-    expect(output).toContain('now chatting as Sari (0811333444)');
     expect(output).toContain('usage: /as NUMBER [NAME]');
     const local = await chat(['--url', server.url, '--token', token], ['/as 0811 333 444 Sari'], { DEFAULT_COUNTRY_CODE: '62' });
     expect(local.output).toContain('now chatting as Sari (62811333444)');
+  });
+
+  it('a local number without DEFAULT_COUNTRY_CODE is refused, and no second contact is created', async () => {
+    const token = server.output().match(/token=([\w-]+)/)![1]!;
+    const refusal = '0811 333 555 is a local number: type it with its country code (+62 811333555 for Indonesia), or set DEFAULT_COUNTRY_CODE (in .env) to read local numbers';
+    const typed = await chat(['--url', server.url, '--token', token, '--as', '62811333555', '--name', 'Sari'], ['hello', '/as 0811 333 555 Sari', 'hello again']);
+    expect(typed.output).toContain(`  ${refusal}\n`);
+    const started = await chat(['--url', server.url, '--token', token, '--as', '0811 333 555'], ['hello']);
+    expect(started).toEqual({ code: 1, output: `Error: --as ${refusal}\n` });
+    const db = openDatabase(dbPath, { readonly: true });
+    const phones = db.$client.prepare("select phone from contacts where phone like '%811333555'").pluck().all();
+    db.$client.close();
+    expect(phones).toEqual(['62811333555']);
+  });
+
+  it('without --name, a customer who exists keeps their name', async () => {
+    const token = server.output().match(/token=([\w-]+)/)![1]!;
+    await chat(['--url', server.url, '--token', token, '--as', '628555666777', '--name', 'Rina Hartono'], ['hello']);
+    const { output } = await chat(['--url', server.url, '--token', token, '--as', '628555666777'], ['me again', '/as 628555666777', 'and again']);
+    expect(output).toContain('as 628555666777, under the name it has.');
+    const db = openDatabase(dbPath, { readonly: true });
+    expect(db.$client.prepare("select display_name from contacts where phone = '628555666777'").pluck().get()).toBe('Rina Hartono');
+    db.$client.close();
   });
 
   it('a wrong token is shown as the server answered it', async () => {

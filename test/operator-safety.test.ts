@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { csvCell } from '../src/cli/export.js';
-import { normaliseNumber, takeNumber } from '../src/cli/numbers.js';
+import { normaliseNumber, numberReadings, takeNumber } from '../src/cli/numbers.js';
 import { runTranscripts } from '../src/cli/transcripts.js';
 import { clip, oneLine, visible } from '../src/cli/terminal-text.js';
 import { makeBot, tempDir } from './helpers/app.js';
@@ -122,18 +122,30 @@ describe('numbers as people type them', () => {
   it('show and pause find a number typed in parts, in local form with DEFAULT_COUNTRY_CODE, or with +', async () => {
     expect((await run(['show', '0819', '0000', '0001'], { DEFAULT_COUNTRY_CODE: '62' })).out).toContain(`(${EVIL})`);
     expect((await run(['show', '+62', '819-0000-0001'])).out).toContain(`(${EVIL})`);
-    expect((await run(['show', '0819', '0000', '0001'])).err).toContain('no conversation with 081900000001');
+    expect((await run(['show', '0819', '0000', '0001'])).err).toContain('0819 0000 0001 is a local number: type it with its country code');
   });
 
   it.each([
     ['0812 3456 789', '62', '628123456789'],
     ['+62 812-3456-789', '62', '628123456789'],
     ['628123456789', '62', '628123456789'],
-    ['0812 3456 789', undefined, '08123456789'],
     ['(0812) 345.678', '62', '62812345678'],
     ['120363021234567890@g.us', '62', '120363021234567890@g.us'],
   ])('%j with country code %j reads as %j', async (typed, code, expected) => {
     expect(normaliseNumber(typed, code)).toBe(expected);
+  });
+
+  it('a local number without a country code is refused, never read as a number WhatsApp would never send', async () => {
+    expect(() => normaliseNumber('0812 3456 789')).toThrow('0812 3456 789 is a local number: type it with its country code (+62 8123456789 for Indonesia)');
+    expect(normaliseNumber('+0812 3456')).toBe('08123456');
+  });
+
+  it('every way words split into a number and a text, shortest number first', async () => {
+    expect(numberReadings(['62812345678', '1', 'more', 'day'])).toEqual([
+      { number: '62812345678', rest: ['1', 'more', 'day'] },
+      { number: '628123456781', rest: ['more', 'day'] },
+    ]);
+    expect(numberReadings(['Budi', 'hi'])).toEqual([{ number: 'Budi', rest: ['hi'] }]);
   });
 
   it('the number is the leading words that look like one; the rest is the reason', async () => {

@@ -17,9 +17,13 @@ beforeAll(async () => {
 });
 
 async function run(...argv: string[]) {
+  return runWith({}, ...argv);
+}
+
+async function runWith(settings: { DEFAULT_COUNTRY_CODE?: string; DATABASE_PATH?: string }, ...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24 }, now: end });
+  const code = await runTranscripts(argv, { out: (t) => out.push(t), err: (t) => err.push(t), settings: { DATABASE_PATH: dbPath, HANDOFF_HOURS: 24, ...settings }, now: end });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -96,6 +100,14 @@ describe('transcripts export', () => {
     expect(JSON.parse(lines[1].reply_json)).toMatchObject({ type: 'chat' });
   });
 
+  it('--contact takes a number typed in parts and in local form, as every other command does', async () => {
+    const lines = (await runWith({ DEFAULT_COUNTRY_CODE: '62' }, 'export', '--contact', '0812', '0000', '0002')).out.split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.number)).toEqual([BUDI, BUDI, BUDI, BUDI]);
+    expect((await run('export', '--contact', '+62', '812-0000-0002', '--format', 'csv')).out.split('\n')).toHaveLength(5);
+    // Stray words are refused rather than silently ignored: an export of everything is not what was asked for.
+    expect((await run('export', '0812', '0000', '0002'))).toMatchObject({ code: 1, err: expect.stringContaining('export takes no words; for one contact: --contact 0812 0000 0002') });
+  });
+
   it('writes CSV to a file, quoting commas and quotes', async () => {
     const file = join(tempDir(), 'out.csv');
     const { out } = (await run('export', '--format', 'csv', '--out', file));
@@ -143,6 +155,25 @@ describe('every command', () => {
     expect(code).toBe(1);
     expect(err).toContain(`no database at ${missing}`);
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it('takes its options before the command as well as after it', async () => {
+    const elsewhere = { DATABASE_PATH: join(tempDir(), 'not-this-one.db') };
+    const before = await runWith(elsewhere, '--db', dbPath, 'list', '--limit', '1');
+    expect(before).toMatchObject({ code: 0, err: '' });
+    expect(before.out).toMatch(/^NAME\s+NUMBER/);
+    expect(before.out.split('\n')).toHaveLength(2);
+    expect((await runWith(elsewhere, '--db', dbPath, '--since', '1h', 'show', ANA)).out).toContain(`Conversation with Ana Wijaya (${ANA})`);
+    expect((await run('--help', 'list')).out).toMatch(/^Usage: npm run transcripts -- list/);
+    expect((await run('--colour', 'list'))).toMatchObject({ code: 1, err: expect.stringContaining("Unknown option '--colour'") });
+  });
+
+  it('a number in local form without DEFAULT_COUNTRY_CODE is refused with how to write it, in every command', async () => {
+    const refusal = 'Error: 0812 0000 0001 is a local number: type it with its country code (+62 81200000001 for Indonesia), or set DEFAULT_COUNTRY_CODE (in .env) to read local numbers';
+    for (const argv of [['show', '0812', '0000', '0001'], ['pause', '0812', '0000', '0001', 'calling', 'back'], ['export', '--contact', '0812', '0000', '0001']]) {
+      expect(await run(...argv)).toEqual({ code: 1, out: '', err: refusal });
+    }
+    expect((await run('list')).out).not.toContain('WAITING: calling back');
   });
 
   it('an unknown command or option prints the usage', async () => {

@@ -3,6 +3,10 @@ import { existsSync } from 'node:fs';
 
 export class UsageError extends Error {
   override name = 'UsageError';
+  /** @param pointToHelp false when the message itself says how to write it: then it is the one line printed. */
+  constructor(message: string, readonly pointToHelp = true) {
+    super(message);
+  }
 }
 
 /** "7d", "12h", "30m", or a date/time such as 2026-11-01 or 2026-11-01T09:00; returns Unix milliseconds. */

@@ -28,14 +28,15 @@ interface ChatOptions {
   url: string;
   token: string;
   from: string;
-  name: string;
+  /** Sent as the customer's WhatsApp name; null sends none, and the server keeps the name the contact has. */
+  name: string | null;
   input: Readable;
   output: Writable;
   /** Reads local numbers typed in /as (0812…) as international ones. */
   defaultCountryCode?: string;
 }
 
-const envelope = (from: string, name: string) => ({
+const envelope = (from: string, name: string | null) => ({
   from,
   message_id: `CHAT${randomUUID().replaceAll('-', '').slice(0, 16).toUpperCase()}`,
   timestamp: Math.floor(Date.now() / 1000),
@@ -46,7 +47,7 @@ const envelope = (from: string, name: string) => ({
 });
 
 /** The Whatspie payload for a typed line, or a string to print instead (help, errors). */
-export function payloadFor(line: string, from: string, name: string): Record<string, unknown> | string {
+export function payloadFor(line: string, from: string, name: string | null): Record<string, unknown> | string {
   const [command, ...args] = line.trim().split(/\s+/);
   const base = envelope(from, name);
   const file = (url: string | undefined, extra: Record<string, unknown>) => ({ url, caption: null, fileName: null, ...extra });
@@ -93,7 +94,8 @@ async function runChat(options: ChatOptions): Promise<void> {
   const print = (text: string) => options.output.write(`${visible(text)}\n`);
   let { from, name } = options;
   const webhook = `${options.url.replace(/\/+$/, '')}/webhook?token=${encodeURIComponent(options.token)}`;
-  print(`Chatting with ${options.url} as ${name} (${from}). /help lists commands, /quit leaves.`);
+  const who = () => (name === null ? `${from}, under the name it has` : `${cell(name, 60)} (${from})`);
+  print(`Chatting with ${options.url} as ${who()}. /help lists commands, /quit leaves.`);
   const lines = createInterface({ input: options.input, terminal: false });
   for await (const raw of lines) {
     const line = raw.trim();
@@ -105,12 +107,19 @@ async function runChat(options: ChatOptions): Promise<void> {
     }
     if (line === '/as' || line.startsWith('/as ')) {
       // "/as +62 811-222 333 Budi": the leading words that look like a number are the number.
-      const { number, rest } = takeNumber(line.split(/\s+/).slice(1), options.defaultCountryCode);
-      if (!number || !/^\d+$/.test(number)) print('usage: /as NUMBER [NAME], e.g. /as +62 811-222-333 Budi');
+      let taken: ReturnType<typeof takeNumber>;
+      try {
+        taken = takeNumber(line.split(/\s+/).slice(1), options.defaultCountryCode);
+      } catch (error) {
+        print(`  ${(error as Error).message}`);
+        continue;
+      }
+      if (!taken.number || !/^\d+$/.test(taken.number)) print('usage: /as NUMBER [NAME], e.g. /as +62 811-222-333 Budi');
       else {
-        from = number;
-        name = rest.join(' ') || `Customer ${from}`;
-        print(`  now chatting as ${cell(name, 60)} (${from})`);
+        from = taken.number;
+        // Without a name the contact keeps its own: renaming a real customer by looking at them would be a surprise.
+        name = taken.rest.join(' ') || null;
+        print(`  now chatting as ${who()}`);
       }
       continue;
     }
@@ -184,7 +193,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(`Usage: npm run chat -- [--url http://localhost:3000] [--token SECRET] [--as 628123456789] [--name "Test Customer"]
 
 --url defaults to http://localhost:PORT; --token to WEBHOOK_SECRET, else the secret the server generated
-(read from DATABASE_URL or DATABASE_PATH). Both come from .env when it exists.
+(read from DATABASE_URL or DATABASE_PATH). Both come from .env when it exists. --as defaults to 628000000001;
+a local number (0812…) needs DEFAULT_COUNTRY_CODE. Without --name no name is sent, and the contact keeps the
+one it has.
 
 ${HELP}`);
     process.exit(0);
@@ -194,7 +205,13 @@ ${HELP}`);
     console.error('No webhook token: pass --token, set WEBHOOK_SECRET, or start the server once so it generates one.');
     process.exit(1);
   }
-  const from = normaliseNumber(values.as ?? '628000000001', settings.DEFAULT_COUNTRY_CODE);
+  let from: string;
+  try {
+    from = normaliseNumber(values.as ?? '628000000001', settings.DEFAULT_COUNTRY_CODE);
+  } catch (error) {
+    console.error(`Error: --as ${visible((error as Error).message)}`);
+    process.exit(1);
+  }
   if (!/^\d+$/.test(from)) {
     console.error(`--as takes a phone number, such as 628123456789 or "+62 812-3456-789"`);
     process.exit(1);
@@ -203,7 +220,8 @@ ${HELP}`);
     url: values.url ?? `http://localhost:${settings.PORT}`,
     token,
     from,
-    name: values.name ?? 'Test Customer',
+    // Without --name, none is sent: the server keeps the name the contact has (a new one has none until it says).
+    name: values.name ?? null,
     input: process.stdin,
     output: process.stdout,
     defaultCountryCode: settings.DEFAULT_COUNTRY_CODE,

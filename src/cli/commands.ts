@@ -7,11 +7,13 @@ import { textMessages } from '../agent/outgoing.js';
 import { whatspieApiFrom } from '../compose.js';
 import { startOutboxWorker } from '../delivery/outbox-worker.js';
 import { silentLogger } from '../logger.js';
-import type { Contact, ConversationStore } from '../store/conversation-store.js';
+import type { ConversationStore } from '../store/conversation-store.js';
 import { replyRecord } from '../agent/reply-record.js';
 import { OPERATOR } from './format.js';
 import { UsageError } from './args.js';
+import { namedContact } from './named-contact.js';
 import { takeNumber } from './numbers.js';
+import { apiHost, sayingEachTry } from './send-progress.js';
 import { cell } from './terminal-text.js';
 
 /** The settings the transcripts tool reads; config.ts parses them like the server's. */
@@ -25,7 +27,12 @@ export interface Io {
   now: number;
 }
 
-export type ParsedArgs = { values: Record<string, string | boolean | undefined>; positionals: string[] };
+export type ParsedArgs = {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  /** With a `--` among the words: how many positionals came before it. */
+  beforeDashes?: number;
+};
 
 export interface Command {
   usage: string;
@@ -38,7 +45,10 @@ export interface Command {
 
 export const waitingForHuman = (handoffAt: number | null, io: Io) => isWaitingForHuman(handoffAt, io.now, io.settings.HANDOFF_HOURS);
 
-/** The number at the start of the positionals, as typed ("0812 3456 789", "+62 812-3456-789"), and the words after it. */
+/**
+ * The number at the start of the positionals, as typed ("0812 3456 789", "+62 812-3456-789"), and the words after it.
+ * Lenient (the longest reading): for the commands that only read; those that write use `writeTarget`.
+ */
 export function requireNumber(positionals: string[], io: Io): { phone: string; rest: string[] } {
   const { number, rest } = takeNumber(positionals, io.settings.DEFAULT_COUNTRY_CODE);
   if (!number) throw new UsageError('which number? e.g. 62856123456');
@@ -48,35 +58,31 @@ export function requireNumber(positionals: string[], io: Io): { phone: string; r
 /** A contact's name for messages to the operator: bounded and free of control characters. */
 export const shownName = (contact: { displayName: string | null }, fallback: string) => cell(contact.displayName ?? fallback, 60);
 
-async function existingContact(store: ConversationStore, phone: string): Promise<Contact> {
-  const contact = await store.contactByPhone(phone);
-  if (!contact) throw new UsageError(`no conversation with ${cell(phone, 40)}; "npm run transcripts -- list" shows every number`);
-  return contact;
-}
+/** The customer a command that writes names: never a guess between two readings of the words (named-contact.ts). */
+const writeTarget = (store: ConversationStore, command: string, args: ParsedArgs, io: Io, takesText = true) =>
+  namedContact(store, { command, positionals: args.positionals, beforeDashes: args.beforeDashes, takesText, defaultCountryCode: io.settings.DEFAULT_COUNTRY_CODE });
 
 /** How long `reply` tries to deliver before leaving the message to the server's retries. */
 const REPLY_WAIT_MS = 20_000;
 
 export const handoffCommands: Record<string, Command> = {
   reply: {
-    usage: `reply <number> <text…>
+    usage: `reply <number> [--] <text…>
   Sends your message to the customer through Whatspie's API (WHATSPIE_API_TOKEN, WHATSPIE_DEVICE), records it in
   the transcript as the operator's, and pauses the bot for this customer as a handoff does (until "resume" or
-  HANDOFF_HOURS), so that it never talks over you. Works whether the server runs or not.`,
+  HANDOFF_HOURS), so that it never talks over you. Works whether the server runs or not.
+  When the text starts with a digit, put -- between the number and the text (reply 62812345678 -- 1 more day):
+  words that can be read as two customers' numbers, or as no customer's, are refused and nothing is sent.`,
     options: {},
     writes: true,
-    async run(storage, { positionals }, io) {
-      const { phone, rest } = requireNumber(positionals, io);
-      const text = rest.join(' ').trim();
-      if (!text) throw new UsageError('what to send? e.g. reply 62856123456 Your order ships today.');
-      const api = whatspieApiFrom({
-        WHATSPIE_API_TOKEN: io.settings.WHATSPIE_API_TOKEN,
-        WHATSPIE_DEVICE: io.settings.WHATSPIE_DEVICE,
-        WHATSPIE_API_URL: io.settings.WHATSPIE_API_URL ?? 'https://api.whatspie.com',
-      });
+    async run(storage, args, io) {
+      const apiUrl = io.settings.WHATSPIE_API_URL ?? 'https://api.whatspie.com';
+      const api = whatspieApiFrom({ WHATSPIE_API_TOKEN: io.settings.WHATSPIE_API_TOKEN, WHATSPIE_DEVICE: io.settings.WHATSPIE_DEVICE, WHATSPIE_API_URL: apiUrl });
       if (!api) throw new UsageError("reply sends through Whatspie's API: set WHATSPIE_API_TOKEN and WHATSPIE_DEVICE (in .env or the environment)");
       const { conversations: store, outbox } = await storage();
-      const contact = await existingContact(store, phone);
+      const { contact, phone, rest } = await writeTarget(store, 'reply', args, io);
+      const text = rest.join(' ').trim();
+      if (!text) throw new UsageError('what to send? e.g. reply 62856123456 Your order ships today.');
       const messages = textMessages(text, 'model');
       if (messages.length === 0) throw new UsageError('the message is empty once formatted');
       const rowId = await outbox.enqueue({
@@ -85,18 +91,22 @@ export const handoffCommands: Record<string, Command> = {
         at: io.now,
       });
       await store.startHandoff({ contactId: contact.id, at: io.now, reason: 'an operator replied' });
+      const who = `${shownName(contact, phone)} (${phone})`;
+      // Said before the first try: an unreachable Whatspie takes the whole wait, which must not pass in silence.
+      io.out(`Sending to ${who} through Whatspie's API at ${apiHost(apiUrl)} (for up to ${REPLY_WAIT_MS / 1000} s)…`);
       // Delivered here, so that it works without the server; a running server would take it just the same.
-      const worker = startOutboxWorker({ outbox, api, logger: silentLogger, pollMs: 200 });
+      const progress = sayingEachTry(api, io.out);
+      const worker = startOutboxWorker({ outbox, api: progress.api, logger: silentLogger, pollMs: 200 });
       const started = Date.now();
       await worker.drain(REPLY_WAIT_MS);
       worker.stop();
       let delivery = await outbox.deliveryOfRow(rowId);
+      if (delivery.state === 'pending' && progress.tries() === 0) io.out('  a running server took it; waiting for its answer…');
       // A running server (any instance) may have taken it first: wait for its answer as long as we would have.
       while (delivery.state === 'pending' && Date.now() - started < REPLY_WAIT_MS) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         delivery = await outbox.deliveryOfRow(rowId);
       }
-      const who = `${shownName(contact, phone)} (${phone})`;
       if (delivery.state === 'sent') io.out(`Sent to ${who} (Whatspie id ${delivery.whatspieIds.join(', ')}).`);
       else if (delivery.state === 'failed') io.out(`NOT sent to ${who}: ${cell(delivery.error ?? 'unknown reason', 200)}`);
       else io.out(`Queued for ${who}, not delivered yet (${cell(delivery.error ?? 'no answer', 200)}): the server retries it when it runs.`);
@@ -105,15 +115,14 @@ export const handoffCommands: Record<string, Command> = {
     },
   },
   pause: {
-    usage: `pause <number> [reason…]
+    usage: `pause <number> [--] [reason…]
   Takes the conversation over by hand: the bot stays silent for this contact (messages are still stored)
-  until "resume", or HANDOFF_HOURS after now.`,
+  until "resume", or HANDOFF_HOURS after now. A reason that starts with a digit goes after --, as in reply.`,
     options: {},
     writes: true,
-    async run(storage, { positionals }, io) {
-      const { phone, rest } = requireNumber(positionals, io);
+    async run(storage, args, io) {
       const store = (await storage()).conversations;
-      const contact = await existingContact(store, phone);
+      const { contact, phone, rest } = await writeTarget(store, 'pause', args, io);
       const reason = rest.join(' ') || 'taken over by an operator';
       await store.startHandoff({ contactId: contact.id, at: io.now, reason });
       io.out(`Paused: the bot stays silent for ${shownName(contact, phone)} (${phone}) until you resume it.`);
@@ -125,10 +134,9 @@ export const handoffCommands: Record<string, Command> = {
   Ends a handoff: the bot answers this contact again from the next message on.`,
     options: {},
     writes: true,
-    async run(storage, { positionals }, io) {
-      const { phone } = requireNumber(positionals, io);
+    async run(storage, args, io) {
       const store = (await storage()).conversations;
-      const contact = await existingContact(store, phone);
+      const { contact, phone } = await writeTarget(store, 'resume', args, io, false);
       if (!waitingForHuman(contact.handoff?.at ?? null, io)) {
         if (contact.handoff) await store.endHandoff(contact.id);
         io.out(`${phone} was not waiting for a human; the bot already answers.`);

@@ -2,7 +2,7 @@
 // the server writes (safe while it runs: reads never block it), and take a conversation over or hand it back.
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { handoffCutoff } from '../agent/handoff-rule.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { DatabaseOpenError } from '../store/db.js';
@@ -14,7 +14,7 @@ import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, requireDatabase, 
 import { handoffCommands, requireNumber, shownName, TOOL_SETTINGS, waitingForHuman, type Command, type Io, type ParsedArgs } from './commands.js';
 import { toCsv, toJsonLines } from './export.js';
 import { chatLines, describeReceived, describeSent, formatTime, table } from './format.js';
-import { normaliseNumber } from './numbers.js';
+import { isNumberPart, normaliseNumber } from './numbers.js';
 import { cell, visible } from './terminal-text.js';
 
 const common = { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -97,12 +97,13 @@ commands.search = {
 
 commands.export = {
   usage: `export [--format jsonl|csv] [--contact <number>] [--since 7d|2026-11-01] [--out FILE]
-  Every message as JSON Lines (default) or CSV, oldest first, to standard output or FILE.`,
+  Every message as JSON Lines (default) or CSV, oldest first, to standard output or FILE. The number may be
+  typed in parts: --contact 0812 3456 789.`,
   options: { format: { type: 'string' }, contact: { type: 'string' }, since: { type: 'string' }, out: { type: 'string' } },
-  async run(storage, { values }, io) {
+  async run(storage, { values, positionals }, io) {
     const format = (values.format as string | undefined) ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv');
-    const phone = values.contact === undefined ? undefined : normaliseNumber(values.contact as string, io.settings.DEFAULT_COUNTRY_CODE);
+    const phone = contactOption(values.contact as string | undefined, positionals, io.settings.DEFAULT_COUNTRY_CODE);
     const { conversations, reports } = await storage();
     if (phone !== undefined && !(await conversations.contactByPhone(phone))) throw new UsageError(`no conversation with ${cell(phone, 40)}`);
     const rows = await reports.transcriptRows({ phone, since: parseSince(values.since as string | undefined, io.now) });
@@ -121,6 +122,20 @@ commands.export = {
     return 0;
   },
 };
+
+/**
+ * --contact's number: "--contact 0812 3456 789" leaves "3456" and "789" as positionals, which are the rest of it
+ * (export takes no other words).
+ */
+function contactOption(contact: string | undefined, positionals: string[], defaultCountryCode: string | undefined): string | undefined {
+  if (contact === undefined) {
+    if (positionals.length > 0) throw new UsageError(`export takes no words; for one contact: --contact ${cell(positionals.join(' '), 40)}`);
+    return undefined;
+  }
+  const words = [contact, ...positionals];
+  if (positionals.length > 0 && !words.every(isNumberPart)) throw new UsageError(`export takes no words besides the options: "${cell(words.join(' '), 60)}" is not one number`);
+  return normaliseNumber(words.join(' '), defaultCountryCode);
+}
 
 commands.events = {
   usage: `events [--since 7d|2026-11-01] [--limit N]
@@ -193,14 +208,19 @@ Usage: npm run transcripts -- <command> [options]
 ${Object.values(commands).map((c) => `  ${c.usage.split('\n')[0]}`).join('\n')}
 
 Every command takes --db FILE or --db postgres://… (default: DATABASE_URL from the environment or .env,
-else DATABASE_PATH, else data/bot.db) and --help.`;
+else DATABASE_PATH, else data/bot.db) and --help, before or after the command's name. reply and pause never
+guess where the number ends: when the text starts with a digit, write reply NUMBER -- TEXT.`;
 
 /** Runs one command; returns the exit code. Errors meant for the operator are printed, not thrown. */
 export async function runTranscripts(argv: string[], io: Io & { err: (text: string) => void }): Promise<number> {
   const defaultDb = io.settings.DATABASE_URL ?? io.settings.DATABASE_PATH;
   const fail = (error: unknown): number => {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`Error: ${visible(error.message)}\nSee: npm run transcripts -- ${name} --help`);
+    if (error instanceof UsageError && !error.pointToHelp) {
+      io.err(`Error: ${visible(error.message)}`);
+      return 1;
+    }
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.err(`Error: ${visible(error.message)}\nSee: npm run transcripts -- ${name ? `${name} ` : ''}--help`);
       return 1;
     }
     if (error instanceof DatabaseOpenError) {
@@ -209,10 +229,16 @@ export async function runTranscripts(argv: string[], io: Io & { err: (text: stri
     }
     throw error;
   };
-  const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
+  let name: string | undefined;
+  let rest: string[];
+  try {
+    ({ name, rest } = splitCommand(argv));
+  } catch (error) {
+    return fail(error);
+  }
+  if (!name || name === 'help') {
     io.out(overview);
-    return name ? 0 : 1;
+    return name || argv.includes('--help') || argv.includes('-h') ? 0 : 1;
   }
   const command = commands[name];
   if (!command) {
@@ -221,7 +247,13 @@ export async function runTranscripts(argv: string[], io: Io & { err: (text: stri
   }
   let opened: Promise<Storage> | undefined;
   try {
-    const args = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true }) as ParsedArgs;
+    const parsed = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true, tokens: true });
+    const dashes = parsed.tokens.findIndex((token) => token.kind === 'option-terminator');
+    const args: ParsedArgs = {
+      values: parsed.values as ParsedArgs['values'],
+      positionals: parsed.positionals,
+      ...(dashes >= 0 && { beforeDashes: parsed.tokens.slice(0, dashes).filter((token) => token.kind === 'positional').length }),
+    };
     if (args.values.help) {
       io.out(`Usage: npm run transcripts -- ${command.usage}\n\nOptions: --db FILE|postgres://…  the database (default ${describeDatabase(defaultDb)})`);
       return 0;
@@ -237,6 +269,22 @@ export async function runTranscripts(argv: string[], io: Io & { err: (text: stri
   } finally {
     await opened?.then((s) => s.close()).catch(() => {});
   }
+}
+
+const isParseArgsError = (error: unknown): error is TypeError =>
+  error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+
+/**
+ * The command's name wherever it stands among the options (`--db FILE list` as well as `list --db FILE`), and the
+ * other words in their order. Every command's options are known here, so that an option's value is never taken for
+ * the name; whether an option suits the command is checked when the command's own words are parsed.
+ */
+function splitCommand(argv: string[]): { name: string | undefined; rest: string[] } {
+  const everyOption = Object.assign({}, common, ...Object.values(commands).map((command) => command.options)) as ParseArgsConfig['options'];
+  const { tokens } = parseArgs({ args: argv, options: everyOption, allowPositionals: true, strict: false, tokens: true });
+  const first = tokens.find((token) => token.kind === 'positional' || token.kind === 'option-terminator');
+  if (first?.kind !== 'positional') return { name: undefined, rest: argv };
+  return { name: first.value, rest: argv.filter((_, i) => i !== first.index) };
 }
 
 /**
