@@ -168,8 +168,12 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     warnings.push(...parsed.warnings);
     for (const [key, entry] of parsed.entries) {
       if (!(SETTING_NAMES as string[]).includes(key)) {
-        const name = shownName(key, new Set()) ?? 'The name (not shown: it does not look like a setting, and may be a secret)';
-        warnings.push(`${name} (${envFile} line ${entry.line}) is not a setting of this program: a typo? .env.example lists them all`);
+        const name = shownName(key, new Set());
+        warnings.push(
+          name
+            ? `${name} (${envFile} line ${entry.line}) is not a setting of this program: a typo? .env.example lists them all`
+            : `${envFile} line ${entry.line} sets a name that is not a setting of this program (not shown: it is not written like one, and may be a secret pasted alone)`,
+        );
         continue;
       }
       values[key] = entry.value;

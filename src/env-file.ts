@@ -36,8 +36,8 @@ function notASetting(line: string, where: string, settingNames: ReadonlySet<stri
   const after = line.slice(name.length).trimStart();
   if (after === '') return new EnvFileError(`${where}: ${name} has no "=" and no value (write ${name}=value)`);
   const eq = after.indexOf('=');
-  const sign = after[0] === ':' ? '":" where "=" belongs' : eq === -1 ? 'no "="' : 'something between the name and "="';
-  return new EnvFileError(`${where}: ${name} is followed by ${sign} (write ${name}=value; the value is not shown)`);
+  const problem = after[0] === ':' ? 'is followed by ":" where "=" belongs' : eq === -1 ? 'is not followed by "="' : 'is followed by something other than "="';
+  return new EnvFileError(`${where}: ${name} ${problem} (write ${name}=value; the value is not shown)`);
 }
 
 function unquote(raw: string, where: string): string {

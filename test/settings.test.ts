@@ -145,7 +145,7 @@ describe('a broken .env line that may hold a secret', () => {
 
   it('a setting without "=" is named, its value is not printed', () => {
     const { file, said } = problemWith(`WHATSPIE_API_TOKEN ${KEY}\n`);
-    expect(said).toBe(`${file} line 1: WHATSPIE_API_TOKEN is followed by no "=" (write WHATSPIE_API_TOKEN=value; the value is not shown)`);
+    expect(said).toBe(`${file} line 1: WHATSPIE_API_TOKEN is not followed by "=" (write WHATSPIE_API_TOKEN=value; the value is not shown)`);
     expect(problemWith('OPENAI_API_KEY\n').said).toContain('OPENAI_API_KEY has no "=" and no value');
   });
 
