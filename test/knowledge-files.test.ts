@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-const titleFromFileName = (f: string) => f;
+import { titleFromFileName } from '../src/knowledge/sections.js';
 import { captureLogs, copyPrompts, jsonOf, makeBot, tempDir } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
 import { llmRequests, replyWith } from './helpers/llm.js';

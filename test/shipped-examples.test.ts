@@ -37,9 +37,10 @@ describe('the shipped examples', () => {
   it('a placeholder is named with its line at start, and again on each reload while one is left', () => {
     const logs = captureLogs();
     const dir = copyPrompts();
-    writeFileSync(join(dir, 'system.md'), 'You work for [BUSINESS NAME].\nOpen: [e.g. Monday–Friday 9–5]\nSee [our shop](https://toko.test).\n');
+    // Lines as the operator's editor numbers them, comment lines included; a link's text is not a placeholder.
+    writeFileSync(join(dir, 'system.md'), '<!-- my notes,\n     two lines -->\nYou work for [BUSINESS NAME].\nOpen: [e.g. Monday–Friday 9–5]\nSee [OUR SHOP](https://toko.test).\n');
     const prompts = loadPrompts(dir, logs.logger, 0);
-    expect(warnings(logs)).toEqual([expect.stringMatching(/system\.md still holds placeholders.*: \[BUSINESS NAME\] \(line 1\), \[e\.g\. Monday–Friday 9–5\] \(line 2\)\. Replace/)]);
+    expect(warnings(logs)).toEqual([expect.stringMatching(/system\.md still holds placeholders.*: \[BUSINESS NAME\] \(line 3\), \[e\.g\. Monday–Friday 9–5\] \(line 4\)\. Replace/)]);
 
     writeFileSync(join(dir, 'system.md'), 'You work for Toko Batik Sari.\nOpen: [e.g. Monday–Friday 9–5]\n');
     prompts.systemPrompt();

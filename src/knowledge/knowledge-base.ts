@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { KnowledgeHit, KnowledgeIndex } from '../store/storage.js';
 import { placeholderWarning, shippedExampleWarning } from '../prompts/examples.js';
-import { readPromptFile, withoutComments } from '../prompts/prompt-text.js';
+import { commentFree, readPromptFile } from '../prompts/prompt-text.js';
 import { RECHECK_MS, recheckEvery } from '../prompts/watched-file.js';
 import { splitSections, type Section } from './sections.js';
 import { searchTerms } from './terms.js';
@@ -80,8 +80,8 @@ export function createKnowledgeBase(deps: { index: KnowledgeIndex; dir: string; 
     const path = join(dir, name);
     const file = readPromptFile(path);
     if (file === null) return []; // removed since the folder was listed
-    const text = withoutComments(file, path);
-    for (const warning of [shippedExampleWarning('markdown', text, path), placeholderWarning(path, text)]) {
+    const { text, lines } = commentFree(file, path);
+    for (const warning of [shippedExampleWarning('markdown', text, path), placeholderWarning(path, lines)]) {
       if (warning) logger.warn({ file: path }, warning);
     }
     return splitSections(name, text);

@@ -15,11 +15,11 @@ export interface Placeholder {
   line: number;
 }
 
-/** The placeholders in what the bot reads (HTML comments already removed); code blocks are left alone. */
-export function placeholdersIn(text: string): Placeholder[] {
+/** The placeholders in a file's lines (HTML comments blanked out, see commentFree); code blocks are left alone. */
+export function placeholdersIn(lines: readonly string[]): Placeholder[] {
   const found: Placeholder[] = [];
   let inCode = false;
-  for (const [index, line] of text.split('\n').entries()) {
+  for (const [index, line] of lines.entries()) {
     if (line.trimStart().startsWith('```')) inCode = !inCode;
     if (inCode) continue;
     for (const match of line.matchAll(PLACEHOLDER)) {
@@ -32,8 +32,8 @@ export function placeholdersIn(text: string): Placeholder[] {
 }
 
 /** One warning for a file that still holds placeholders, or null. */
-export function placeholderWarning(path: string, text: string): string | null {
-  const found = placeholdersIn(text);
+export function placeholderWarning(path: string, lines: readonly string[]): string | null {
+  const found = placeholdersIn(lines);
   if (found.length === 0) return null;
   const shown = found.slice(0, 3).map((p) => `${p.text.length > 60 ? `${p.text.slice(0, 57)}…]` : p.text} (line ${p.line})`);
   const more = found.length > 3 ? `, and ${found.length - 3} more` : '';

@@ -46,19 +46,27 @@ export function readPromptFile(path: string): string | null {
   return decodePromptText(path, bytes);
 }
 
+export interface CommentFree {
+  /** What the bot reads: a line that held only a comment disappears, rather than leaving a blank line in a paragraph. */
+  text: string;
+  /** Every line of the file, comments blanked out: for messages that name a line as the operator's editor numbers it. */
+  lines: string[];
+}
+
 /**
  * The Markdown without its HTML comments, except inside code. A comment that is never closed would hide everything
  * after it from the bot without a word, so it is refused instead.
  */
-export function withoutComments(markdown: string, path: string): string {
+export function commentFree(markdown: string, path: string): CommentFree {
   const kept: string[] = [];
+  const lines: string[] = [];
   let inCode = false;
   let openedOn = 0;
-  const lines = markdown.split(/\r?\n/);
-  for (const [index, line] of lines.entries()) {
+  for (const [index, line] of markdown.split(/\r?\n/).entries()) {
     if (openedOn === 0 && line.trimStart().startsWith('```')) inCode = !inCode;
     if (inCode) {
       kept.push(line);
+      lines.push(line);
       continue;
     }
     let rest = line;
@@ -83,11 +91,13 @@ export function withoutComments(markdown: string, path: string): string {
         }
       }
     }
-    // A line that held only a comment disappears, rather than leaving a blank line in a paragraph.
+    lines.push(out);
     if (out.trim() !== '' || line.trim() === '') kept.push(out);
   }
   if (openedOn !== 0) {
     throw new PromptFileError(`${path}: the comment opened with "<!--" on line ${openedOn} is never closed with "-->", so everything after it would be hidden from the bot`);
   }
-  return kept.join('\n');
+  return { text: kept.join('\n'), lines };
 }
+
+export const withoutComments = (markdown: string, path: string): string => commentFree(markdown, path).text;

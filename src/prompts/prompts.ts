@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { placeholderWarning, shippedExampleWarning } from './examples.js';
 import { parseMediaCatalog, type MediaItem } from './media-catalog.js';
-import { withoutComments } from './prompt-text.js';
+import { commentFree } from './prompt-text.js';
 import { PromptFileError, RECHECK_MS, watchFile } from './watched-file.js';
 
 export interface Prompts {
@@ -37,8 +37,8 @@ export const BUILT_IN_TEXTS = {
 function readable(path: string, logger: Logger) {
   return (text: string | null): string | null => {
     if (text === null) return null;
-    const kept = withoutComments(text, path);
-    const warning = placeholderWarning(path, kept);
+    const { text: kept, lines } = commentFree(text, path);
+    const warning = placeholderWarning(path, lines);
     if (warning) logger.warn({ file: path }, warning);
     return kept;
   };
