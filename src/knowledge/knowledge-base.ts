@@ -45,7 +45,8 @@ function listFolder(dir: string): Listing {
     // Hidden files and editors' backups (.DS_Store, .faq.md.swp, faq.md~) are nobody's knowledge; README is about the folder.
     if (name.startsWith('.') || name.endsWith('~') || /^readme\.(md|markdown|txt)$/i.test(name)) continue;
     if (entry.isDirectory()) listing.ignored.push(`${name}/`);
-    else if (READ.test(name)) listing.read.push(name);
+    // Not a pipe or a device, whatever its name: reading one would wait forever.
+    else if (READ.test(name) && (entry.isFile() || entry.isSymbolicLink())) listing.read.push(name);
     else listing.ignored.push(name);
   }
   listing.read.sort();
