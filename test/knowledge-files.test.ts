@@ -39,6 +39,8 @@ describe('knowledge files', () => {
     expect(refused).not.toMatch(/^\s+at /m);
     writeFileSync(join(dir, 'knowledge', 'harga.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Harga', 'utf16le')]));
     expect(() => makeBot({ promptsDir: dir })).toThrow(/harga\.txt is saved as UTF-16 \("Unicode"\), not UTF-8/);
+    writeFileSync(join(dir, 'knowledge', 'harga.txt'), Buffer.from('Harga', 'utf16le'));
+    expect(() => makeBot({ promptsDir: dir })).toThrow(/harga\.txt is not a text file \(it holds NUL bytes/);
   });
 
   it('a file that stops being UTF-8 after the start is refused in the log, and its previous knowledge stays; no "�" reaches the model', async () => {

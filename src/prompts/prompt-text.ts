@@ -23,14 +23,19 @@ function firstBadLine(bytes: Buffer): number {
 
 /** The file's text (a UTF-8 byte-order mark dropped), or a PromptFileError that names the file and how to fix it. */
 export function decodePromptText(path: string, bytes: Buffer): string {
+  const saveAs = 'save it again as UTF-8 (in Notepad: File › Save as, Encoding: UTF-8)';
+  let text: string;
   try {
-    return strictUtf8.decode(bytes);
+    text = strictUtf8.decode(bytes);
   } catch {
-    const saveAs = 'save it again as UTF-8 (in Notepad: File › Save as, Encoding: UTF-8)';
     const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
     if (utf16) throw new PromptFileError(`${path} is saved as UTF-16 ("Unicode"), not UTF-8: ${saveAs}`);
     throw new PromptFileError(`${path} is not UTF-8 text (the first bad character is on line ${firstBadLine(bytes)}): ${saveAs}`);
   }
+  // Valid UTF-8 but no text: UTF-16 without a byte-order mark, or a binary file with a text file's name. PostgreSQL
+  // would refuse to index it anyway.
+  if (text.includes('\0')) throw new PromptFileError(`${path} is not a text file (it holds NUL bytes, as UTF-16 without a byte-order mark does): ${saveAs}`);
+  return text;
 }
 
 /** The file's text, or null when there is no such file; any other failure is a PromptFileError naming the file. */
