@@ -2,6 +2,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitSections, unwrapParagraphs } from '../src/knowledge/sections.js';
+import { withoutComments } from '../src/prompts/prompt-text.js';
 import { runTranscripts } from '../src/cli/transcripts.js';
 import { endHandoff } from '../src/store/queries.js';
 import { jsonOf, makeBot, storedMessages } from './helpers/app.js';
@@ -24,10 +25,8 @@ describe('knowledge base', () => {
   });
 
   it('leaves HTML comments out of the sections, except inside code', () => {
-    const sections = splitSections(
-      'faq.md',
-      '# FAQ\n<!-- An example: replace\nthese answers -->\n## Hours\nOpen <!-- check this --> daily.\n```\n<!-- kept in code -->\n```\n## Payment\nQRIS',
-    );
+    const markdown = '# FAQ\n<!-- An example: replace\nthese answers -->\n## Hours\nOpen <!-- check this --> daily.\n```\n<!-- kept in code -->\n```\n## Payment\nQRIS';
+    const sections = splitSections('faq.md', withoutComments(markdown, 'faq.md'));
     expect(sections.map((s) => [s.heading, s.body])).toEqual([
       ['Hours', 'Open  daily.\n```\n<!-- kept in code -->\n```'],
       ['Payment', 'QRIS'],

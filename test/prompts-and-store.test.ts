@@ -18,7 +18,7 @@ describe('prompt files', () => {
     await bot.post(freshInbound());
     writeFileSync(join(bot.promptsDir, 'system.md'), 'You work for Toko Batik Sari. Always answer in Indonesian.');
     await bot.post(freshInbound());
-    expect(llmRequests[0]!.messages[0]!.content).toContain('[BUSINESS NAME]');
+    expect(llmRequests[0]!.messages[0]!.content).toContain('Toko Contoh');
     expect(llmRequests[1]!.messages[0]).toEqual({ role: 'system', content: 'You work for Toko Batik Sari. Always answer in Indonesian.' });
   });
 
@@ -48,7 +48,7 @@ describe('prompt files', () => {
     writeFileSync(join(dir, 'media.json'), '[{"id": "x", "kind": "video"');
     expect(prompts.mediaCatalog()).toBe(before);
     writeFileSync(join(dir, 'system.md'), '   \n');
-    expect(prompts.systemPrompt()).toContain('[BUSINESS NAME]');
+    expect(prompts.systemPrompt()).toContain('Toko Contoh');
   });
 
   it.each([
@@ -76,7 +76,7 @@ describe('prompt files', () => {
     const dir = copyPrompts();
     const prompts = loadPrompts(dir, silentLogger, 500);
     writeFileSync(join(dir, 'system.md'), 'Edited prompt');
-    expect(prompts.systemPrompt()).toContain('[BUSINESS NAME]');
+    expect(prompts.systemPrompt()).toContain('Toko Contoh');
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(prompts.systemPrompt()).toBe('Edited prompt');
   });

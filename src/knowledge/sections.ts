@@ -1,4 +1,5 @@
-// Splits a Markdown file into sections at its headings: each section is one retrievable piece of knowledge.
+// Splits a Markdown (or plain text) file into sections at its headings: each section is one retrievable piece of
+// knowledge.
 
 export interface Section {
   file: string;
@@ -8,50 +9,26 @@ export interface Section {
 
 const HEADING = /^(#{1,6})\s+(.+?)\s*#*\s*$/;
 
-/** The Markdown without its HTML comments (notes to whoever edits the file, never content), except inside code. */
-function withoutComments(markdown: string): string {
-  const kept: string[] = [];
-  let inCode = false;
-  let inComment = false;
-  for (const line of markdown.split(/\r?\n/)) {
-    if (!inComment && line.trimStart().startsWith('```')) inCode = !inCode;
-    if (inCode) {
-      kept.push(line);
-      continue;
-    }
-    let rest = line;
-    let out = '';
-    while (rest !== '') {
-      if (inComment) {
-        const end = rest.indexOf('-->');
-        if (end === -1) rest = '';
-        else {
-          rest = rest.slice(end + 3);
-          inComment = false;
-        }
-      } else {
-        const start = rest.indexOf('<!--');
-        if (start === -1) {
-          out += rest;
-          rest = '';
-        } else {
-          out += rest.slice(0, start);
-          rest = rest.slice(start + 4);
-          inComment = true;
-        }
-      }
-    }
-    // A line that held only a comment disappears, rather than leaving a blank line in a paragraph.
-    if (out.trim() !== '' || line.trim() === '') kept.push(out);
-  }
-  return kept.join('\n');
+/**
+ * The title of what a file says before (or without) any heading: its name in words, as a customer may see it above
+ * the answer ("harga-grosir.txt" is "Harga grosir").
+ */
+export function titleFromFileName(file: string): string {
+  const words = file
+    .replace(/\.(md|markdown|txt)$/i, '')
+    .replace(/[_\-.\s]+/g, ' ')
+    .trim();
+  if (words === '') return file;
+  // "faq" becomes "Faq", but "iPhone" or "FAQ" stays as written.
+  return /^\p{Ll}+(\s|$)/u.test(words) ? words[0]!.toUpperCase() + words.slice(1) : words;
 }
 
+/** `markdown` is what the bot reads of the file (its HTML comments already removed). */
 export function splitSections(file: string, markdown: string): Section[] {
   const found: { trail: string[]; body: string }[] = [];
   // Headings above the current one, so "Returns" under "Shipping & returns" keeps its context.
   const trail: string[] = [];
-  let current: string[] = [file.replace(/\.md$/i, '')];
+  let current: string[] = [titleFromFileName(file)];
   let lines: string[] = [];
   let inCode = false;
   const flush = () => {
@@ -59,7 +36,7 @@ export function splitSections(file: string, markdown: string): Section[] {
     if (body !== '') found.push({ trail: current, body });
     lines = [];
   };
-  for (const line of withoutComments(markdown).split('\n')) {
+  for (const line of markdown.split(/\r?\n/)) {
     if (line.trimStart().startsWith('```')) inCode = !inCode;
     const match = inCode ? null : HEADING.exec(line);
     if (!match) {

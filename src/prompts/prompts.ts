@@ -1,8 +1,10 @@
 // The prompts folder that operators edit: system.md, fallback.md, handoff.md, rate-limited.md, holding.md, media.json
-// (knowledge/ is in src/knowledge).
+// (knowledge/ is in src/knowledge). HTML comments in the Markdown files are the operator's notes: never sent anywhere.
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
+import { placeholderWarning, shippedExampleWarning } from './examples.js';
 import { parseMediaCatalog, type MediaItem } from './media-catalog.js';
+import { commentFree } from './prompt-text.js';
 import { PromptFileError, RECHECK_MS, watchFile } from './watched-file.js';
 
 export interface Prompts {
@@ -28,21 +30,47 @@ export const BUILT_IN_TEXTS = {
   'holding.md': 'Thanks for your message! I am looking into it and will answer here in a moment.',
 } as const;
 
-function requiredText(path: string) {
-  return (text: string | null): string => {
+/**
+ * What the bot reads of a Markdown file: its text without the operator's HTML comments. Each time the file is read
+ * (at start and after every edit) the operator is warned about placeholders still in it.
+ */
+function readable(path: string, logger: Logger) {
+  return (text: string | null): string | null => {
+    if (text === null) return null;
+    const { text: kept, lines } = commentFree(text, path);
+    const warning = placeholderWarning(path, lines);
+    if (warning) logger.warn({ file: path }, warning);
+    return kept;
+  };
+}
+
+function requiredText(path: string, logger: Logger) {
+  const read = readable(path, logger);
+  return (file: string | null): string => {
+    const text = read(file);
     if (text === null) throw new PromptFileError(`${path} is missing`);
     const trimmed = text.trim();
-    if (trimmed === '') throw new PromptFileError(`${path} is empty`);
+    if (trimmed === '') throw new PromptFileError(`${path} is empty${file?.trim() ? ' (it holds only comments)' : ''}`);
     return trimmed;
   };
 }
 
 function textWithDefault(path: string, builtIn: string, logger: Logger) {
-  return (text: string | null): string => {
-    const trimmed = text?.trim() ?? '';
+  const read = readable(path, logger);
+  return (file: string | null): string => {
+    const trimmed = read(file)?.trim() ?? '';
     if (trimmed !== '') return trimmed;
-    logger.info({ file: path }, `${path} is ${text === null ? 'missing' : 'empty'}: using the built-in text ("${builtIn.slice(0, 60)}…"); write the file to change it`);
+    logger.info({ file: path }, `${path} is ${file === null ? 'missing' : 'empty'}: using the built-in text ("${builtIn.slice(0, 60)}…"); write the file to change it`);
     return builtIn;
+  };
+}
+
+function mediaCatalog(path: string, logger: Logger) {
+  return (json: string | null): MediaItem[] => {
+    const items = parseMediaCatalog(json, path);
+    const warning = json === null ? null : shippedExampleWarning('json', json, path);
+    if (warning) logger.warn({ file: path }, warning);
+    return items;
   };
 }
 
@@ -51,13 +79,14 @@ export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS)
   const file = (name: string) => join(dir, name);
   const withDefault = (name: keyof typeof BUILT_IN_TEXTS) =>
     watchFile(file(name), textWithDefault(file(name), BUILT_IN_TEXTS[name], logger), logger, recheckMs);
-  const system = watchFile(file('system.md'), requiredText(file('system.md')), logger, recheckMs);
+  const system = watchFile(file('system.md'), requiredText(file('system.md'), logger), logger, recheckMs);
   const fallback = withDefault('fallback.md');
   const handoff = withDefault('handoff.md');
   const rateLimited = withDefault('rate-limited.md');
   // holding.md may be empty on purpose (answer nothing until the real answer arrives); only a missing file gets the default.
-  const holding = watchFile(file('holding.md'), (text) => (text === null ? BUILT_IN_TEXTS['holding.md'] : text.trim()), logger, recheckMs);
-  const media = watchFile(file('media.json'), (json) => parseMediaCatalog(json, file('media.json')), logger, recheckMs);
+  const readHolding = readable(file('holding.md'), logger);
+  const holding = watchFile(file('holding.md'), (text) => readHolding(text)?.trim() ?? BUILT_IN_TEXTS['holding.md'], logger, recheckMs);
+  const media = watchFile(file('media.json'), mediaCatalog(file('media.json'), logger), logger, recheckMs);
   return {
     systemPrompt: () => system.get(),
     fallbackText: () => fallback.get(),

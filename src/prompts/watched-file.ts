@@ -1,10 +1,9 @@
 // A file that is re-read when it changes on disk, keeping the last good version when an edit is broken.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Logger } from '../logger.js';
+import { readPromptFile } from './prompt-text.js';
 
-export class PromptFileError extends Error {
-  override name = 'PromptFileError';
-}
+export { PromptFileError } from './prompt-file-error.js';
 
 export interface WatchedFile<T> {
   /** The current value; re-reads the file first if it changed since the last call. */
@@ -35,13 +34,14 @@ export function recheckEvery(intervalMs: number): () => boolean {
 }
 
 /**
- * `parse` gets the file's text, or null when the file is missing, and throws a PromptFileError to reject it.
+ * `parse` gets the file's text, or null when the file is missing, and throws a PromptFileError to reject it; a file
+ * that is not UTF-8 is rejected before it.
  * A periodic stat, unlike fs.watch, works on every filesystem and with every editor.
  */
 export function watchFile<T>(path: string, parse: (text: string | null) => T, logger: Logger, recheckMs = RECHECK_MS): WatchedFile<T> {
   let stamp = stampOf(path);
   // The first read throws: a broken file at startup must stop the server with a clear message.
-  let value = parse(stamp === 'missing' ? null : readFileSync(path, 'utf8'));
+  let value = parse(stamp === 'missing' ? null : readPromptFile(path));
   const due = recheckEvery(recheckMs);
   due();
   return {
@@ -51,7 +51,7 @@ export function watchFile<T>(path: string, parse: (text: string | null) => T, lo
       if (now === stamp) return value;
       stamp = now;
       try {
-        value = parse(now === 'missing' ? null : readFileSync(path, 'utf8'));
+        value = parse(now === 'missing' ? null : readPromptFile(path));
         logger.info({ file: path }, 'prompt file reloaded');
       } catch (error) {
         logger.error({ file: path, err: String(error instanceof Error ? error.message : error) }, 'prompt file rejected; keeping the last good version');
