@@ -54,6 +54,8 @@ async function existingContact(store: ConversationStore, phone: string): Promise
   return contact;
 }
 
+const resendHint = (ids: number[]) => ids.map((id) => `"npm run transcripts -- resend ${id}"`).join(', ');
+
 /** How long `reply` tries to deliver before leaving the message to the server's retries. */
 const REPLY_WAIT_MS = 20_000;
 
@@ -99,9 +101,10 @@ export const handoffCommands: Record<string, Command> = {
       const who = `${shownName(contact, phone)} (${phone})`;
       if (delivery.state === 'sent') io.out(`Sent to ${who} (Whatspie id ${delivery.whatspieIds.join(', ')}).`);
       else if (delivery.state === 'failed') io.out(`NOT sent to ${who}: ${cell(delivery.error ?? 'unknown reason', 200)}`);
+      else if (delivery.state === 'unknown') io.out(`Delivery to ${who} unknown: ${cell(delivery.error ?? 'no answer', 200)}. It may have arrived and is not sent again by itself; if it did not: ${resendHint(delivery.unknownIds)}.`);
       else io.out(`Queued for ${who}, not delivered yet (${cell(delivery.error ?? 'no answer', 200)}): the server retries it when it runs.`);
       io.out('The bot stays silent for this customer until "npm run transcripts -- resume" (or HANDOFF_HOURS).');
-      return delivery.state === 'failed' ? 1 : 0;
+      return delivery.state === 'failed' || delivery.state === 'unknown' ? 1 : 0;
     },
   },
   pause: {
