@@ -1,7 +1,7 @@
 // A stand-in for Whatspie's REST API on loopback: records every request and answers as told (200 with an id, any
 // status, a hang, a reset connection, an answer held until the test releases it), for unit, end-to-end and crash
 // tests and for the benchmark.
-// Run alone: node --import tsx test/fake-whatspie.ts [--port 4020]
+// Run alone: node --import tsx test/fake-whatspie.ts [--port 4020] [--answer-after SECONDS]
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -29,7 +29,8 @@ export interface FakeWhatspie {
   close(): Promise<void>;
 }
 
-export async function startFakeWhatspie(options: { port?: number } = {}): Promise<FakeWhatspie> {
+/** `answerAfterMs`: every accepted send is answered only after this long (a slow Whatspie, for trying it by hand). */
+export async function startFakeWhatspie(options: { port?: number; answerAfterMs?: number } = {}): Promise<FakeWhatspie> {
   const sent: SentRequest[] = [];
   const requests: SentRequest[] = [];
   let queue: FakeAnswer[] = [];
@@ -56,7 +57,7 @@ export async function startFakeWhatspie(options: { port?: number } = {}): Promis
       const answer = queue.shift() ?? 'ok';
       if (answer === 'hang') return;
       if (answer === 'reset') return void req.socket.destroy();
-      if (answer === 'ok') return answerOk(request, res);
+      if (answer === 'ok') return options.answerAfterMs ? void setTimeout(() => answerOk(request, res), options.answerAfterMs) : answerOk(request, res);
       if ('okAfter' in answer) return void answer.okAfter.then(() => answerOk(request, res));
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body ?? { status: answer.status, message: `fake failure ${answer.status}` }));
     });
@@ -90,8 +91,8 @@ export async function startFakeWhatspie(options: { port?: number } = {}): Promis
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { port: { type: 'string', multiple: true } } });
-  const fake = await startFakeWhatspie({ port: Number(values.port?.at(-1) ?? 4020) });
+  const { values } = parseArgs({ options: { port: { type: 'string', multiple: true }, 'answer-after': { type: 'string' } } });
+  const fake = await startFakeWhatspie({ port: Number(values.port?.at(-1) ?? 4020), answerAfterMs: Number(values['answer-after'] ?? 0) * 1000 });
   console.log(`Fake Whatspie API: WHATSPIE_API_URL=${fake.url} (listening ${new URL(fake.url).port})`);
-  setInterval(() => console.log(`accepted ${fake.sent.length} messages`), 10_000).unref();
+  setInterval(() => console.log(`received ${fake.requests.length} requests, answered ${fake.sent.length} with 200`), 10_000).unref();
 }

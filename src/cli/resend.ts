@@ -30,10 +30,10 @@ function refusal(entry: OutboxEntry): string {
 
 export const resendCommand: Command = {
   usage: `resend <outbox id>
-  Sends once more a message whose delivery is unknown: "show" marks it DELIVERY UNKNOWN and names its id. Whatspie
-  got the request and no answer came back, so it may or may not have reached the customer, and it is never sent
-  again by itself. Check first (ask the customer, or look in Whatspie's dashboard): this sends it a second time.
-  Refuses a message in any other state. Works whether the server runs or not.`,
+  Sends once more a message whose delivery is unknown: "show" marks it DELIVERY UNKNOWN and names its id. Its
+  request went to Whatspie and no answer came back, so it may or may not have reached the customer, and it is never
+  sent again by itself. Check first (ask the customer, or look at the chat on the phone Whatspie is connected to):
+  this sends it a second time. Refuses a message in any other state. Works whether the server runs or not.`,
   options: {},
   writes: true,
   async run(storage, { positionals }, io) {
