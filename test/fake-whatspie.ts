@@ -1,12 +1,14 @@
 // A stand-in for Whatspie's REST API on loopback: records every request and answers as told (200 with an id, any
-// status, a hang, a reset connection), for unit, end-to-end and crash tests and for the benchmark.
-// Run alone: node --import tsx test/fake-whatspie.ts [--port 4020]
-import { createServer, type Server } from 'node:http';
+// status, a hang, a reset connection, an answer held until the test releases it), for unit, end-to-end and crash
+// tests and for the benchmark.
+// Run alone: node --import tsx test/fake-whatspie.ts [--port 4020] [--answer-after SECONDS]
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-export type FakeAnswer = 'ok' | 'hang' | 'reset' | { status: number; body?: unknown };
+/** `{ okAfter }`: accepted, answered 200 only once the promise settles (a slow Whatspie). */
+export type FakeAnswer = 'ok' | 'hang' | 'reset' | { status: number; body?: unknown } | { okAfter: Promise<unknown> };
 
 export interface SentRequest {
   authorization: string | undefined;
@@ -27,12 +29,21 @@ export interface FakeWhatspie {
   close(): Promise<void>;
 }
 
-export async function startFakeWhatspie(options: { port?: number } = {}): Promise<FakeWhatspie> {
+/** `answerAfterMs`: every accepted send is answered only after this long (a slow Whatspie, for trying it by hand). */
+export async function startFakeWhatspie(options: { port?: number; answerAfterMs?: number } = {}): Promise<FakeWhatspie> {
   const sent: SentRequest[] = [];
   const requests: SentRequest[] = [];
   let queue: FakeAnswer[] = [];
   let nextId = 36259782;
   const waiters: (() => void)[] = [];
+  function answerOk(request: SentRequest, res: ServerResponse) {
+    sent.push(request);
+    const id = nextId++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ status: 200, message: 'OK', data: { id, from_number: request.body.device, to_number: request.body.receiver, msg_type: 'outgoing', status: 'PENDING', wa_id: null } }),
+    );
+    for (const wake of waiters.splice(0)) wake();
+  }
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
@@ -46,15 +57,8 @@ export async function startFakeWhatspie(options: { port?: number } = {}): Promis
       const answer = queue.shift() ?? 'ok';
       if (answer === 'hang') return;
       if (answer === 'reset') return void req.socket.destroy();
-      if (answer === 'ok') {
-        sent.push(request);
-        const id = nextId++;
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ status: 200, message: 'OK', data: { id, from_number: request.body.device, to_number: request.body.receiver, msg_type: 'outgoing', status: 'PENDING', wa_id: null } }),
-        );
-        for (const wake of waiters.splice(0)) wake();
-        return;
-      }
+      if (answer === 'ok') return options.answerAfterMs ? void setTimeout(() => answerOk(request, res), options.answerAfterMs) : answerOk(request, res);
+      if ('okAfter' in answer) return void answer.okAfter.then(() => answerOk(request, res));
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body ?? { status: answer.status, message: `fake failure ${answer.status}` }));
     });
   });
@@ -87,8 +91,8 @@ export async function startFakeWhatspie(options: { port?: number } = {}): Promis
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { port: { type: 'string', multiple: true } } });
-  const fake = await startFakeWhatspie({ port: Number(values.port?.at(-1) ?? 4020) });
+  const { values } = parseArgs({ options: { port: { type: 'string', multiple: true }, 'answer-after': { type: 'string' } } });
+  const fake = await startFakeWhatspie({ port: Number(values.port?.at(-1) ?? 4020), answerAfterMs: Number(values['answer-after'] ?? 0) * 1000 });
   console.log(`Fake Whatspie API: WHATSPIE_API_URL=${fake.url} (listening ${new URL(fake.url).port})`);
-  setInterval(() => console.log(`accepted ${fake.sent.length} messages`), 10_000).unref();
+  setInterval(() => console.log(`received ${fake.requests.length} requests, answered ${fake.sent.length} with 200`), 10_000).unref();
 }

@@ -146,8 +146,9 @@ describe('a late answer interrupted by a crash', () => {
 });
 
 describe('the outbox', () => {
-  it('retries 429, 5xx and network errors with backoff, then delivers', async () => {
-    api.script([{ status: 429 }, { status: 500 }, 'reset']);
+  it('retries 429 and 5xx with backoff, then delivers', async () => {
+    // (A connection cut after the request is not retried: test/outbox-unknown-fate.test.ts.)
+    api.script([{ status: 429 }, { status: 500 }, { status: 503 }]);
     slowLlm(800, { content: 'Eventually' });
     const bot = lateBot();
     await bot.post(textFrom('6281900000201', 'hi'));

@@ -201,7 +201,7 @@ export function createResponder(deps: ResponderDeps): Responder {
     if (!isNew) {
       // Answered through the API already: saying "one moment" again, after the answer, would confuse the customer.
       const sent = deps.outbox ? await deps.outbox.deliveryOf(inbound.id) : 'none';
-      if (sent === 'sent' || sent === 'failed') return { reply: [], outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
+      if (sent === 'sent' || sent === 'failed' || sent === 'unknown') return { reply: [], outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
       const messages = await store.storedReply(inbound);
       if (messages) return { reply: toWebhookReply(messages), outcome: 'duplicate', fallbackReason: null, llmLatencyMs: null };
       // No reply stored: another instance is answering it now, or the one that stored it died before answering.

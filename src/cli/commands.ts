@@ -62,6 +62,8 @@ export const shownName = (contact: { displayName: string | null }, fallback: str
 const writeTarget = (store: ConversationStore, command: string, args: ParsedArgs, io: Io, takesText = true) =>
   namedContact(store, { command, positionals: args.positionals, beforeDashes: args.beforeDashes, takesText, defaultCountryCode: io.settings.DEFAULT_COUNTRY_CODE });
 
+const resendHint = (ids: number[]) => ids.map((id) => `"npm run transcripts -- resend ${id}"`).join(', ');
+
 /** How long `reply` tries to deliver before leaving the message to the server's retries. */
 const REPLY_WAIT_MS = 20_000;
 
@@ -109,9 +111,10 @@ export const handoffCommands: Record<string, Command> = {
       }
       if (delivery.state === 'sent') io.out(`Sent to ${who} (Whatspie id ${delivery.whatspieIds.join(', ')}).`);
       else if (delivery.state === 'failed') io.out(`NOT sent to ${who}: ${cell(delivery.error ?? 'unknown reason', 200)}`);
+      else if (delivery.state === 'unknown') io.out(`Delivery to ${who} unknown: ${cell(delivery.error ?? 'no answer', 200)}. It may have arrived and is not sent again by itself; if it did not: ${resendHint(delivery.unknownIds)}.`);
       else io.out(`Queued for ${who}, not delivered yet (${cell(delivery.error ?? 'no answer', 200)}): the server retries it when it runs.`);
       io.out('The bot stays silent for this customer until "npm run transcripts -- resume" (or HANDOFF_HOURS).');
-      return delivery.state === 'failed' ? 1 : 0;
+      return delivery.state === 'failed' || delivery.state === 'unknown' ? 1 : 0;
     },
   },
   pause: {

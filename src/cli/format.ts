@@ -71,6 +71,13 @@ function describeContent(row: TranscriptRow): string {
   }
 }
 
+/** A message that may or may not have reached the customer, and how to send it once more. */
+function deliveryUnknown(row: TranscriptRow): string {
+  const ids = (row.deliveryUnknownIds ?? '').split(',').filter(Boolean);
+  const resend = ids.length > 0 ? `; if it did not arrive: ${ids.map((id) => `transcripts resend ${id}`).join(', ')}` : '';
+  return `DELIVERY UNKNOWN: ${line(row.deliveryError ?? 'no answer from Whatspie', 160)}, not sent again${resend}`;
+}
+
 /** The lines of what the bot sent in one row; silence and fallbacks say so. */
 export function describeSent(row: TranscriptRow): string[] {
   if (row.kind === 'silent') return [line(row.text ?? '(no reply)')];
@@ -85,6 +92,7 @@ export function describeSent(row: TranscriptRow): string[] {
     row.via === 'api' && row.inReplyTo !== null ? 'LATE, through the API' : null,
     row.delivery === 'pending' ? `UNDELIVERED: still being sent${row.deliveryError ? ` (last try: ${line(row.deliveryError, 120)})` : ''}` : null,
     row.delivery === 'failed' ? `FAILED: ${line(row.deliveryError ?? 'unknown', 160)}` : null,
+    row.delivery === 'unknown' ? deliveryUnknown(row) : null,
     row.fellBack ? `FALLBACK: ${line(row.fallbackReason, 60)}` : null,
     row.model === null || row.model === OPERATOR ? null : line(row.model, 80),
     row.llmLatencyMs !== null ? `LLM ${row.llmLatencyMs} ms` : null,

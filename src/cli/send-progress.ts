@@ -13,7 +13,7 @@ export function sayingEachTry(api: WhatspieApi, out: (text: string) => void): { 
         tries += 1;
         const result = await api.send(receiver, message);
         // A refusal for good is the final line's to tell; a success needs no line of its own.
-        if (!result.ok && result.retry) out(`  try ${tries} did not go through: ${cell(result.reason, 200)}; trying again…`);
+        if (result.outcome === 'retry') out(`  try ${tries} did not go through: ${cell(result.reason, 200)}; trying again…`);
         return result;
       },
     },

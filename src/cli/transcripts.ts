@@ -15,6 +15,7 @@ import { handoffCommands, requireNumber, shownName, TOOL_SETTINGS, waitingForHum
 import { toCsv, toJsonLines } from './export.js';
 import { chatLines, describeReceived, describeSent, formatTime, table } from './format.js';
 import { isNumberPart, normaliseNumber } from './numbers.js';
+import { resendCommand } from './resend.js';
 import { cell, visible } from './terminal-text.js';
 
 const common = { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -200,6 +201,7 @@ commands.stats = {
 };
 
 Object.assign(commands, handoffCommands);
+commands.resend = resendCommand;
 
 const overview = `Review the bot's conversations.
 

@@ -1,6 +1,11 @@
 // Works the outbox: takes due messages one customer at a time (several customers at once), sends them through
-// Whatspie's API, and records what happened. Retries 429s, 5xx and network errors with backoff for a bounded time;
-// any other refusal fails the message at once with Whatspie's reason.
+// Whatspie's API, and records what happened. A send that certainly did not reach Whatspie (no connection, a 429, a
+// 5xx) is retried with backoff for a bounded time; any other refusal fails the message at once with Whatspie's
+// reason. A send whose fate is unknown (the request went out and no answer came back, or the process sending it
+// stopped) is never repeated: Whatspie has no idempotency key, and a blind resend is how a customer gets the same
+// message five times. It is marked `unknown` for an operator to check and resend (`transcripts resend`). The
+// customer's later messages still go: the unknown one has most likely arrived, and holding everything behind it
+// until an operator looks would leave the customer with nothing.
 import type { Logger } from '../logger.js';
 import type { Outbox, OutboxItem } from '../store/outbox.js';
 import type { WhatspieApi } from './whatspie-client.js';
@@ -21,13 +26,19 @@ export interface WorkerOptions {
   now?: () => number;
   /** How long a message is retried before it is failed for good (default 15 minutes). */
   retryForMs?: number;
-  /** How long a claimed message stays with this process before another may take it (default 30 s). */
+  /**
+   * How long a message being sent stays with this process (default 30 s; longer than the client's timeout). A lease
+   * that runs out means the process died mid-send: the message becomes `unknown`, never pending again.
+   */
   leaseMs?: number;
   /** Messages sent at once, to different customers (default 4; Whatspie suggests 1–2 a second). */
   concurrency?: number;
   /** How often due retries are looked for (default 1 s). */
   pollMs?: number;
 }
+
+/** What the log and the transcript say about a message whose sender stopped mid-send. */
+export const LAPSED_LEASE_REASON = 'the process sending it stopped before recording an answer (its lease ran out)';
 
 /** 1 s, 2 s, 4 s … at most a minute. */
 const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
@@ -43,21 +54,33 @@ export function startOutboxWorker(options: WorkerOptions): OutboxWorker {
   let pumping = false;
   const idle: (() => void)[] = [];
 
+  function warnUnknown(item: { id: number; phone: string; attempts: number }, reason: string) {
+    logger.warn(
+      { outboxId: item.id, to: item.phone, reason, attempts: item.attempts },
+      `delivery unknown: the message may or may not have reached Whatspie; not sent again automatically (check with the customer; "npm run transcripts -- resend ${item.id}" sends it once more)`,
+    );
+  }
+
   async function deliver(item: OutboxItem) {
     const result = await api.send(item.phone, item.message);
     const at = now();
-    if (result.ok) {
+    if (result.outcome === 'sent') {
       await outbox.markSent({ id: item.id, whatspieId: result.whatspieId, at });
       logger.info({ outboxId: item.id, to: item.phone, kind: item.message.kind, whatspieId: result.whatspieId, attempts: item.attempts }, 'sent through the Whatspie API');
       return;
     }
+    if (result.outcome === 'unknown') {
+      await outbox.markUnknown({ id: item.id, reason: result.reason });
+      warnUnknown({ id: item.id, phone: item.phone, attempts: item.attempts }, result.reason);
+      return;
+    }
     const next = at + backoffMs(item.attempts);
-    if (result.retry && next - item.createdAt < retryForMs) {
+    if (result.outcome === 'retry' && next - item.createdAt < retryForMs) {
       await outbox.retryLater({ id: item.id, reason: result.reason, at: next });
       logger.warn({ outboxId: item.id, to: item.phone, reason: result.reason, attempts: item.attempts, retryInMs: next - at }, 'Whatspie API send failed; will retry');
       return;
     }
-    const reason = result.retry ? `gave up after ${item.attempts} attempts: ${result.reason}` : result.reason;
+    const reason = result.outcome === 'retry' ? `gave up after ${item.attempts} attempts: ${result.reason}` : result.reason;
     await outbox.markFailed({ id: item.id, reason });
     logger.error({ outboxId: item.id, to: item.phone, reason }, 'Whatspie API send failed for good');
   }
@@ -66,6 +89,7 @@ export function startOutboxWorker(options: WorkerOptions): OutboxWorker {
     if (pumping) return;
     pumping = true;
     try {
+      for (const lapsed of await outbox.lapseLeases({ now: now(), reason: LAPSED_LEASE_REASON })) warnUnknown(lapsed, LAPSED_LEASE_REASON);
       while (!stopped && inFlight < concurrency) {
         const item = await outbox.claimNext({ now: now(), leaseMs });
         if (!item) break;

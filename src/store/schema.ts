@@ -109,8 +109,12 @@ export const outbox = sqliteTable(
     inReplyTo: integer('in_reply_to'),
     /** The OutgoingMessage, as JSON. */
     payload: text('payload').notNull(),
-    /** pending → sending → sent, or failed (with error). `sending` past its lease is pending again. */
-    state: text('state', { enum: ['pending', 'sending', 'sent', 'failed'] }).notNull(),
+    /**
+     * pending → sending → sent, failed (with error), or unknown (with error): the request went out and no answer came
+     * back, or `sending` ran past its lease (its process stopped mid-send). Unknown is never sent again by itself; an
+     * operator's resend makes it pending once more. No CHECK constraint: the states are this list, not the database's.
+     */
+    state: text('state', { enum: ['pending', 'sending', 'sent', 'failed', 'unknown'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at').notNull(),
     leaseUntil: integer('lease_until'),

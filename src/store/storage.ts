@@ -56,10 +56,15 @@ export interface TranscriptRow {
   /** 'api' for a message sent through Whatspie's API (a late answer, an operator's reply). */
   via: string | null;
   inReplyTo: number | null;
-  /** For a message sent through the API: sent, pending (not yet delivered) or failed; null otherwise. */
-  delivery: 'sent' | 'pending' | 'failed' | null;
-  /** Why the delivery failed, or the last error while it is retried. */
+  /**
+   * For a message sent through the API: sent, pending (not yet delivered), failed, or unknown (sent to Whatspie, no
+   * answer came back: it may or may not have arrived); null otherwise.
+   */
+  delivery: 'sent' | 'pending' | 'failed' | 'unknown' | null;
+  /** Why the delivery failed or is unknown, or the last error while it is retried. */
   deliveryError: string | null;
+  /** The outbox ids of this row's messages whose delivery is unknown, comma-separated (for `transcripts resend`); null when none. */
+  deliveryUnknownIds: string | null;
   /** An inbound file as kept in MEDIA_DIR, or why it was not. */
   mediaPath: string | null;
   mediaBytes: number | null;

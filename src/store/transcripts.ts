@@ -27,9 +27,10 @@ const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS me
   m.media_path AS mediaPath, m.media_bytes AS mediaBytes, m.media_type AS mediaType, m.media_sha256 AS mediaSha256,
   m.media_error AS mediaError, m.transcription,
   (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN sum(o.state IN ('pending', 'sending')) > 0 THEN 'pending'
-               WHEN sum(o.state = 'failed') > 0 THEN 'failed' ELSE 'sent' END
+               WHEN sum(o.state = 'unknown') > 0 THEN 'unknown' WHEN sum(o.state = 'failed') > 0 THEN 'failed' ELSE 'sent' END
      FROM outbox o WHERE o.message_row_id = m.id) AS delivery,
-  (SELECT o.error FROM outbox o WHERE o.message_row_id = m.id AND o.error IS NOT NULL ORDER BY o.id DESC LIMIT 1) AS deliveryError`;
+  (SELECT o.error FROM outbox o WHERE o.message_row_id = m.id AND o.error IS NOT NULL ORDER BY o.state = 'unknown' DESC, o.id DESC LIMIT 1) AS deliveryError,
+  (SELECT group_concat(o.id, ',') FROM (SELECT id FROM outbox WHERE message_row_id = m.id AND state = 'unknown' ORDER BY id) o) AS deliveryUnknownIds`;
 
 function usageByDay(db: Db, input: { since?: number }): UsageDay[] {
   return db.$client

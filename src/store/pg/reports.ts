@@ -10,9 +10,11 @@ const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS "m
   m.media_path AS "mediaPath", m.media_bytes AS "mediaBytes", m.media_type AS "mediaType", m.media_sha256 AS "mediaSha256",
   m.media_error AS "mediaError", m.transcription,
   (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN count(*) FILTER (WHERE o.state IN ('pending', 'sending')) > 0 THEN 'pending'
+               WHEN count(*) FILTER (WHERE o.state = 'unknown') > 0 THEN 'unknown'
                WHEN count(*) FILTER (WHERE o.state = 'failed') > 0 THEN 'failed' ELSE 'sent' END
      FROM outbox o WHERE o.message_row_id = m.id) AS delivery,
-  (SELECT o.error FROM outbox o WHERE o.message_row_id = m.id AND o.error IS NOT NULL ORDER BY o.id DESC LIMIT 1) AS "deliveryError"`;
+  (SELECT o.error FROM outbox o WHERE o.message_row_id = m.id AND o.error IS NOT NULL ORDER BY o.state = 'unknown' DESC, o.id DESC LIMIT 1) AS "deliveryError",
+  (SELECT string_agg(o.id::text, ',' ORDER BY o.id) FROM outbox o WHERE o.message_row_id = m.id AND o.state = 'unknown') AS "deliveryUnknownIds"`;
 
 export function pgReports(pool: pg.Pool): Reports {
   const rows = async <T>(text: string, values: unknown[]) => (await pool.query(text, values)).rows as T[];

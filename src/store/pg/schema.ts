@@ -95,7 +95,8 @@ export const outbox = pgTable(
     messageRowId: ms('message_row_id').notNull(),
     inReplyTo: ms('in_reply_to'),
     payload: text('payload').notNull(),
-    state: text('state', { enum: ['pending', 'sending', 'sent', 'failed'] }).notNull(),
+    /** As in ../schema.ts: pending → sending → sent, failed or unknown (fate unknown, never sent again by itself). */
+    state: text('state', { enum: ['pending', 'sending', 'sent', 'failed', 'unknown'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: ms('next_attempt_at').notNull(),
     leaseUntil: ms('lease_until'),
