@@ -235,7 +235,7 @@ describe('transcripts reply says what it is doing while it does it', () => {
         child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       });
       expect(exited).toBe(false);
-      expect(output).toMatch(new RegExp(`^Sending to Customer ${customer} \\(${customer}\\) through Whatspie's API at 127\\.0\\.0\\.1:9 \\(for up to 20 s\\)…\n  try 1 did not go through: network error`));
+      expect(output).toMatch(new RegExp(`^Sending to Customer ${customer} \\(${customer}\\) through Whatspie's API at 127\\.0\\.0\\.1:9 \\(for up to 20 s\\)…\n  try 1 did not go through: connection failed \\(ECONNREFUSED\\) before the request was sent`));
     } finally {
       child.kill();
     }
