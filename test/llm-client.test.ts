@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLlm, LlmError } from '../src/llm/client.js';
+import { createLlm as createLlmWith, LlmError } from '../src/llm/client.js';
 import { completion } from './helpers/llm.js';
 
 interface Seen {
@@ -13,6 +13,9 @@ interface Seen {
 }
 
 const servers: { close(): void }[] = [];
+
+const createLlm = (options: { baseURL: string; apiKey?: string; model: string; defaultHeaders?: Record<string, string> }) =>
+  createLlmWith({ connection: { kind: 'openai', baseURL: options.baseURL, apiKey: options.apiKey, defaultHeaders: options.defaultHeaders }, model: options.model });
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
 
 async function serve(status = 200, answer: unknown = completion({ content: 'Hello!' })): Promise<{ url: string; seen: Seen[] }> {
@@ -68,7 +71,12 @@ describe('the chat client', () => {
   });
 
   it('a connection refused and an answer cut off are told apart', async () => {
-    const refused = createLlm({ baseURL: 'http://127.0.0.1:1', model: 'm' });
+    // A port that was just free: nothing listens there (port 1 would not do: fetch refuses it as unsafe).
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = createLlm({ baseURL: `http://127.0.0.1:${port}`, model: 'm' });
     await expect(refused.complete(ask)).rejects.toMatchObject({ reason: 'connection_error', message: expect.stringContaining('ECONNREFUSED') });
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });

@@ -8,7 +8,7 @@ import { createLlm } from '../../src/llm/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { loadPrompts } from '../../src/prompts/prompts.js';
 
-const llm = createLlm({ baseURL: process.env.OPENAI_BASE_URL, model: 'fake-model' });
+const llm = createLlm({ connection: { kind: 'openai', baseURL: process.env.OPENAI_BASE_URL }, model: 'fake-model' });
 const prompts = loadPrompts(new URL('../../prompts', import.meta.url).pathname, silentLogger);
 
 const app = new Hono().post('/webhook', async (c) => {
