@@ -7,7 +7,7 @@ import { runTranscripts } from '../src/cli/transcripts.js';
 import { BUILT_IN_TEXTS } from '../src/prompts/prompts.js';
 import { captureLogs, jsonOf, makeBot, storedMessages, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
-import { answerWith, completion, llmRequests, realLlm, toolCall } from './helpers/llm.js';
+import { answerWith, completion, holdAnswers, llmRequests, realLlm, toolCall } from './helpers/llm.js';
 import { fakeWhatspieForThisFile } from './helpers/fakes.js';
 
 const api = fakeWhatspieForThisFile();
@@ -36,12 +36,13 @@ function outboxRows(bot: ReturnType<typeof makeBot>) {
 
 describe('late answers through the Whatspie API', () => {
   it('a slow model: the holding reply inside the window, then the answer through POST /messages', async () => {
-    slowLlm(1200, { content: 'Your parcel left our warehouse today.' });
+    const llm = holdAnswers(() => HttpResponse.json(completion({ content: 'Your parcel left our warehouse today.' })));
     const bot = lateBot();
-    const started = Date.now();
     const reply = await jsonOf(bot.post(textFrom('6281900000101', 'where is my order?')));
-    expect(Date.now() - started).toBeLessThan(1000);
+    // The window, not the model, decided when the reply left: the model's answer is still held.
     expect(reply).toEqual(HOLDING);
+    expect(llm.waiting).toBe(1);
+    llm.releaseAll();
     const [sent] = await api.waitForSent(1);
     expect(sent!.authorization).toBe(`Bearer ${WHATSPIE_TOKEN}`);
     expect(sent!.body).toEqual({ device: WHATSPIE_DEVICE, receiver: '6281900000101', type: 'chat', params: { text: 'Your parcel left our warehouse today.' }, simulate_typing: 1 });
@@ -201,8 +202,9 @@ describe('order and duplicates', () => {
     const llmBaseUrl = await realLlm(async (request, signal) => {
       calls += 1;
       if (calls === 1) {
-        signal.addEventListener('abort', () => (aborted.count += 1));
-        await delay(3000);
+        // Held until the bot gives it up: the second message always arrives while it is being worked on.
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        aborted.count += 1;
         return completion({ content: 'answer to the first only' });
       }
       return completion({ content: `both: ${request.messages.filter((m) => m.role === 'user').map((m) => m.content).join(' + ')}` });

@@ -6,7 +6,7 @@ import { runTranscripts } from '../src/cli/transcripts.js';
 import { jsonOf, makeBotOn, type AnyBot, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
 import { fakeWhatspieForThisFile } from './helpers/fakes.js';
 import { textFrom } from './helpers/fixtures.js';
-import { answerWith, completion, llmRequests, replyWith } from './helpers/llm.js';
+import { answerWith, completion, holdAnswers, llmRequests, replyWith, until } from './helpers/llm.js';
 import { backends } from './helpers/postgres.js';
 
 const whatspie = fakeWhatspieForThisFile();
@@ -73,14 +73,19 @@ describe.each(backends)('the webhook on %s', (backend) => {
   });
 
   it('a burst gets one answer, from the newest message, with the others in view', async () => {
-    echo(300);
+    const llm = holdAnswers((request) => HttpResponse.json(completion({ content: `you said: ${request.messages.at(-1)!.content}` })));
     const bot = await makeBotOn(backend);
     const from = '6281500000003';
+    const inbound = async () => (await bot.storage.reports.transcriptRows({ phone: from })).filter((row) => row.direction === 'in').length;
     const first = bot.post(textFrom(from, 'hello'));
-    await delay(50);
+    // The rest of the burst arrives, in this order, while the first message is with the LLM.
+    await llm.arrivals(1);
     const second = bot.post(textFrom(from, 'my order'));
-    await delay(30);
-    const rest = [second, bot.post(textFrom(from, 'is late'))];
+    await until(async () => (await inbound()) === 2);
+    const third = bot.post(textFrom(from, 'is late'));
+    await until(async () => (await inbound()) === 3);
+    llm.releaseAll();
+    const rest = [second, third];
     const answers = await Promise.all([first, ...rest].map(jsonOf));
     expect(answers[0]).toMatchObject({ body: 'you said: hello' });
     expect(answers[1]).toEqual([]);
