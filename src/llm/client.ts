@@ -59,8 +59,8 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 
 /**
  * The chat client. The answer is read as text through the SDK (`asResponse()`) and validated by our own schema
- * (completion.ts): the SDK's parsed object would turn a body that is not JSON into an exception without saying so, and
- * the corpus of real providers' bodies (test/fixtures/llm) is read exactly as it arrived.
+ * (completion.ts): the SDK's parsed object would be a bare SyntaxError for a body that is not JSON, or a string when the
+ * content type is not JSON; read raw, the corpus of real providers' bodies (test/fixtures/llm) is read as it arrived.
  * No retries: the caller owns the time, and a retry would push the reply past Whatspie's window.
  */
 export function createLlm(options: { connection: LlmConnection; model: string }): Llm {
