@@ -6,6 +6,7 @@ import { llmConfigured, type Config } from './config.js';
 import { resolveWebhookSecret } from './http/webhook-auth.js';
 import { createKnowledgeBase } from './knowledge/knowledge-base.js';
 import { createLlm, type Llm } from './llm/client.js';
+import type { LlmConnection } from './llm/connection.js';
 import type { Logger } from './logger.js';
 import { loadPrompts } from './prompts/prompts.js';
 import { RECHECK_MS } from './prompts/watched-file.js';
@@ -50,6 +51,33 @@ export function whatspieApiFrom(config: Pick<Config, 'WHATSPIE_API_TOKEN' | 'WHA
   return createWhatspieApi({ baseUrl: config.WHATSPIE_API_URL, token: config.WHATSPIE_API_TOKEN, device: config.WHATSPIE_DEVICE });
 }
 
+type LlmSettings = Pick<
+  Config,
+  'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'OPENAI_DEFAULT_HEADERS' | 'AZURE_OPENAI_ENDPOINT' | 'AZURE_OPENAI_API_KEY' | 'OPENAI_API_VERSION'
+>;
+
+/** The chat's server: Azure OpenAI when its endpoint is set (config.ts made sure its other settings are), else OPENAI_*. */
+export function chatConnection(config: LlmSettings): LlmConnection {
+  const defaultHeaders = config.OPENAI_DEFAULT_HEADERS;
+  if (config.AZURE_OPENAI_ENDPOINT !== undefined) {
+    return { kind: 'azure', endpoint: config.AZURE_OPENAI_ENDPOINT, apiKey: config.AZURE_OPENAI_API_KEY!, apiVersion: config.OPENAI_API_VERSION!, defaultHeaders };
+  }
+  return { kind: 'openai', apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, defaultHeaders };
+}
+
+/**
+ * Voice notes go to the chat's server (on Azure, to the deployment TRANSCRIPTION_MODEL names), or to
+ * TRANSCRIPTION_BASE_URL. A server of its own gets none of the gateway's headers: they may hold a key meant for the gateway only.
+ */
+export function transcriptionConnection(config: LlmSettings & Pick<Config, 'TRANSCRIPTION_BASE_URL' | 'TRANSCRIPTION_API_KEY'>): LlmConnection {
+  if (config.TRANSCRIPTION_BASE_URL !== undefined) {
+    return { kind: 'openai', apiKey: config.TRANSCRIPTION_API_KEY ?? config.OPENAI_API_KEY, baseURL: config.TRANSCRIPTION_BASE_URL };
+  }
+  const chat = chatConnection(config);
+  if (config.TRANSCRIPTION_API_KEY === undefined) return chat;
+  return { ...chat, apiKey: config.TRANSCRIPTION_API_KEY };
+}
+
 /** SQLite at DATABASE_PATH, or PostgreSQL when DATABASE_URL is set. */
 export function openStorage(config: Config, logger: Logger, overrides: Pick<BotOverrides, 'busyTimeoutMs' | 'now'> = {}): Promise<Storage> {
   return openStorageAt(config.DATABASE_URL ?? config.DATABASE_PATH, {
@@ -87,7 +115,7 @@ export function assembleBot(
   const recheckMs = overrides.recheckMs ?? RECHECK_MS;
   const prompts = loadPrompts(config.PROMPTS_DIR, logger, recheckMs);
   const llm = llmConfigured(config)
-    ? createLlm({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL })
+    ? createLlm({ connection: chatConnection(config), model: config.AZURE_OPENAI_DEPLOYMENT ?? config.OPENAI_MODEL })
     : null;
   const knowledge = createKnowledgeBase({ index: storage.knowledge, dir: join(config.PROMPTS_DIR, 'knowledge'), logger, recheckMs });
   const { secret, generated } = overrides.secret;
@@ -109,11 +137,7 @@ export function assembleBot(
     },
   });
   const transcriber = config.TRANSCRIPTION_MODEL
-    ? createTranscriber({
-        model: config.TRANSCRIPTION_MODEL,
-        apiKey: config.TRANSCRIPTION_API_KEY ?? config.OPENAI_API_KEY,
-        baseURL: config.TRANSCRIPTION_BASE_URL ?? config.OPENAI_BASE_URL,
-      })
+    ? createTranscriber({ model: config.TRANSCRIPTION_MODEL, connection: transcriptionConnection(config) })
     : null;
   if (config.VISION && !media) logger.warn('VISION=true but KEEP_MEDIA=false: images cannot be shown to the model without their files');
   if (transcriber && !media) logger.warn('TRANSCRIPTION_MODEL is set but KEEP_MEDIA=false: voice notes cannot be transcribed without their files');

@@ -60,6 +60,48 @@ const credential = z.preprocess(
   z.string().trim().regex(/^\S+$/, 'must be the key alone, one word without spaces (no "Bearer "; a comment after it starts with " #")').optional(),
 );
 
+// An HTTP header name (RFC 9110's token) and a value that cannot end the header line early.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[^\r\n\0]*$/;
+
+/**
+ * A JSON object of extra request headers for the LLM (a gateway's or proxy's). Its values may be keys: the errors
+ * name the setting and the header, never a value.
+ */
+const headersJson = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .transform((value, ctx) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of header names and values, such as {"X-Title":"Toko Makmur"}: it is not JSON' });
+        return z.NEVER;
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of header names and values, such as {"X-Title":"Toko Makmur"}' });
+        return z.NEVER;
+      }
+      for (const [name, headerValue] of Object.entries(parsed)) {
+        const problem = !HEADER_NAME.test(name)
+          ? `${JSON.stringify(name.slice(0, 40))} is not a valid header name`
+          : typeof headerValue !== 'string'
+            ? `the value of ${name} must be a string`
+            : !HEADER_VALUE.test(headerValue)
+              ? `the value of ${name} holds a line break`
+              : null;
+        if (problem) {
+          ctx.addIssue({ code: 'custom', message: `must be a JSON object of header names and string values: ${problem}` });
+          return z.NEVER;
+        }
+      }
+      return parsed as Record<string, string>;
+    })
+    .optional(),
+);
+
 const configSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: text('0.0.0.0'),
@@ -74,6 +116,18 @@ const configSchema = z.object({
   OPENAI_API_KEY: credential,
   OPENAI_BASE_URL: httpUrl,
   OPENAI_MODEL: text('gpt-4.1-mini'),
+  OPENAI_DEFAULT_HEADERS: headersJson,
+  // Azure OpenAI, under the names the openai SDK reads; set, they take the place of OPENAI_BASE_URL and OPENAI_API_KEY.
+  AZURE_OPENAI_ENDPOINT: httpUrl,
+  AZURE_OPENAI_API_KEY: optionalString,
+  OPENAI_API_VERSION: z.preprocess(
+    emptyAsUnset,
+    z.string().trim().regex(/^(\d{4}-\d{2}-\d{2}(-preview)?|preview|latest)$/, 'must be an Azure OpenAI API version such as 2024-10-21').optional(),
+  ),
+  AZURE_OPENAI_DEPLOYMENT: z.preprocess(
+    emptyAsUnset,
+    z.string().trim().regex(/^[A-Za-z0-9._-]+$/, "must be the name of a deployment in your Azure OpenAI resource, such as gpt-4o-mini").optional(),
+  ),
   WEBHOOK_SECRET: z.preprocess(
     emptyAsUnset,
     z.string().min(16, 'must be at least 16 characters, so that it cannot be guessed').optional(),
@@ -212,6 +266,7 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
   if (api.WHATSPIE_DEVICE !== undefined && names.includes('WHATSPIE_API_TOKEN') && api.WHATSPIE_API_TOKEN === undefined) {
     warnings.push('WHATSPIE_DEVICE is set but WHATSPIE_API_TOKEN is not: late answers and operator replies stay off until both are set');
   }
+  azureProblems(api, names, sources, warnings);
   const deadline = (config as Partial<Config>).REPLY_DEADLINE_MS;
   if (deadline !== undefined && deadline > WHATSPIE_WAIT_MS - 300) {
     warnings.push(
@@ -221,6 +276,26 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
   return { config, warnings };
 }
 
-export function llmConfigured(config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'>): boolean {
-  return config.OPENAI_API_KEY !== undefined || config.OPENAI_BASE_URL !== undefined;
+const AZURE_SETTINGS = ['AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_API_KEY', 'OPENAI_API_VERSION', 'AZURE_OPENAI_DEPLOYMENT'] as const;
+
+/** Azure OpenAI needs all four of its settings; one of them alone is a mistake worth stopping for. */
+function azureProblems(config: Partial<Config>, names: readonly SettingName[], sources: Map<string, string>, warnings: string[]): void {
+  if (!AZURE_SETTINGS.every((name) => names.includes(name))) return;
+  const set = AZURE_SETTINGS.filter((name) => config[name] !== undefined);
+  if (set.length === 0) return;
+  if (set.length === 1 && set[0] === 'OPENAI_API_VERSION') {
+    warnings.push('OPENAI_API_VERSION is set but AZURE_OPENAI_ENDPOINT is not: it is used only with Azure OpenAI');
+    return;
+  }
+  const missing = AZURE_SETTINGS.filter((name) => config[name] === undefined);
+  if (missing.length > 0) {
+    const given = set.map((name) => `${name} (${sources.get(name)})`).join(', ');
+    throw new ConfigError(`invalid settings:\n${missing.map((name) => `  ${name} (not set): required for Azure OpenAI with ${given}`).join('\n')}`);
+  }
+  const replaced = (['OPENAI_BASE_URL', 'OPENAI_API_KEY'] as const).filter((name) => names.includes(name) && config[name] !== undefined);
+  if (replaced.length > 0) warnings.push(`${replaced.join(' and ')} ${replaced.length > 1 ? 'are' : 'is'} not used for the chat: Azure OpenAI (AZURE_OPENAI_ENDPOINT) takes ${replaced.length > 1 ? 'their' : 'its'} place`);
+}
+
+export function llmConfigured(config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AZURE_OPENAI_ENDPOINT'>): boolean {
+  return config.OPENAI_API_KEY !== undefined || config.OPENAI_BASE_URL !== undefined || config.AZURE_OPENAI_ENDPOINT !== undefined;
 }

@@ -1,21 +1,24 @@
-import { delay, HttpResponse } from 'msw';
+import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { makeBot, storedMessages, jsonOf } from './helpers/app.js';
+import { makeBot, storedMessages, jsonOf, type TestBot } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
-import { answerWith, completion, llmRequests, replyWith } from './helpers/llm.js';
+import { answerWith, completion, holdAnswers, llmRequests, replyWith, until } from './helpers/llm.js';
 
-/** The LLM echoes the last user message, after `ms`. */
-function echo(ms = 0) {
-  let running = 0;
-  const peak = { value: 0 };
-  answerWith(async (request) => {
-    running += 1;
-    peak.value = Math.max(peak.value, running);
-    await delay(ms);
-    running -= 1;
-    return HttpResponse.json(completion({ content: `you said: ${request.messages.at(-1)!.content}` }));
-  });
-  return peak;
+const echoOf = (request: { messages: { content: string }[] }) => HttpResponse.json(completion({ content: `you said: ${request.messages.at(-1)!.content}` }));
+
+/** The LLM echoes the last user message at once. */
+const echo = () => answerWith(echoOf);
+
+/** The LLM echoes the last user message once the test releases its answers. */
+const heldEcho = () => holdAnswers(echoOf);
+
+/** Posts a message and resolves once the bot has stored it (it is then in its sender's queue), with the reply to come. */
+async function postStored(bot: TestBot, from: string, text: string): Promise<{ reply: Promise<Response> }> {
+  const stored = () => storedMessages(bot.db).filter((row) => row.direction === 'in').length;
+  const before = stored();
+  const reply = bot.post(textFrom(from, text));
+  await until(() => stored() > before);
+  return { reply };
 }
 
 describe('duplicate deliveries', () => {
@@ -31,10 +34,15 @@ describe('duplicate deliveries', () => {
   });
 
   it('two deliveries at the same moment make one LLM call; the second waits for the first', async () => {
-    echo(100);
+    const llm = heldEcho();
     const bot = makeBot();
     const message = textFrom('6281100000002', 'Hello?');
-    const [a, b] = await Promise.all([bot.post(message), bot.post(message)]);
+    const first = bot.post(message);
+    // The second delivery arrives while the first one's answer is still being written.
+    await llm.arrivals(1);
+    const second = bot.post(message);
+    llm.releaseAll();
+    const [a, b] = await Promise.all([first, second]);
     expect(await jsonOf(b)).toEqual(await jsonOf(a));
     expect(llmRequests).toHaveLength(1);
     expect(storedMessages(bot.db).map((r) => r.direction)).toEqual(['in', 'out']);
@@ -43,14 +51,16 @@ describe('duplicate deliveries', () => {
 
 describe('ordering', () => {
   it("one sender's messages are handled one at a time, each seeing the previous exchange", async () => {
-    const peak = echo(50);
+    const llm = heldEcho();
     const bot = makeBot();
     const first = bot.post(textFrom('6281100000003', 'first'));
-    await delay(5);
-    const second = bot.post(textFrom('6281100000003', 'second'));
+    await llm.arrivals(1);
+    // The second message arrives while the first is with the LLM: it waits its turn.
+    const { reply: second } = await postStored(bot, '6281100000003', 'second');
+    expect(llm.arrived).toBe(1);
+    llm.releaseAll();
     expect((await jsonOf(first)).body).toBe('you said: first');
     expect((await jsonOf(second)).body).toBe('you said: second');
-    expect(peak.value).toBe(1);
     expect(llmRequests[1]!.messages.slice(1)).toEqual([
       { role: 'user', content: 'first' },
       { role: 'assistant', content: 'you said: first' },
@@ -59,21 +69,25 @@ describe('ordering', () => {
   });
 
   it('different senders are answered concurrently', async () => {
-    const peak = echo(100);
+    const llm = heldEcho();
     const bot = makeBot();
-    await Promise.all(['6281100000004', '6281100000005', '6281100000006'].map((from) => bot.post(textFrom(from, `hi from ${from}`))));
-    expect(peak.value).toBe(3);
+    const replies = ['6281100000004', '6281100000005', '6281100000006'].map((from) => bot.post(textFrom(from, `hi from ${from}`)));
+    // All three are with the LLM at once: none waits for another's answer.
+    await llm.arrivals(3);
+    expect(llm.waiting).toBe(3);
+    llm.releaseAll();
+    expect((await Promise.all(replies.map(jsonOf))).map((reply) => reply.body)).toEqual(['6281100000004', '6281100000005', '6281100000006'].map((from) => `you said: hi from ${from}`));
   });
 
   it('a burst of messages gets one answer: messages queued behind a newer one stay silent', async () => {
-    echo(100);
+    const llm = heldEcho();
     const bot = makeBot();
     const from = '6281100000007';
-    const replies = [];
-    for (const text of ['hi', 'I ordered', 'a red bag', 'where is it?']) {
-      replies.push(bot.post(textFrom(from, text)));
-      await delay(5);
-    }
+    const replies = [bot.post(textFrom(from, 'hi'))];
+    // The rest of the burst arrives, in this order, while the first message is with the LLM.
+    await llm.arrivals(1);
+    for (const text of ['I ordered', 'a red bag', 'where is it?']) replies.push((await postStored(bot, from, text)).reply);
+    llm.releaseAll();
     const bodies = await Promise.all(replies.map(async (r) => jsonOf(r)));
     expect(bodies[0].body).toBe('you said: hi');
     expect(bodies[1]).toEqual([]);

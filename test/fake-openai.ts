@@ -2,6 +2,8 @@
 // It answers like a polite support bot would, through the same tool calls the real model uses.
 // Run alone: node --import tsx test/fake-openai.ts [--port 4010] [--latency 0|1000-3000|hang] [--prompt-cache]
 // (--prompt-cache: report cached prompt tokens as a provider with a prompt cache would)
+// With `azure`, it serves Azure OpenAI's shape instead: /openai/deployments/{deployment}/chat/completions (and
+// /audio/transcriptions), the api-version query and the api-key header, refused as Azure refuses them.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -20,8 +22,30 @@ export interface TranscriptionRequest {
   bytes: number;
 }
 
+/** Azure OpenAI's shape: what a request must carry to be answered. */
+export interface AzureShape {
+  apiKey: string;
+  apiVersion: string;
+  /** The resource's deployments; a request for any other is refused with DeploymentNotFound. */
+  deployments: string[];
+}
+
+/** One request as Azure would see it. */
+export interface AzureRequest {
+  path: string;
+  deployment: string | null;
+  apiVersion: string | null;
+  apiKey: string | null;
+  authorization: string | null;
+}
+
 export interface FakeOpenAI {
   url: string;
+  /** For `azure`: the resource's endpoint, as AZURE_OPENAI_ENDPOINT takes it. */
+  endpoint: string;
+  azureRequests: AzureRequest[];
+  /** The headers of the last request, for tests of what the bot sent besides the body. */
+  lastHeaders: Record<string, string | string[] | undefined>;
   requests: number;
   transcriptions: TranscriptionRequest[];
   /** The last request body, for tests that inspect what the bot sent. */
@@ -95,20 +119,59 @@ function waitFor(latency: Latency): Promise<void> | null {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
+const AZURE_PATH = /^\/openai\/deployments\/([^/]+)(\/chat\/completions|\/audio\/transcriptions)$/;
+
+/** Azure's answer to a request it would refuse (the bodies are Azure's own), or null to answer it. */
+function azureRefusal(request: AzureRequest, azure: AzureShape): { status: number; body: unknown } | null {
+  if (request.deployment === null || request.apiVersion === null) return { status: 404, body: { error: { code: '404', message: 'Resource not found' } } };
+  if (request.apiKey !== azure.apiKey) {
+    return { status: 401, body: { error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.' } } };
+  }
+  if (request.apiVersion !== azure.apiVersion) return { status: 404, body: { error: { code: '404', message: 'Resource not found' } } };
+  if (!azure.deployments.includes(request.deployment)) {
+    return { status: 404, body: { error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.' } } };
+  }
+  return null;
+}
+
 /** The text every voice note is heard as, unless a test says otherwise. */
 export const FAKE_TRANSCRIPT = 'Hello, I would like to order the brown bag in size medium, please.';
 
 export async function startFakeOpenAI(
-  options: { port?: number; latency?: Latency; fault?: Fault; promptCache?: boolean; transcription?: { latencyMs?: number; status?: number; text?: string }; refuseImages?: boolean } = {},
+  options: {
+    port?: number;
+    latency?: Latency;
+    fault?: Fault;
+    promptCache?: boolean;
+    transcription?: { latencyMs?: number; status?: number; text?: string };
+    refuseImages?: boolean;
+    azure?: AzureShape;
+  } = {},
 ): Promise<FakeOpenAI> {
-  const state = { requests: 0, lastRequest: undefined as unknown };
+  const state = { requests: 0, lastRequest: undefined as unknown, lastHeaders: {} as FakeOpenAI['lastHeaders'] };
   const transcriptions: TranscriptionRequest[] = [];
+  const azureRequests: AzureRequest[] = [];
   const recentPrompts: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
-      if (req.method === 'POST' && req.url?.endsWith('/audio/transcriptions')) {
+      state.lastHeaders = req.headers;
+      const url = new URL(req.url ?? '/', 'http://fake');
+      if (options.azure) {
+        const match = AZURE_PATH.exec(url.pathname);
+        const seen: AzureRequest = {
+          path: url.pathname,
+          deployment: match ? decodeURIComponent(match[1]!) : null,
+          apiVersion: url.searchParams.get('api-version'),
+          apiKey: req.headers['api-key'] === undefined ? null : String(req.headers['api-key']),
+          authorization: req.headers.authorization ?? null,
+        };
+        azureRequests.push(seen);
+        const refusal = azureRefusal(seen, options.azure);
+        if (refusal) return void res.writeHead(refusal.status, { 'content-type': 'application/json' }).end(JSON.stringify(refusal.body));
+      }
+      if (req.method === 'POST' && url.pathname.endsWith('/audio/transcriptions')) {
         // Multipart, read just enough: the model field and the file part's name, type and size.
         const raw = Buffer.concat(chunks);
         const text = raw.toString('latin1');
@@ -123,7 +186,7 @@ export async function startFakeOpenAI(
         if (t.status && t.status !== 200) return void res.writeHead(t.status, { 'content-type': 'application/json' }).end('{"error":{"message":"fake transcription failure"}}');
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ text: t.text ?? FAKE_TRANSCRIPT }));
       }
-      if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+      if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions')) {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
         return;
       }
@@ -177,6 +240,11 @@ export async function startFakeOpenAI(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
+    endpoint: `http://127.0.0.1:${port}/`,
+    azureRequests,
+    get lastHeaders() {
+      return state.lastHeaders;
+    },
     get requests() {
       return state.requests;
     },

@@ -7,6 +7,7 @@ import { openDatabase } from '../src/store/db.js';
 import { webhookReplySchema } from '../src/whatspie/reply.js';
 import { captureLogs, copyPrompts, jsonOf, makeBot, storedMessages, tempDir } from './helpers/app.js';
 import { freshInbound } from './helpers/fixtures.js';
+import { until } from './helpers/llm.js';
 import { startServerProcess } from './helpers/server-process.js';
 import { startFakeOpenAI, type Fault, type FakeOpenAI, type Latency } from './fake-openai.js';
 
@@ -111,10 +112,10 @@ describe('stopping the server', () => {
     const server = await startServerProcess({ DATABASE_PATH: dbPath, PROMPTS_DIR: copyPrompts(), OPENAI_BASE_URL: llm.url, WEBHOOK_SECRET: secret, REPLY_DEADLINE_MS: '3000' });
     const message = freshInbound('text', { message: 'slow question' });
     const inFlight = fetch(`${server.url}/webhook?token=${secret}`, { method: 'POST', body: JSON.stringify(message) });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // SIGTERM while the request is with the LLM; then the server stops accepting new connections.
+    await until(() => llm.requests === 1);
     server.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await until(() => fetch(`${server.url}/healthz`).then(() => false, () => true));
     const response = await inFlight;
     expect(response.status).toBe(200);
     expect(await jsonOf(response)).toMatchObject({ type: 'chat', body: expect.not.stringContaining('team will get back to you') });

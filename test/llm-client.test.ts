@@ -3,8 +3,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLlm, LlmError } from '../src/llm/client.js';
-import { completion } from './helpers/llm.js';
+import { createLlm as createLlmWith, LlmError } from '../src/llm/client.js';
+import { completion, until } from './helpers/llm.js';
 
 interface Seen {
   url: string;
@@ -13,6 +13,9 @@ interface Seen {
 }
 
 const servers: { close(): void }[] = [];
+
+const createLlm = (options: { baseURL: string; apiKey?: string; model: string; defaultHeaders?: Record<string, string> }) =>
+  createLlmWith({ connection: { kind: 'openai', baseURL: options.baseURL, apiKey: options.apiKey, defaultHeaders: options.defaultHeaders }, model: options.model });
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
 
 async function serve(status = 200, answer: unknown = completion({ content: 'Hello!' })): Promise<{ url: string; seen: Seen[] }> {
@@ -53,22 +56,33 @@ describe('the chat client', () => {
 
   it('gives up a call past its time or when the caller aborts: the server sees the connection closed', async () => {
     const closed: number[] = [];
-    const server = createServer((req) => req.on('close', () => closed.push(Date.now()))); // never answers
+    let arrived = 0;
+    const server = createServer((req) => {
+      arrived += 1;
+      req.on('close', () => closed.push(Date.now()));
+    }); // never answers
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     servers.push(server);
     const llm = createLlm({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, model: 'm' });
     const started = Date.now();
     await expect(llm.complete({ ...ask, timeoutMs: 150 })).rejects.toMatchObject({ reason: 'timeout' });
+    // The caller aborts once the request has reached the server.
     const caller = new AbortController();
-    setTimeout(() => caller.abort(), 50);
-    await expect(llm.complete({ ...ask, signal: caller.signal, timeoutMs: 10_000 })).rejects.toMatchObject({ reason: 'timeout' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(closed).toHaveLength(2);
+    const asked = llm.complete({ ...ask, signal: caller.signal, timeoutMs: 60_000 });
+    await until(() => arrived === 2);
+    caller.abort();
+    await expect(asked).rejects.toMatchObject({ reason: 'timeout' });
+    await until(() => closed.length === 2);
     expect(closed[0]! - started).toBeLessThan(1000);
   });
 
   it('a connection refused and an answer cut off are told apart', async () => {
-    const refused = createLlm({ baseURL: 'http://127.0.0.1:1', model: 'm' });
+    // A port that was just free: nothing listens there (port 1 would not do: fetch refuses it as unsafe).
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = createLlm({ baseURL: `http://127.0.0.1:${port}`, model: 'm' });
     await expect(refused.complete(ask)).rejects.toMatchObject({ reason: 'connection_error', message: expect.stringContaining('ECONNREFUSED') });
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });

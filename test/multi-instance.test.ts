@@ -7,12 +7,19 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyPrompts, SECRET } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
+import { until } from './helpers/llm.js';
 import { backends, freshPostgresDatabase } from './helpers/postgres.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
-/** An OpenAI-compatible server that records when each call ran and what it answered (the last user message). */
+/**
+ * An OpenAI-compatible server that records when each call ran and what it answered (the last user message). A call
+ * whose text is held waits for the test to release it.
+ */
 async function recordingLlm(latencyMs: number) {
   const calls: { text: string; start: number; end: number }[] = [];
+  const arrived: string[] = [];
+  const held = new Map<string, Promise<void>>();
+  const releases = new Map<string, () => void>();
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -20,7 +27,8 @@ async function recordingLlm(latencyMs: number) {
       const start = Date.now();
       const request = JSON.parse(body) as { messages: { role: string; content: string }[] };
       const text = String(request.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '');
-      setTimeout(() => {
+      arrived.push(text);
+      void (held.get(text) ?? Promise.resolve()).then(() => setTimeout(() => {
         calls.push({ text, start, end: Date.now() });
         const call = /human/.test(text)
           ? { name: 'handoff_to_human', arguments: JSON.stringify({ reason: 'asked for a human' }) }
@@ -34,11 +42,21 @@ async function recordingLlm(latencyMs: number) {
             choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_0', type: 'function', function: call }] } }],
           }),
         );
-      }, latencyMs);
+      }, latencyMs));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, calls, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    calls,
+    arrived,
+    /** The answer to a call with this text waits until `release(text)`. */
+    hold(text: string) {
+      held.set(text, new Promise((resolve) => releases.set(text, resolve)));
+    },
+    release: (text: string) => releases.get(text)?.(),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
 describe.runIf(backends.includes('postgres'))('two instances on one PostgreSQL database', () => {
@@ -70,7 +88,12 @@ describe.runIf(backends.includes('postgres'))('two instances on one PostgreSQL d
   it('a redelivery reaching both at once: one LLM call, one stored reply, the same answer from both', async () => {
     const before = llm.calls.length;
     const messages = Array.from({ length: 20 }, (_, i) => textFrom(`62815100000${String(i).padStart(2, '0')}`, `question ${i}`));
-    const pairs = await Promise.all(messages.map((m) => Promise.all([answerOf(post(a, m)), answerOf(post(b, m))])));
+    // Each message reaches both instances at once; four such pairs at a time, so that a busy machine still answers
+    // them inside the window (40 requests at once on two fresh processes need more than 4.5 s there).
+    const pairs: unknown[][] = [];
+    for (let i = 0; i < messages.length; i += 4) {
+      pairs.push(...(await Promise.all(messages.slice(i, i + 4).map((m) => Promise.all([answerOf(post(a, m)), answerOf(post(b, m))])))));
+    }
     for (const [i, [fromA, fromB]] of pairs.entries()) {
       expect(fromA).toEqual({ type: 'chat', body: `echo: question ${i}`, simulation: true });
       expect(fromB).toEqual(fromA);
@@ -87,12 +110,16 @@ describe.runIf(backends.includes('postgres'))('two instances on one PostgreSQL d
     for (let i = 0; i < 4; i++) {
       expect(await answerOf(post(i % 2 ? b : a, textFrom(from, `step ${i}`)))).toMatchObject({ body: `echo: step ${i}` });
     }
-    // A burst split across both: three messages 40 ms apart while the first is answered.
-    const burst = [];
-    for (let i = 0; i < 3; i++) {
-      burst.push(answerOf(post(i % 2 ? b : a, textFrom(from, `burst ${i}`))));
-      await new Promise((resolve) => setTimeout(resolve, 40));
-    }
+    // A burst split across both: the second and third message arrive, in this order, while the first is answered.
+    llm.hold('burst 0');
+    const stored = async (text: string) => (await db.query(`SELECT count(*)::int AS n FROM messages WHERE direction = 'in' AND text = $1`, [text])).rows[0].n === 1;
+    const burst = [answerOf(post(a, textFrom(from, 'burst 0')))];
+    await until(() => llm.arrived.includes('burst 0'));
+    burst.push(answerOf(post(b, textFrom(from, 'burst 1'))));
+    await until(() => stored('burst 1'));
+    burst.push(answerOf(post(a, textFrom(from, 'burst 2'))));
+    await until(() => stored('burst 2'));
+    llm.release('burst 0');
     const answers = await Promise.all(burst);
     expect(answers[0]).toMatchObject({ body: 'echo: burst 0' });
     expect(answers[1]).toEqual([]);

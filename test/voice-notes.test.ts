@@ -76,10 +76,10 @@ describe('voice notes', () => {
   });
 
   it('a transcription that does not fit the window: the holding reply, then the answer with the transcript through the API', async () => {
-    const slow = await startFakeOpenAI({ transcription: { latencyMs: 1500 } });
+    const slow = await startFakeOpenAI({ transcription: { latencyMs: 1900 } });
     const api: FakeWhatspie = await startFakeWhatspie();
     try {
-      const bot = voiceBot({ transcription: { model: 'whisper-1', baseUrl: slow.url }, deadlineMs: 800, whatspieApiUrl: api.url });
+      const bot = voiceBot({ transcription: { model: 'whisper-1', baseUrl: slow.url }, deadlineMs: 1000, whatspieApiUrl: api.url });
       const reply = await jsonOf(bot.post(voiceNote('6281900000605')));
       expect(reply.body).toMatch(/looking into it/);
       const [sent] = await api.waitForSent(1);

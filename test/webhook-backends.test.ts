@@ -6,7 +6,7 @@ import { runTranscripts } from '../src/cli/transcripts.js';
 import { jsonOf, makeBotOn, type AnyBot, SECRET, WHATSPIE_DEVICE, WHATSPIE_TOKEN } from './helpers/app.js';
 import { fakeWhatspieForThisFile } from './helpers/fakes.js';
 import { textFrom } from './helpers/fixtures.js';
-import { answerWith, completion, llmRequests, replyWith } from './helpers/llm.js';
+import { answerWith, completion, holdAnswers, llmRequests, replyWith, until } from './helpers/llm.js';
 import { backends } from './helpers/postgres.js';
 
 const whatspie = fakeWhatspieForThisFile();
@@ -34,19 +34,18 @@ describe.runIf(backends.includes('postgres'))('two instances in one process, on 
   it('a message answered on one instance gives up a late answer still being worked on by the other', async () => {
     answerWith(async (request) => {
       const text = request.messages.at(-1)!.content;
-      if (text === 'slow question') await delay(1500);
+      if (text === 'slow question') await delay(1900);
       return HttpResponse.json(completion({ content: `you said: ${text}` }));
     });
-    const options = { whatspieApiUrl: whatspie.url, deadlineMs: 600, lateAnswerSeconds: 10 };
+    const options = { whatspieApiUrl: whatspie.url, deadlineMs: 1000, lateAnswerSeconds: 10 };
     const a = await makeBotOn('postgres', options);
     const b = await makeBotOn('postgres', { ...options, databaseUrl: a.databaseUrl! });
     const from = '6281500000099';
     expect(await jsonOf(a.post(textFrom(from, 'slow question')))).toMatchObject({ body: expect.stringContaining('moment') });
     expect(await jsonOf(b.post(textFrom(from, 'never mind')))).toMatchObject({ body: 'you said: never mind' });
-    await delay(1800);
+    const givenUp = '(no reply: late answer given up: a newer message came, and was answered with this one in view)';
+    await until(async () => (await a.storage.reports.transcriptRows({ phone: from })).some((r) => r.text === givenUp));
     expect(whatspie.sent).toEqual([]);
-    const rows = await a.storage.reports.transcriptRows({ phone: from });
-    expect(rows.map((r) => r.text)).toContain('(no reply: late answer given up: a newer message came, and was answered with this one in view)');
   });
 });
 
@@ -73,14 +72,19 @@ describe.each(backends)('the webhook on %s', (backend) => {
   });
 
   it('a burst gets one answer, from the newest message, with the others in view', async () => {
-    echo(300);
+    const llm = holdAnswers((request) => HttpResponse.json(completion({ content: `you said: ${request.messages.at(-1)!.content}` })));
     const bot = await makeBotOn(backend);
     const from = '6281500000003';
+    const inbound = async () => (await bot.storage.reports.transcriptRows({ phone: from })).filter((row) => row.direction === 'in').length;
     const first = bot.post(textFrom(from, 'hello'));
-    await delay(50);
+    // The rest of the burst arrives, in this order, while the first message is with the LLM.
+    await llm.arrivals(1);
     const second = bot.post(textFrom(from, 'my order'));
-    await delay(30);
-    const rest = [second, bot.post(textFrom(from, 'is late'))];
+    await until(async () => (await inbound()) === 2);
+    const third = bot.post(textFrom(from, 'is late'));
+    await until(async () => (await inbound()) === 3);
+    llm.releaseAll();
+    const rest = [second, third];
     const answers = await Promise.all([first, ...rest].map(jsonOf));
     expect(answers[0]).toMatchObject({ body: 'you said: hello' });
     expect(answers[1]).toEqual([]);

@@ -1,6 +1,6 @@
-// Decomposition, not a baseline to beat: the relay again, but through this bot's LLM client (one JSON POST over
-// node:http, src/llm/client.ts) with its system prompt and tool schemas. The gap between it and the fetch relay is
-// the transport's; the gap between it and this bot is the bot's own work (database, history, knowledge, checks).
+// Decomposition, not a baseline to beat: the relay again, but through this bot's LLM client (the openai SDK, the
+// answer read raw and normalised, src/llm/client.ts) with its system prompt and tool schemas. The gap between it and
+// the SDK relay is our client's own work; the gap between it and this bot is the bot's own work (database, history, knowledge, checks).
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { toolsFor } from '../../src/agent/tools/index.js';
@@ -8,7 +8,7 @@ import { createLlm } from '../../src/llm/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { loadPrompts } from '../../src/prompts/prompts.js';
 
-const llm = createLlm({ baseURL: process.env.OPENAI_BASE_URL, model: 'fake-model' });
+const llm = createLlm({ connection: { kind: 'openai', baseURL: process.env.OPENAI_BASE_URL }, model: 'fake-model' });
 const prompts = loadPrompts(new URL('../../prompts', import.meta.url).pathname, silentLogger);
 
 const app = new Hono().post('/webhook', async (c) => {

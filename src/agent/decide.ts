@@ -1,12 +1,12 @@
 // What to answer one message with: the LLM's tool calls within the time left, a knowledge-base section when no
 // LLM is configured, or the fallback. Never throws for LLM trouble; the reason is part of the decision.
+import pTimeout, { TimeoutError } from 'p-timeout';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { LlmError, type Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
 import type { Prompts } from '../prompts/prompts.js';
 import type { KnowledgeHit } from '../store/storage.js';
 import type { History, StoredMessage } from '../store/conversation-store.js';
-import { TimeoutError, withTimeout } from '../util/timeout.js';
 import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
@@ -152,18 +152,18 @@ export async function decide(
   };
   let turn: TurnResult;
   try {
-    turn = await withTimeout(turning, input.timeLeftMs);
+    turn = await pTimeout(turning, { milliseconds: input.timeLeftMs });
   } catch (error) {
     if (error instanceof TimeoutError && lateMs > 0) {
       // The window closed with the model still working: answer "one moment" now, and the model's answer later.
-      const late = withTimeout(turning, lateMs).then(
+      const late = pTimeout(turning, { milliseconds: lateMs }).then(
         (finished) => decisionFromTurn(prompts, finished, deps.now() - started),
         (lateError: unknown) => failed(lateError),
       );
       void late.finally(() => controller.abort());
       return { ...holdingDecision(prompts), late: { decision: late, abort: () => controller.abort() } };
     }
-    // Stop the HTTP request too (withTimeout only stops waiting for it), but after the fallback has gone out:
+    // Stop the HTTP request too (p-timeout only stops waiting for it), but after the fallback has gone out:
     // tearing down a request costs time, and when many time out together that time adds up in the last reply.
     void nextTurn().then(() => controller.abort());
     return failed(error);

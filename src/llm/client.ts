@@ -1,8 +1,9 @@
-// The chat client. Any OpenAI-compatible server works through OPENAI_BASE_URL. The openai package gives the
-// message and tool types (and the transcriber its upload); the call itself is one JSON POST (post-json.ts).
+// The chat client: every completion through the openai SDK, on one client made at start (connection.ts). Any
+// OpenAI-compatible server works through OPENAI_BASE_URL, Azure OpenAI through its own settings.
+import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { normaliseCompletion, ProviderError, type Completion } from './completion.js';
-import { postJson, PostError, type PostedResponse } from './post-json.js';
+import { createOpenAIClient, secretsOf, type LlmConnection } from './connection.js';
 
 export type { Completion } from './completion.js';
 export type { RawToolCall } from './text-tool-calls.js';
@@ -51,54 +52,59 @@ export function redactKeys(text: string, apiKey: string | undefined): string {
   return withoutKey.replace(/\b(sk|gsk|sk-or|key)[-_][A-Za-z0-9_*-]{6,}/g, '[redacted]');
 }
 
-/** The error message of a failed call: the provider's own `error.message` where it gives one, else the status. */
-function failureText(response: PostedResponse): string {
-  try {
-    const message = (JSON.parse(response.body) as { error?: { message?: unknown } }).error?.message;
-    if (typeof message === 'string' && message !== '') return `${response.status} ${message}`;
-  } catch {
-    // not JSON: the start of the text says enough
-  }
-  return `${response.status} ${response.body.slice(0, 200) || response.statusText}`.trim();
-}
-
-function failure(status: number, message: string): LlmError {
-  if (status === 429) return new LlmError('rate_limited', message);
-  return new LlmError(status >= 500 ? 'server_error' : 'client_error', message);
+/** The text without any of the secrets (the key, a gateway header's value). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((redacted, secret) => redactKeys(redacted, secret), redactKeys(text, undefined));
 }
 
 /**
- * The chat client: one POST to {OPENAI_BASE_URL}/chat/completions. Not through the openai SDK, which this used
- * before: on this path the SDK was only a transport (the answer is validated by our own schema), and with the fetch
- * under it cost most of the server's CPU per message that was not its own work (bench:cpu, issue 13).
+ * The chat client. The answer is read as text through the SDK (`asResponse()`) and validated by our own schema
+ * (completion.ts): the SDK's parsed object would be a bare SyntaxError for a body that is not JSON, or a string when the
+ * content type is not JSON; read raw, the corpus of real providers' bodies (test/fixtures/llm) is read as it arrived.
  * No retries: the caller owns the time, and a retry would push the reply past Whatspie's window.
  */
-export function createLlm(options: { apiKey?: string; baseURL?: string; model: string }): Llm {
-  const url = new URL(`${(options.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`);
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  // Local servers (llama.cpp, Ollama, vLLM) need no key.
-  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+export function createLlm(options: { connection: LlmConnection; model: string }): Llm {
+  const client = createOpenAIClient(options.connection);
+  const secrets = secretsOf(options.connection);
   return {
     model: options.model,
     async complete(request) {
-      // One controller for both the caller's signal and the time limit.
+      // One controller for both the caller's signal and the time limit, which also covers reading the body (the
+      // SDK's own timeout stops when the headers arrive).
       const controller = new AbortController();
       const abort = () => controller.abort();
       if (request.signal.aborted) abort();
       else request.signal.addEventListener('abort', abort, { once: true });
-      const timer = setTimeout(abort, Math.max(1, request.timeoutMs));
+      const timeoutMs = Math.max(1, request.timeoutMs);
+      const timer = setTimeout(abort, timeoutMs);
       try {
-        const response = await postJson(url, headers, requestBody(options.model, request), controller.signal);
-        if (response.status < 200 || response.status > 299) throw failure(response.status, failureText(response));
+        const response = await client.chat.completions
+          .create(
+            {
+              model: options.model,
+              messages: request.messages,
+              ...(request.tools.length > 0 ? { tools: request.tools, tool_choice: 'auto' as const } : {}),
+            },
+            { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 },
+          )
+          .asResponse();
+        let body: string;
+        try {
+          body = await response.text();
+        } catch (error) {
+          if (controller.signal.aborted) throw error;
+          throw new LlmError('bad_response', `the answer was cut off: ${(error as Error).message}`);
+        }
         let raw: unknown;
         try {
-          raw = JSON.parse(response.body);
+          raw = JSON.parse(body);
         } catch (error) {
           throw new LlmError('bad_response', `the answer is not JSON: ${(error as Error).message}`);
         }
         return normaliseCompletion(raw, options.model);
       } catch (error) {
-        throw redact(classify(error, controller.signal), options.apiKey);
+        const failure = classify(error, controller.signal);
+        throw new LlmError(failure.reason, redactSecrets(failure.message, secrets));
       } finally {
         clearTimeout(timer);
         request.signal.removeEventListener('abort', abort);
@@ -107,32 +113,28 @@ export function createLlm(options: { apiKey?: string; baseURL?: string; model: s
   };
 }
 
-/**
- * The request's JSON. The tools are the same from message to message (the same array while the media catalog is
- * unchanged): serialised once, not on every call.
- */
-const toolsJson = new WeakMap<ToolSpec[], string>();
-
-function requestBody(model: string, request: CompletionRequest): string {
-  const start = `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(request.messages)}`;
-  if (request.tools.length === 0) return `${start}}`;
-  let tools = toolsJson.get(request.tools);
-  if (tools === undefined) {
-    tools = JSON.stringify(request.tools);
-    toolsJson.set(request.tools, tools);
+/** Why the connection failed, as the system said it (ECONNREFUSED, ENOTFOUND), from under fetch's "fetch failed". */
+function connectionCause(error: unknown): string {
+  const parts: string[] = [];
+  for (let cause = (error as { cause?: unknown }).cause; cause instanceof Error && parts.length < 3; cause = cause.cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    parts.push(code && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message);
   }
-  return `${start},"tools":${tools},"tool_choice":"auto"}`;
+  return parts.length > 0 ? `: ${parts.join(': ')}` : '';
 }
 
-function classify(error: unknown, signal: AbortSignal): LlmError {
+/** The SDK's error classes as the fallback reasons transcripts and metrics already know. */
+export function classify(error: unknown, signal: AbortSignal): LlmError {
   if (error instanceof LlmError) return error;
   if (error instanceof ProviderError) return new LlmError(error.reason, error.message);
-  if (signal.aborted) return new LlmError('timeout', 'the LLM did not answer in time');
-  if (error instanceof PostError) {
-    if (error.phase === 'body') return new LlmError('bad_response', `the answer was cut off: ${error.message}`);
-    return new LlmError('connection_error', `cannot reach the LLM: ${error.message}${error.code && !error.message.includes(error.code) ? ` (${error.code})` : ''}`);
+  if (signal.aborted || error instanceof OpenAI.APIUserAbortError || error instanceof OpenAI.APIConnectionTimeoutError) {
+    return new LlmError('timeout', 'the LLM did not answer in time');
+  }
+  if (error instanceof OpenAI.APIConnectionError) return new LlmError('connection_error', `cannot reach the LLM${connectionCause(error)}`);
+  if (error instanceof OpenAI.RateLimitError) return new LlmError('rate_limited', error.message);
+  if (error instanceof OpenAI.APIError && error.status !== undefined) {
+    // A body that is not JSON comes whole in the SDK's message: its start says enough.
+    return new LlmError(error.status >= 500 ? 'server_error' : 'client_error', error.message.slice(0, 300));
   }
   return new LlmError('bad_response', error instanceof Error ? error.message : String(error));
 }
-
-const redact = (error: LlmError, apiKey: string | undefined) => new LlmError(error.reason, redactKeys(error.message, apiKey));

@@ -2,7 +2,9 @@
 // whisper server). Kept apart from the chat client: many chat providers have no audio endpoint.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { LlmError, redactKeys } from './client.js';
+import OpenAI, { toFile } from 'openai';
+import { LlmError, redactSecrets } from './client.js';
+import { createOpenAIClient, secretsOf, type LlmConnection } from './connection.js';
 
 export interface Transcriber {
   readonly model: string;
@@ -20,18 +22,17 @@ function uploadName(path: string, contentType: string | null): { name: string; t
   return { name: `voice-note${ext}`, type: contentType ?? 'application/octet-stream' };
 }
 
-export function createTranscriber(options: { apiKey?: string; baseURL?: string; model: string }): Transcriber {
-  // Loaded only when voice notes are heard: the SDK is ~10 MB of memory a server without TRANSCRIPTION_MODEL never needs.
-  const sdk = import('openai');
-  const client = sdk.then(({ default: OpenAI }) => new OpenAI({ apiKey: options.apiKey ?? 'not-needed', baseURL: options.baseURL, maxRetries: 0 }));
+/** On Azure OpenAI, `model` is the name of the speech-to-text deployment (the SDK puts it in the path). */
+export function createTranscriber(options: { connection: LlmConnection; model: string }): Transcriber {
+  const client = createOpenAIClient(options.connection);
+  const secrets = secretsOf(options.connection);
   return {
     model: options.model,
     async transcribe({ path, contentType, signal, timeoutMs }) {
       const { name, type } = uploadName(path, contentType);
-      const { default: OpenAI, toFile } = await sdk;
       try {
         const file = await toFile(await readFile(path), name, { type });
-        const result = await (await client).audio.transcriptions.create({ file, model: options.model }, { signal, timeout: Math.max(1, timeoutMs), maxRetries: 0 });
+        const result = await client.audio.transcriptions.create({ file, model: options.model }, { signal, timeout: Math.max(1, timeoutMs), maxRetries: 0 });
         const text = typeof result === 'string' ? result : (result as { text?: unknown }).text;
         if (typeof text !== 'string') throw new LlmError('bad_response', 'the transcription answer has no text');
         return text.trim();
@@ -39,8 +40,8 @@ export function createTranscriber(options: { apiKey?: string; baseURL?: string; 
         if (error instanceof LlmError) throw error;
         if (error instanceof OpenAI.APIUserAbortError || error instanceof OpenAI.APIConnectionTimeoutError) throw new LlmError('timeout', 'no transcription in time');
         // Provider error texts sometimes echo the key: never into the logs.
-        const message = redactKeys((error as Error).message, options.apiKey);
-        if (error instanceof OpenAI.APIError) throw new LlmError((error.status ?? 0) >= 500 ? 'server_error' : 'client_error', message);
+        const message = redactSecrets((error as Error).message, secrets);
+        if (error instanceof OpenAI.APIError && error.status !== undefined) throw new LlmError(error.status >= 500 ? 'server_error' : 'client_error', message);
         throw new LlmError('connection_error', message);
       }
     },

@@ -73,6 +73,8 @@ export interface BotOptions {
   transcription?: { model: string; baseUrl?: string; apiKey?: string };
   /** Keep inbound files (off by default here: the documented payloads link to hosts a test must never look up). */
   keepMedia?: { dir: string; maxMb?: number; addressAllowed?: (address: string) => boolean };
+  /** Any other settings, as they would be written in .env (undefined: unset); applied last. */
+  settings?: Record<string, string | undefined>;
 }
 
 /** The settings a test bot runs with, parsed by the same code as the server's. */
@@ -108,6 +110,7 @@ export function testConfig(options: BotOptions & { dbPath: string; promptsDir: s
       WHATSPIE_DEVICE: WHATSPIE_DEVICE,
       LATE_ANSWER_SECONDS: String(options.lateAnswerSeconds ?? 60),
     }),
+    ...options.settings,
   };
   return loadConfig({ env, envFile: null }).config;
 }

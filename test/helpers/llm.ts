@@ -70,6 +70,55 @@ export function answerSlowly(ms: number, aborted: { count: number }) {
   });
 }
 
+/** Resolves once `condition` holds, looked at again every few milliseconds however long the machine takes. */
+export async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+export interface HeldLlm {
+  /** How many requests have arrived. */
+  readonly arrived: number;
+  /** How many requests have arrived and not been answered yet. */
+  readonly waiting: number;
+  /** Resolves once `count` requests have arrived. */
+  arrivals(count: number): Promise<void>;
+  /** Lets every answer go, those waiting and those still to come. */
+  releaseAll(): void;
+}
+
+/**
+ * An LLM that holds every answer until the test releases it: the test decides what overlaps and in which order,
+ * not the machine's speed. `answer` makes each response once it is released.
+ */
+export function holdAnswers(answer: (request: RecordedRequest) => Response): HeldLlm {
+  let open = false;
+  let arrived = 0;
+  let waiting = 0;
+  const gates: (() => void)[] = [];
+  answerWith(async (request) => {
+    arrived += 1;
+    if (!open) {
+      waiting += 1;
+      await new Promise<void>((resolve) => gates.push(resolve));
+      waiting -= 1;
+    }
+    return answer(request);
+  });
+  return {
+    get arrived() {
+      return arrived;
+    },
+    get waiting() {
+      return waiting;
+    },
+    arrivals: (count) => until(() => arrived >= count),
+    releaseAll() {
+      open = true;
+      for (const release of gates.splice(0)) release();
+    },
+  };
+}
+
 /**
  * A real HTTP server standing in for the LLM, for what msw cannot show: `signal` aborts when the bot closes the
  * connection before the answer (msw's interception of node:http does not pass an abort on). Closed after the test.
