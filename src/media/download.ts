@@ -29,6 +29,10 @@ export const publicAddressesOnly = (address: string) => !isInternalAddress(addre
 
 class Refused extends Error {}
 
+/** Kept files are customers' data: for the server's user alone. */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
 /** A DNS lookup that refuses names resolving to an address the policy does not allow. */
 function guardedLookup(policy: DownloadPolicy): LookupFunction {
   return (hostname, options, callback) => {
@@ -67,8 +71,9 @@ interface Holdings {
 }
 
 /**
- * Downloads `url` into `path` (written whole or not at all). A failed download leaves nothing behind: no partial
- * file, and no descriptor still open on one (a deleted file's disk is freed only when that closes).
+ * Downloads `url` into `path` (written whole or not at all). Folders are created for the server's user alone (0700),
+ * and the file too (0600), whatever the umask: they hold customers' data. A failed download leaves nothing behind:
+ * no partial file, and no descriptor still open on one (a deleted file's disk is freed only when that closes).
  */
 export async function download(rawUrl: string, path: string, policy: DownloadPolicy): Promise<DownloadResult> {
   const signal = AbortSignal.timeout(policy.timeoutMs);
@@ -101,7 +106,7 @@ export async function download(rawUrl: string, path: string, policy: DownloadPol
       response.destroy();
       return { ok: false, reason: `larger than the limit of ${policy.maxBytes} bytes (${declared} declared)` };
     }
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR });
     const hash = createHash('sha256');
     const received = { declared, bytes: 0 };
     body = received;
@@ -113,7 +118,7 @@ export async function download(rawUrl: string, path: string, policy: DownloadPol
         done(null, chunk);
       },
     });
-    held.out = createWriteStream(temp);
+    held.out = createWriteStream(temp, { mode: PRIVATE_FILE });
     // pipeline destroys every stream on any failure (the limit, the time limit, a cut connection, a full disk), and
     // sees a response that closes before its end, which plain 'data'/'end' listeners wait for forever.
     await pipeline(response, counted, held.out, { signal });
