@@ -82,6 +82,9 @@ export async function download(rawUrl: string, path: string, policy: DownloadPol
   let body: { declared: number | null; bytes: number } | null = null;
   try {
     let url = new URL(rawUrl);
+    // Before the request: once the answer's headers are in, its body is read at once (a connection cut while we
+    // waited for the disk would discard what had arrived, and the reason would say nothing came).
+    await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR });
     let response: IncomingMessage;
     for (let redirects = 0; ; redirects += 1) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: `${url.protocol} links are not fetched (only http and https)` };
@@ -106,7 +109,6 @@ export async function download(rawUrl: string, path: string, policy: DownloadPol
       response.destroy();
       return { ok: false, reason: `larger than the limit of ${policy.maxBytes} bytes (${declared} declared)` };
     }
-    await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR });
     const hash = createHash('sha256');
     const received = { declared, bytes: 0 };
     body = received;
