@@ -65,7 +65,9 @@ export function createFairQueue(limits: FairQueueLimits): FairQueue {
         const start = () => {
           which.total += 1;
           which.running.set(job.customer, (which.running.get(job.customer) ?? 0) + 1);
-          task()
+          // Never a throw into pump(): a task that throws at once settles its own promise.
+          Promise.resolve()
+            .then(task)
             .then(resolve, reject)
             .finally(() => {
               which.total -= 1;
