@@ -1,6 +1,7 @@
 // A stand-in for Whatspie's file host on loopback: an image, an Ogg voice note, a PDF, a file over the limit, one
 // whose Content-Length lies, an expired link, and redirects (one to a second loopback address that the tests treat
-// as the server's internal network).
+// as the server's internal network). Also files that misbehave (one that stalls, one cut off mid-way) and files held
+// until the test releases them, so that a test controls when a download ends.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -12,6 +13,13 @@ export interface FakeFileHost {
   files: Record<string, Buffer>;
   /** The most requests of /slow.jpg served at the same time. */
   readonly mostAtOnce: number;
+  /** Every path requested, in order. */
+  readonly requested: string[];
+  /**
+   * /held/<name>.<pdf|oga|jpg>: answered only when released (a PDF, a voice note or a photo by its extension).
+   * `waiting` lists the held paths not yet answered; `release` answers those matching (all by default).
+   */
+  held: { readonly waiting: string[]; release(match?: (path: string) => boolean): void };
   close(): Promise<void>;
 }
 
@@ -24,8 +32,30 @@ export async function startFakeFileHost(options: { limitBytes: number }): Promis
   let internal = '';
   let atOnce = 0;
   let mostAtOnce = 0;
+  const requested: string[] = [];
+  const held = new Map<string, () => void>();
   const handler: RequestListener = (req, res) => {
     const path = req.url ?? '/';
+    requested.push(path);
+    if (path.startsWith('/held/')) {
+      const [type, body] = path.endsWith('.oga') ? ['audio/ogg', OGG] : path.endsWith('.jpg') ? ['image/jpeg', JPEG] : ['application/pdf', PDF];
+      held.set(path, () => res.writeHead(200, { 'content-type': type, 'content-length': body.length }).end(body));
+      res.on('close', () => held.delete(path));
+      return;
+    }
+    if (path === '/stall') {
+      // Headers and the first bytes, then nothing: only the downloader's time limit ends it.
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 64 * 1024 });
+      res.write(Buffer.alloc(16 * 1024, 6));
+      return;
+    }
+    if (path === '/stall-before-headers') return;
+    if (path === '/cut') {
+      // A quarter of the declared bytes, then the connection drops.
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 64 * 1024 });
+      res.write(Buffer.alloc(16 * 1024, 8), () => res.destroy());
+      return;
+    }
     if (path === '/slow.jpg') {
       atOnce += 1;
       mostAtOnce = Math.max(mostAtOnce, atOnce);
@@ -82,6 +112,19 @@ export async function startFakeFileHost(options: { limitBytes: number }): Promis
     files,
     get mostAtOnce() {
       return mostAtOnce;
+    },
+    requested,
+    held: {
+      get waiting() {
+        return [...held.keys()];
+      },
+      release(match = () => true) {
+        for (const [path, answer] of [...held]) {
+          if (!match(path)) continue;
+          held.delete(path);
+          answer();
+        }
+      },
     },
     close: async () => {
       await Promise.all([close(outside), close(inside)]);

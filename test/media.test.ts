@@ -1,8 +1,8 @@
 // Every inbound file kept before its link expires: downloaded in the background, within limits, never from an
 // internal address.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTranscripts } from '../src/cli/transcripts.js';
 import { isInternalAddress } from '../src/media/addresses.js';
@@ -96,6 +96,28 @@ describe('inbound files are kept', () => {
       .toBe(20);
     expect(host.mostAtOnce).toBeLessThanOrEqual(8);
     expect(host.mostAtOnce).toBeGreaterThan(1);
+  });
+
+  it("kept files and the folders made for them are the server's user's alone (0600, 0700), under umask 022 too", async () => {
+    const umask = process.umask(0o022);
+    try {
+      replyWith({ content: 'Got it' });
+      const data = join(tempDir(), 'data');
+      const bot = makeBot({ keepMedia: { dir: join(data, 'media'), maxMb: 1, addressAllowed: notInternal } });
+      await bot.post(withFile('image', `${host.url}/photo.jpg`));
+      // Named by its type after the download (no extension in the link or name): the renamed file keeps its mode.
+      await bot.post(withFile('document', `${host.url}/held/scan`, { fileName: null }));
+      await expect.poll(() => host.held.waiting).toContain('/held/scan');
+      host.held.release((path) => path === '/held/scan');
+      await expect.poll(() => bot.db.$client.prepare("select count(*) from messages where media_path is not null").pluck().get(), { timeout: 10_000 }).toBe(2);
+      const paths = bot.db.$client.prepare('select media_path from messages where media_path is not null').pluck().all() as string[];
+      const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+      expect(paths[1]).toMatch(/\.pdf$/);
+      expect(paths.map(mode)).toEqual(['600', '600']);
+      expect([dirname(paths[0]!), join(data, 'media'), data].map(mode)).toEqual(['700', '700', '700']);
+    } finally {
+      process.umask(umask);
+    }
   });
 
   it('transcripts show prints the local file, and export includes it', async () => {

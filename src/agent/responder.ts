@@ -123,6 +123,27 @@ export function createResponder(deps: ResponderDeps): Responder {
     return { dataUrl: `data:${type};base64,${data.toString('base64')}`, text };
   }
 
+  /** Whether the answer to this message reads its file: a voice note to hear, a photo to see. */
+  function answerReadsFile(message: InboundMessage): boolean {
+    return (message.content.kind === 'audio' && deps.transcriber !== null) || (message.content.kind === 'image' && deps.vision);
+  }
+
+  /**
+   * Whatspie's file links expire: a new message's file is fetched now, in the background, ahead of any backlog when
+   * its answer reads it. A message over the rate limit is stored but its file is not fetched: a flood of files must
+   * not cost the server (and the other customers) its downloads. `rate` is null for chats the bot stays out of.
+   */
+  function keepFileOf(inbound: StoredMessage, message: InboundMessage, rate: RateVerdict | null): void {
+    const url = 'url' in message.content ? message.content.url : null;
+    if (!url || !deps.media) return;
+    if (rate === 'notice' || rate === 'silent') {
+      void deps.media.pass(inbound.id, 'not downloaded: over the rate limit');
+      return;
+    }
+    const neededNow = rate === 'allowed' && answerReadsFile(message);
+    void deps.media.keep({ messageId: inbound.id, customer: inbound.contactId, neededNow, url, fileName: inbound.mediaFileName, at: inbound.createdAt });
+  }
+
   /** Chats the bot stays out of, known the moment a message arrives. */
   function screen(message: InboundMessage): Decision | null {
     if (!deps.answerGroups && isGroupMessage(message)) return silent('ignored_group', 'group message; ANSWER_GROUPS is off');
@@ -193,11 +214,6 @@ export function createResponder(deps: ResponderDeps): Responder {
   async function handle(message: InboundMessage, receivedAt: number): Promise<Answer> {
     const answerBy = receivedAt + deps.deadlineMs - RESPONSE_MARGIN_MS;
     const { message: inbound, isNew } = await store.saveInbound(message, receivedAt);
-    // Whatspie's file links expire: every new file is fetched now, in the background.
-    const url = 'url' in message.content ? message.content.url : null;
-    if (isNew && url && deps.media) {
-      void deps.media.keep({ messageId: inbound.id, url, fileName: inbound.mediaFileName, at: receivedAt });
-    }
     if (!isNew) {
       // Answered through the API already: saying "one moment" again, after the answer, would confuse the customer.
       const sent = deps.outbox ? await deps.outbox.deliveryOf(inbound.id) : 'none';
@@ -208,8 +224,12 @@ export function createResponder(deps: ResponderDeps): Responder {
       if (!(await deps.turns.claim(inbound.id, deps.now()))) return answerOfOther(inbound, answerBy);
     }
     const screened = screen(message);
-    if (screened) return delivery.deliver(inbound, screened);
+    if (screened) {
+      if (isNew) keepFileOf(inbound, message, null);
+      return delivery.deliver(inbound, screened);
+    }
     const rate = await rateOf(inbound);
+    if (isNew) keepFileOf(inbound, message, rate);
     return deps.turns.run(inbound, answerBy, (newerWaiting) => answer(inbound, message, answerBy, rate, newerWaiting));
   }
 

@@ -3,13 +3,15 @@
 // a second, different DNS answer cannot slip through), the size limit counted while streaming (a missing or lying
 // Content-Length changes nothing), and a time limit for the whole download.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { dirname } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { isInternalAddress } from './addresses.js';
 
 export interface DownloadPolicy {
@@ -26,6 +28,10 @@ export type DownloadResult = Downloaded | { ok: false; reason: string };
 export const publicAddressesOnly = (address: string) => !isInternalAddress(address);
 
 class Refused extends Error {}
+
+/** Kept files are customers' data: for the server's user alone. */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
 
 /** A DNS lookup that refuses names resolving to an address the policy does not allow. */
 function guardedLookup(policy: DownloadPolicy): LookupFunction {
@@ -58,16 +64,32 @@ function get(url: URL, policy: DownloadPolicy, signal: AbortSignal): Promise<Inc
   });
 }
 
-/** Downloads `url` into `path` (written whole or not at all). */
+/** What a download took that must be given back whether it succeeds or not. */
+interface Holdings {
+  response?: IncomingMessage;
+  out?: WriteStream;
+}
+
+/**
+ * Downloads `url` into `path` (written whole or not at all). Folders are created for the server's user alone (0700),
+ * and the file too (0600), whatever the umask: they hold customers' data. A failed download leaves nothing behind:
+ * no partial file, and no descriptor still open on one (a deleted file's disk is freed only when that closes).
+ */
 export async function download(rawUrl: string, path: string, policy: DownloadPolicy): Promise<DownloadResult> {
   const signal = AbortSignal.timeout(policy.timeoutMs);
   const temp = `${path}.part`;
+  const held: Holdings = {};
+  let body: { declared: number | null; bytes: number } | null = null;
   try {
     let url = new URL(rawUrl);
+    // Before the request: once the answer's headers are in, its body is read at once (a connection cut while we
+    // waited for the disk would discard what had arrived, and the reason would say nothing came).
+    await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR });
     let response: IncomingMessage;
     for (let redirects = 0; ; redirects += 1) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: `${url.protocol} links are not fetched (only http and https)` };
       response = await get(url, policy, signal);
+      held.response = response;
       const status = response.statusCode ?? 0;
       if (status >= 300 && status < 400 && response.headers.location) {
         response.resume();
@@ -81,43 +103,58 @@ export async function download(rawUrl: string, path: string, policy: DownloadPol
       }
       break;
     }
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > policy.maxBytes) {
+    const length = response.headers['content-length'];
+    const declared = length !== undefined && /^\d+$/.test(length) ? Number(length) : null;
+    if (declared !== null && declared > policy.maxBytes) {
       response.destroy();
       return { ok: false, reason: `larger than the limit of ${policy.maxBytes} bytes (${declared} declared)` };
     }
-    await mkdir(dirname(path), { recursive: true });
     const hash = createHash('sha256');
-    const out = createWriteStream(temp);
-    let bytes = 0;
-    await new Promise<void>((resolve, reject) => {
-      response.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > policy.maxBytes) {
-          response.destroy();
-          reject(new Refused(`larger than the limit of ${policy.maxBytes} bytes`));
-          return;
-        }
+    const received = { declared, bytes: 0 };
+    body = received;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received.bytes += chunk.length;
+        if (received.bytes > policy.maxBytes) return done(new Refused(`larger than the limit of ${policy.maxBytes} bytes`));
         hash.update(chunk);
-        if (!out.write(chunk)) {
-          response.pause();
-          out.once('drain', () => response.resume());
-        }
-      });
-      response.on('end', () => out.end(resolve));
-      response.on('error', reject);
-      out.on('error', reject);
+        done(null, chunk);
+      },
     });
+    held.out = createWriteStream(temp, { mode: PRIVATE_FILE });
+    // pipeline destroys every stream on any failure (the limit, the time limit, a cut connection, a full disk), and
+    // sees a response that closes before its end, which plain 'data'/'end' listeners wait for forever.
+    await pipeline(response, counted, held.out, { signal });
     await rename(temp, path);
     const type = response.headers['content-type'];
-    return { ok: true, bytes, contentType: type ? type.split(';')[0]!.trim().slice(0, 100) : null, sha256: hash.digest('hex') };
+    return { ok: true, bytes: received.bytes, contentType: type ? type.split(';')[0]!.trim().slice(0, 100) : null, sha256: hash.digest('hex') };
   } catch (error) {
+    await giveBack(held);
     await rm(temp, { force: true });
-    if (error instanceof Refused) return { ok: false, reason: error.message };
-    const e = error as NodeJS.ErrnoException;
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return { ok: false, reason: `no complete answer within ${policy.timeoutMs} ms` };
-    if (e.code === 'ERR_INVALID_URL') return { ok: false, reason: 'not a valid URL' };
-    // Our own lookup's refusal arrives wrapped in the socket's error.
-    return { ok: false, reason: e.message?.slice(0, 200) ?? String(error) };
+    return { ok: false, reason: reasonOf(error, signal, policy, body) };
+  } finally {
+    held.response?.destroy();
   }
+}
+
+/** Closes what a failed download holds, and waits for the file's descriptor to be closed. */
+async function giveBack({ response, out }: Holdings): Promise<void> {
+  response?.destroy();
+  if (!out || out.closed) return;
+  const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+  out.destroy();
+  await closed;
+}
+
+/** Why a download failed, in the words the README documents for `media_error`. */
+function reasonOf(error: unknown, signal: AbortSignal, policy: DownloadPolicy, body: { declared: number | null; bytes: number } | null): string {
+  if (error instanceof Refused) return error.message;
+  // Checked before the error's own name: a time limit that ends a body mid-way surfaces as the socket's "aborted".
+  if (signal.aborted) return `no complete answer within ${policy.timeoutMs} ms`;
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === 'ERR_INVALID_URL') return 'not a valid URL';
+  if (body && (e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.code === 'ECONNRESET')) {
+    return `cut off after ${body.bytes}${body.declared !== null ? ` of ${body.declared}` : ''} bytes`;
+  }
+  // Our own lookup's refusal arrives wrapped in the socket's error.
+  return e.message?.slice(0, 200) ?? String(error);
 }

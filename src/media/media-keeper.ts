@@ -1,12 +1,13 @@
 // Keeps every inbound file: downloaded in the background as soon as its message arrives (Whatspie's links expire),
 // into MEDIA_DIR/<day>/<message id>.<ext>, with its size, type and SHA-256 recorded with the message. The webhook's
 // reply never waits for a download it does not need; a voice note's transcription or an image for the model waits
-// for the same download, never a second one.
+// for the same download, never a second one. Downloads are shared fairly between customers (fair-queue.ts).
 import { rename } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { ConversationStore } from '../store/conversation-store.js';
 import { download, type DownloadPolicy } from './download.js';
+import { createFairQueue } from './fair-queue.js';
 
 export interface KeptFile {
   path: string;
@@ -15,8 +16,13 @@ export interface KeptFile {
 }
 
 export interface MediaKeeper {
-  /** Starts keeping the file of a new message; resolves with the file, or null when it could not be had. */
-  keep(input: { messageId: number; url: string; fileName: string | null; at: number }): Promise<KeptFile | null>;
+  /**
+   * Starts keeping the file of a new message; resolves with the file, or null when it could not be had. `neededNow`:
+   * the answer to this message reads the file, so it goes ahead of every customer's backlog.
+   */
+  keep(input: { messageId: number; customer: number; neededNow: boolean; url: string; fileName: string | null; at: number }): Promise<KeptFile | null>;
+  /** Records why the file of a new message is not downloaded at all (its link stays with the message). */
+  pass(messageId: number, reason: string): Promise<void>;
   /** The file of a message being (or already) kept by this process, if any. */
   fileOf(messageId: number): Promise<KeptFile | null> | undefined;
 }
@@ -44,29 +50,23 @@ function extensionOf(fileName: string | null, url: string): string {
   return /^\.[a-z0-9]{1,8}$/.test(ext) ? ext : '';
 }
 
-/** Downloads at once: a flood of media messages queues here rather than opening unbounded sockets and files. */
-const MAX_DOWNLOADS = 8;
+/**
+ * Downloads at once: a flood of media messages queues here rather than opening unbounded sockets and files. One
+ * customer runs at most 2 at a time (and 2 more for files their answers wait for); 2 slots are only ever taken by a
+ * file an answer waits for, so a backlog of documents cannot hold them all.
+ */
+const LIMITS = { atOnce: 8, perCustomer: 2, keptForNeededNow: 2 };
 
 export function createMediaKeeper(deps: { dir: string; policy: DownloadPolicy; store: ConversationStore; logger: Logger }): MediaKeeper {
   const working = new Map<number, Promise<KeptFile | null>>();
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  const slot = async () => {
-    if (running >= MAX_DOWNLOADS) await new Promise<void>((resolve) => waiting.push(resolve));
-    running += 1;
-  };
-  const release = () => {
-    running -= 1;
-    waiting.shift()?.();
-  };
+  const queue = createFairQueue(LIMITS);
   return {
     keep(input) {
       const day = new Date(input.at).toISOString().slice(0, 10);
       const base = join(deps.dir, day, String(input.messageId));
       const kept = (async (): Promise<KeptFile | null> => {
         const ext = extensionOf(input.fileName, input.url);
-        await slot();
-        const result = await download(input.url, `${base}${ext || '.bin'}`, deps.policy).finally(release);
+        const result = await queue.run(input, () => download(input.url, `${base}${ext || '.bin'}`, deps.policy));
         if (!result.ok) {
           deps.logger.warn({ messageId: input.messageId, reason: result.reason }, 'could not keep an inbound file');
           await deps.store.saveMediaFile(input.messageId, { error: result.reason });
@@ -89,6 +89,13 @@ export function createMediaKeeper(deps: { dir: string; policy: DownloadPolicy; s
       // Forgotten once done: a later reader finds it in the store.
       void kept.finally(() => setTimeout(() => working.delete(input.messageId), 60_000).unref());
       return kept;
+    },
+    async pass(messageId, reason) {
+      try {
+        await deps.store.saveMediaFile(messageId, { error: reason });
+      } catch (error) {
+        deps.logger.error({ messageId, err: (error as Error).message }, 'could not record an inbound file');
+      }
     },
     fileOf(messageId) {
       return working.get(messageId);

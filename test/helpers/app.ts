@@ -72,7 +72,7 @@ export interface BotOptions {
   /** Hear voice notes with this model, at the chat's server unless a base URL is given. */
   transcription?: { model: string; baseUrl?: string; apiKey?: string };
   /** Keep inbound files (off by default here: the documented payloads link to hosts a test must never look up). */
-  keepMedia?: { dir: string; maxMb?: number; addressAllowed?: (address: string) => boolean };
+  keepMedia?: { dir: string; maxMb?: number; addressAllowed?: (address: string) => boolean; timeoutMs?: number };
   /** Any other settings, as they would be written in .env (undefined: unset); applied last. */
   settings?: Record<string, string | undefined>;
 }
@@ -122,7 +122,12 @@ function botOn(storage: Storage, options: BotOptions, paths: { dbPath: string; p
     secret: { secret: SECRET, generated: false },
     recheckMs: 0,
     worker: { pollMs: 50 },
-    ...(options.keepMedia?.addressAllowed && { mediaPolicy: { addressAllowed: options.keepMedia.addressAllowed } }),
+    ...(options.keepMedia && {
+      mediaPolicy: {
+        ...(options.keepMedia.addressAllowed && { addressAllowed: options.keepMedia.addressAllowed }),
+        ...(options.keepMedia.timeoutMs && { timeoutMs: options.keepMedia.timeoutMs }),
+      },
+    }),
     ...(options.now ? { now: options.now } : {}),
   });
   const { app } = bot;
