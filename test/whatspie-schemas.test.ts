@@ -53,6 +53,32 @@ describe('inbound payloads', () => {
     expect(!result.ok && result.problem).toContain(field);
   });
 
+  it('reads a NUL in any text as U+FFFD (so that both databases store the same text), ids and links included', () => {
+    const doc = inboundFixture('document') as { file: Record<string, string> };
+    const parsed = parseInbound({
+      ...doc,
+      from: '6285\u00006123456',
+      message_id: 'DOC\u0000ID',
+      participant: 'p\u0000',
+      from_user: { name: 'Ja\u0000ne', jid: 'j\u0000id' },
+      file: { ...doc.file, url: `${doc.file.url}?a=\u0000`, caption: 'cap\u0000tion', fileName: 'con\u0000tract.pdf' },
+    });
+    // Everything read from it, that is; `raw` stays the body exactly as posted (JSON, where a NUL is the text \u0000).
+    expect(parsed.ok && JSON.stringify({ ...parsed.message, raw: undefined })).not.toContain('\\u0000');
+    expect(parsed.ok && parsed.message).toMatchObject({
+      from: '6285\uFFFD6123456',
+      messageId: 'DOC\uFFFDID',
+      participant: 'p\uFFFD',
+      senderName: 'Ja\uFFFDne',
+      jid: 'j\uFFFDid',
+      content: { kind: 'document', url: `${doc.file.url}?a=\uFFFD`, caption: 'cap\uFFFDtion', fileName: 'con\uFFFDtract.pdf' },
+    });
+    const contact = parseInbound({ ...inboundFixture('contact'), contacts: [{ displayName: 'Ri\u0000na', vcard: 'FN:Ri\u0000na' }] });
+    expect(contact.ok && contact.message.content).toEqual({ kind: 'contact', contacts: [{ name: 'Ri\uFFFDna', vcard: 'FN:Ri\uFFFDna' }] });
+    const unknown = parseInbound({ ...inboundFixture('text'), type: 'sticker\u0000Message' });
+    expect(unknown.ok && unknown.message.content).toMatchObject({ kind: 'unknown', type: 'sticker\uFFFDMessage' });
+  });
+
   it('rejects an image message without its file', () => {
     const result = parseInbound({ ...inboundFixture('image'), file: undefined });
     expect(!result.ok && result.problem).toContain('file');

@@ -1,4 +1,4 @@
-// The one place that decides which backend a database location names: a PostgreSQL URL, or a SQLite file.
+// Opens the storage a database location names: a PostgreSQL URL, or a SQLite file (database-url.ts tells them apart).
 import type { Logger } from '../logger.js';
 import { describeDatabase, isOtherUrl, isPostgresUrl } from './database-url.js';
 import { DatabaseOpenError } from './db.js';

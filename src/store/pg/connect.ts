@@ -31,7 +31,7 @@ function storable(value: unknown): unknown {
 /**
  * A connection that keeps NUL out of every text it sends. Whatspie's text is cleaned where it enters
  * (whatspie/inbound.ts), so both backends store it alike; this is the guard for every other text we write (a model's
- * answer, a transcript, an error from elsewhere), which would otherwise fail its statement and lose the row.
+ * handoff reason, a voice note's transcript, an error text from elsewhere), which would otherwise fail its statement and lose the row.
  */
 class NulSafeClient extends pg.Client {}
 const sendQuery = pg.Client.prototype.query as (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) => unknown;
