@@ -121,11 +121,12 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     if (!late || stopping) return;
     const now = deps.now();
     for (const { inbound, holdingId } of await store.takeUnattendedLateAnswers({ now, until: now + deps.lateAnswerMs + 60_000 })) {
+      // Neither the answer nor the fallback talks over a human who took the conversation meanwhile.
+      if (await deps.waitingForHuman(inbound.contactId)) {
+        if (await store.settleLateAnswer(inbound.id)) await storeReply(inbound, silent('holding', 'late answer not sent: a human has the conversation'));
+        continue;
+      }
       if (deps.rework && inbound.createdAt >= now - REWORK_WITHIN_MS) {
-        if (await deps.waitingForHuman(inbound.contactId)) {
-          if (await store.settleLateAnswer(inbound.id)) await storeReply(inbound, silent('holding', 'late answer not sent: a human has the conversation'));
-          continue;
-        }
         logger.info({ inboundId: inbound.id, ageMs: now - inbound.createdAt }, 'a late answer was left unfinished by a server that stopped; working on it again');
         late.follow(inbound, deps.rework(inbound, holdingId));
         continue;
