@@ -47,6 +47,7 @@ export interface Bot {
    * `hurry` (a second signal) ends both waits at once. Resolves with the inbound messages whose answers were handed on.
    */
   stop(input: { lateAnswersBy: number; sendsBy: number; hurry?: AbortSignal }): Promise<number[]>;
+  /** Stops at once: late answers in flight are handed on, nothing more is sent, the database is closed. */
   close(): Promise<void>;
 }
 
@@ -160,20 +161,21 @@ export function assembleBot(
     secretGenerated: generated,
     worker,
     knowledgeReady: knowledge.refresh(),
-    async stop({ lateAnswersBy, sendsBy, hurry }) {
-      const now = overrides.now ?? Date.now;
-      try {
-        const handedOn = await app.finishLateAnswers(lateAnswersBy, hurry);
-        if (worker && !hurry?.aborted) await Promise.race([worker.drain(Math.max(0, sendsBy - now())), abortOf(hurry)]);
-        return handedOn;
-      } finally {
-        worker?.stop();
-        await storage.close();
-      }
-    },
+    stop,
     close: async () => {
-      worker?.stop();
-      await storage.close();
+      await stop({ lateAnswersBy: 0, sendsBy: 0, hurry: AbortSignal.abort() });
     },
   };
+
+  async function stop({ lateAnswersBy, sendsBy, hurry }: Parameters<Bot['stop']>[0]): Promise<number[]> {
+    const now = overrides.now ?? Date.now;
+    try {
+      const handedOn = await app.finishLateAnswers(lateAnswersBy, hurry);
+      if (worker && !hurry?.aborted) await Promise.race([worker.drain(Math.max(0, sendsBy - now())), abortOf(hurry)]);
+      return handedOn;
+    } finally {
+      worker?.stop();
+      await storage.close();
+    }
+  }
 }
