@@ -42,8 +42,22 @@ export interface Bot {
   secretGenerated: boolean;
   /** Sends what the outbox holds; null when Whatspie's API is not configured. */
   worker: OutboxWorker | null;
+  /**
+   * Stops for a shutdown, once no request is in flight: waits for the late answers being worked on until
+   * `lateAnswersBy` and hands on the rest, sends what the outbox has due until `sendsBy`, then closes the database.
+   * `hurry` (a second signal) ends both waits at once. Resolves with the inbound messages whose answers were handed on.
+   */
+  stop(input: { lateAnswersBy: number; sendsBy: number; hurry?: AbortSignal }): Promise<number[]>;
+  /** Stops at once: late answers in flight are handed on, nothing more is sent, the database is closed. */
   close(): Promise<void>;
 }
+
+/** Resolves when the signal aborts (never without one). */
+const abortOf = (signal: AbortSignal | undefined) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
 
 /** Whatspie's send API from the settings, or null when no token is set (late answers and operator replies off). */
 export function whatspieApiFrom(config: Pick<Config, 'WHATSPIE_API_TOKEN' | 'WHATSPIE_DEVICE' | 'WHATSPIE_API_URL'>): WhatspieApi | null {
@@ -173,9 +187,21 @@ export function assembleBot(
     secretGenerated: generated,
     worker,
     knowledgeReady: knowledge.refresh(),
+    stop,
     close: async () => {
-      worker?.stop();
-      await storage.close();
+      await stop({ lateAnswersBy: 0, sendsBy: 0, hurry: AbortSignal.abort() });
     },
   };
+
+  async function stop({ lateAnswersBy, sendsBy, hurry }: Parameters<Bot['stop']>[0]): Promise<number[]> {
+    const now = overrides.now ?? Date.now;
+    try {
+      const handedOn = await app.finishLateAnswers(lateAnswersBy, hurry);
+      if (worker && !hurry?.aborted) await Promise.race([worker.drain(Math.max(0, sendsBy - now())), abortOf(hurry)]);
+      return handedOn;
+    } finally {
+      worker?.stop();
+      await storage.close();
+    }
+  }
 }

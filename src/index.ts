@@ -10,6 +10,15 @@ import { PromptFileError } from './prompts/watched-file.js';
 import { holdSecrets, printableUrl } from './secrets.js';
 import { DatabaseOpenError } from './store/db.js';
 
+/**
+ * How a shutdown spends its time, counted from the signal: within Docker's 10 s before it kills the process (systemd
+ * waits 90 s). Late answers being worked on get until LATE_ANSWERS_GRACE_MS (those not ready then are handed on: the
+ * next server works them again); what they produced is sent until SENDS_GRACE_MS; the process is gone by the limit.
+ */
+const LATE_ANSWERS_GRACE_MS = 7000;
+const SENDS_GRACE_MS = 8500;
+const SHUTDOWN_LIMIT_MS = 9500;
+
 class ListenError extends Error {
   override name = 'ListenError';
 }
@@ -70,31 +79,48 @@ async function start() {
   const llmUrl = bot.llm ? printableUrl(config.OPENAI_BASE_URL ?? 'https://api.openai.com/v1') : null;
   logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null, llmUrl, database: bot.storage.location }, 'listening');
 
-  // Stop taking requests, let those in flight finish (they end by their deadline), then close the database cleanly.
-  // A second signal, or requests still open past the deadline, end the process at once.
+  // Stop taking requests, let those in flight finish (they end by their deadline), give the late answers being worked
+  // on the time that is left (handing on those not ready), send what they produced, then close the database cleanly.
+  // A second signal cuts the waits short; whatever happens, the process is gone within SHUTDOWN_LIMIT_MS.
   let stopping = false;
-  const finish = () => {
+  const hurry = new AbortController();
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: stopping now');
+      hurry.abort();
+      server.closeAllConnections();
+      return;
+    }
+    stopping = true;
+    const signalledAt = Date.now();
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    setTimeout(() => {
+      logger.error({ limitMs: SHUTDOWN_LIMIT_MS }, 'could not stop cleanly in time; exiting now');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
+    const requestsDone = new Promise<void>((resolve) => {
+      const overdue = setTimeout(() => {
+        logger.warn('requests still open past the reply deadline; closing them');
+        server.closeAllConnections();
+        resolve();
+      }, config.REPLY_DEADLINE_MS + 1000);
+      server.close(() => {
+        clearTimeout(overdue);
+        resolve();
+      });
+      server.closeIdleConnections();
+      hurry.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
     const exit = () => {
       logger.info('stopped');
       process.exit(0);
     };
-    bot.close().then(exit, exit);
-  };
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: stopping now');
-      finish();
-      return;
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing requests in flight');
-    server.close(finish);
-    server.closeIdleConnections();
-    setTimeout(() => {
-      logger.warn('requests still open past the reply deadline; closing them');
-      server.closeAllConnections();
-      finish();
-    }, config.REPLY_DEADLINE_MS + 1000).unref();
+    void requestsDone
+      .then(() => bot.stop({ lateAnswersBy: signalledAt + LATE_ANSWERS_GRACE_MS, sendsBy: signalledAt + SENDS_GRACE_MS, hurry: hurry.signal }))
+      .then(exit, (error: unknown) => {
+        logger.error({ err: (error as Error).message }, 'could not stop cleanly');
+        exit();
+      });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

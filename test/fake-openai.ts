@@ -50,6 +50,12 @@ export interface FakeOpenAI {
   transcriptions: TranscriptionRequest[];
   /** The last request body, for tests that inspect what the bot sent. */
   lastRequest: unknown;
+  /** From now on, chat requests wait for release() before they are answered. */
+  hold(): void;
+  /** Answers the requests held, and answers later ones at once again. */
+  release(): void;
+  /** Resolves once `count` chat requests have arrived (held ones included). */
+  waitForRequests(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -149,6 +155,9 @@ export async function startFakeOpenAI(
   } = {},
 ): Promise<FakeOpenAI> {
   const state = { requests: 0, lastRequest: undefined as unknown, lastHeaders: {} as FakeOpenAI['lastHeaders'] };
+  // Held requests wait for this gate; release() opens it.
+  let gate: { promise: Promise<void>; open(): void } | null = null;
+  const arrivals: (() => void)[] = [];
   const transcriptions: TranscriptionRequest[] = [];
   const azureRequests: AzureRequest[] = [];
   const recentPrompts: string[] = [];
@@ -191,6 +200,8 @@ export async function startFakeOpenAI(
         return;
       }
       state.requests += 1;
+      for (const wake of arrivals.splice(0)) wake();
+      if (gate) await gate.promise;
       let body: ChatRequest;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -251,6 +262,17 @@ export async function startFakeOpenAI(
     transcriptions,
     get lastRequest() {
       return state.lastRequest;
+    },
+    hold() {
+      let open!: () => void;
+      gate ??= { promise: new Promise<void>((resolve) => (open = resolve)), open: () => open() };
+    },
+    release() {
+      gate?.open();
+      gate = null;
+    },
+    async waitForRequests(count) {
+      while (state.requests < count) await new Promise<void>((resolve) => arrivals.push(resolve));
     },
     close: () =>
       new Promise<void>((resolve) => {

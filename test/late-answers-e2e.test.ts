@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/db.js';
 import { copyPrompts, tempDir } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
-import { startServerProcess } from './helpers/server-process.js';
+import { freshPostgresDatabase, postgresUrl } from './helpers/postgres.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
 import { startFakeWhatspie, type FakeWhatspie } from './fake-whatspie.js';
 
@@ -71,6 +72,117 @@ describe('late answers, end to end', () => {
       expect(api.sent).toHaveLength(1);
     } finally {
       second.child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
+
+describe('a deploy (SIGTERM) while the model works on a late answer', () => {
+  const started: { llm: FakeOpenAI; api: FakeWhatspie }[] = [];
+  afterAll(async () => {
+    for (const { llm, api } of started.splice(0)) {
+      llm.release();
+      await llm.close();
+      await api.close();
+    }
+  });
+
+  /** A model that holds its answers until the test releases them, Whatspie's API, and the settings of a server using them. */
+  async function setup(database: { DATABASE_PATH: string } | { DATABASE_URL: string }) {
+    const llm = await startFakeOpenAI();
+    const api = await startFakeWhatspie();
+    started.push({ llm, api });
+    llm.hold();
+    const env = {
+      ...database,
+      PROMPTS_DIR: copyPrompts(),
+      OPENAI_BASE_URL: llm.url,
+      WEBHOOK_SECRET: SECRET,
+      REPLY_DEADLINE_MS: '800',
+      WHATSPIE_API_TOKEN: 'e2e-token',
+      WHATSPIE_DEVICE: '6281100000000',
+      WHATSPIE_API_URL: api.url,
+    };
+    return { llm, api, env };
+  }
+
+  async function ask(server: ServerProcess, from: string, text: string) {
+    const response = await fetch(`${server.url}/webhook?token=${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(textFrom(from, text)),
+    });
+    expect(((await response.json()) as { body: string }).body).toMatch(/looking into it/);
+  }
+
+  /** The server's log lines with this message. */
+  const logLines = (server: ServerProcess, msg: RegExp) =>
+    server.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => msg.test(String(line.msg)));
+
+  it('not ready in time: handed on (the log says which), the process exits within 10 s, and the next server sends the real answer, once', async () => {
+    const dbPath = join(tempDir(), 'bot.db');
+    const { llm, api, env } = await setup({ DATABASE_PATH: dbPath });
+    const first = await startServerProcess(env);
+    await ask(first, '6281900000601', 'hello there, is anyone awake?');
+    await llm.waitForRequests(1);
+    const signalled = Date.now();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    const [handedOn] = logLines(first, /handed on/);
+    expect(handedOn).toMatchObject({ handedOn: 1, contacts: 1, inboundIds: [expect.any(Number)] });
+    // Ids and counts, never what the customer wrote.
+    expect(first.output()).not.toContain('awake');
+    expect(api.requests).toHaveLength(0);
+    const db = openDatabase(dbPath, { readonly: true });
+    expect(db.$client.prepare('select count(*) from messages where late_pending = 1').pluck().get()).toBe(1);
+    db.$client.close();
+
+    llm.release();
+    const second = await startServerProcess(env);
+    const [sent] = await api.waitForSent(1, 30_000);
+    expect(sent!.body).toMatchObject({ receiver: '6281900000601', params: { text: expect.stringContaining('You said: hello there, is anyone awake?') } });
+    expect(logLines(second, /working on it again/)).toEqual([expect.objectContaining({ inboundId: (handedOn!.inboundIds as number[])[0] })]);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(api.requests).toHaveLength(1);
+    const after = openDatabase(dbPath, { readonly: true });
+    expect(after.$client.prepare('select count(*) from messages where late_pending = 1').pluck().get()).toBe(0);
+    expect(after.$client.prepare('select state from outbox').pluck().all()).toEqual(['sent']);
+    after.$client.close();
+  }, 90_000);
+
+  it('ready during the grace time: sent through the API before the process exits', async () => {
+    const { llm, api, env } = await setup({ DATABASE_PATH: join(tempDir(), 'bot.db') });
+    const server = await startServerProcess(env);
+    await ask(server, '6281900000602', 'is the brown bag in stock?');
+    await llm.waitForRequests(1);
+    server.child.kill('SIGTERM');
+    await expect.poll(() => logLines(server, /waiting for late answers/), { timeout: 10_000 }).toEqual([expect.objectContaining({ lateAnswers: 1 })]);
+    llm.release();
+    expect(await server.exited).toBe(0);
+    expect(api.sent.map((request) => request.body.params.text)).toEqual([expect.stringContaining('You said: is the brown bag in stock?')]);
+    expect(logLines(server, /handed on/)).toEqual([]);
+  }, 60_000);
+
+  it.runIf(postgresUrl)('on PostgreSQL, another instance takes over what a stopping one handed on, and sends it once', async () => {
+    const { llm, api, env } = await setup({ DATABASE_URL: await freshPostgresDatabase() });
+    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    try {
+      await ask(a, '6281900000603', 'hi, anyone around today?');
+      await llm.waitForRequests(1);
+      a.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+      expect(logLines(a, /handed on/)).toEqual([expect.objectContaining({ handedOn: 1 })]);
+      llm.release();
+      const [sent] = await api.waitForSent(1, 30_000);
+      expect(sent!.body.params.text).toContain('You said: hi, anyone around today?');
+      expect(logLines(b, /working on it again/)).toHaveLength(1);
+      b.child.kill('SIGTERM');
+      expect(await b.exited).toBe(0);
+      expect(api.requests).toHaveLength(1);
+    } finally {
+      a.child.kill('SIGKILL');
+      b.child.kill('SIGKILL');
     }
   }, 90_000);
 });

@@ -121,29 +121,81 @@ describe('late answers through the Whatspie API', () => {
   });
 });
 
-describe('a late answer interrupted by a crash', () => {
-  it('the customer is not left with only "one moment": after a restart, the fallback goes through the API', async () => {
-    answerWith(async () => {
-      await delay(60_000);
-      return HttpResponse.json(completion({ content: 'never' }));
-    });
-    let time = Date.UTC(2026, 10, 24, 10);
-    const clock = () => time;
-    const first = lateBot({ now: clock });
-    const customer = '6281900000150';
-    expect(await jsonOf(first.post(textFrom(customer, 'are you there?')))).toEqual(HOLDING);
-    first.close(); // the process dies with the answer still being worked on
+describe('a late answer left unfinished when its server stopped', () => {
+  let time = Date.UTC(2026, 10, 24, 10);
+  const clock = () => time;
 
+  /** A first server that stops while the model works on the late answer to `text` (a crash: nothing is handed on). */
+  async function stoppedWhileWorking(customer: string, text: string) {
+    const first = lateBot({ now: clock, llmBaseUrl: await realLlm(() => new Promise(() => {})) });
+    expect(await jsonOf(first.post(textFrom(customer, text)))).toEqual(HOLDING);
+    await expect.poll(() => llmRequests.length).toBe(1);
+    await first.close();
+    return first;
+  }
+
+  const pendingLateAnswers = (bot: ReturnType<typeof makeBot>) => bot.db.$client.prepare('select count(*) from messages where late_pending = 1').pluck().get();
+
+  it('the next server works it again from the stored message: the real answer through the API, once', async () => {
+    const customer = '6281900000150';
+    const first = await stoppedWhileWorking(customer, 'are you there?');
     time += 5 * 60_000;
+    const llmBaseUrl = await realLlm(async (request) => completion({ content: `Yes! You asked: ${request.messages.at(-1)!.content}` }));
+    const second = lateBot({ now: clock, dbPath: first.dbPath, promptsDir: first.promptsDir, llmBaseUrl });
+    const [sent] = await api.waitForSent(1);
+    expect(sent!.body).toMatchObject({ receiver: customer, params: { text: 'Yes! You asked: are you there?' } });
+    // Asked as the first time: the question last, without the "one moment" it got meanwhile.
+    expect(JSON.stringify(llmRequests[1]!.messages)).not.toContain(BUILT_IN_TEXTS['holding.md']);
+    expect(storedMessages(second.db).map((m) => m.text)).toEqual(['are you there?', BUILT_IN_TEXTS['holding.md'], 'Yes! You asked: are you there?']);
+    expect(pendingLateAnswers(second)).toBe(0);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('past REWORK_WITHIN_MS (15 minutes) the fallback goes instead, as before', async () => {
+    const first = await stoppedWhileWorking('6281900000151', 'are you there?');
+    time += 16 * 60_000;
     const second = lateBot({ now: clock, dbPath: first.dbPath, promptsDir: first.promptsDir });
     const [sent] = await api.waitForSent(1);
-    expect(sent!.body).toMatchObject({ receiver: customer, params: { text: FALLBACK_TEXT } });
+    expect(sent!.body.params.text).toBe(FALLBACK_TEXT);
     expect(storedMessages(second.db).at(-1)).toMatchObject({ fell_back: 1, fallback_reason: 'interrupted' });
-    // Settled once: a later sweep sends nothing more.
-    const third = lateBot({ now: clock, dbPath: first.dbPath, promptsDir: first.promptsDir });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(api.requests).toHaveLength(1);
-    third.close();
+    expect(llmRequests).toHaveLength(1);
+  });
+
+  it('a human who took the conversation meanwhile is not talked over: nothing is sent, and the transcript says why', async () => {
+    const customer = '6281900000152';
+    const first = await stoppedWhileWorking(customer, 'are you there?');
+    const out: string[] = [];
+    await runTranscripts(['pause', customer], { out: (t) => out.push(t), err: (t) => out.push(t), settings: { DATABASE_PATH: first.dbPath, HANDOFF_HOURS: 24 }, now: time });
+    time += 60_000;
+    const second = lateBot({ now: clock, dbPath: first.dbPath, promptsDir: first.promptsDir });
+    await expect.poll(() => storedMessages(second.db).at(-1)?.text).toBe('(no reply: late answer not sent: a human has the conversation)');
+    expect(pendingLateAnswers(second)).toBe(0);
+    expect(llmRequests).toHaveLength(1);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('a newer message supersedes the answer being worked again: one answer with both in view, nothing else sent', async () => {
+    const customer = '6281900000153';
+    const first = await stoppedWhileWorking(customer, 'first question');
+    time += 60_000;
+    const aborted = { count: 0 };
+    const llmBaseUrl = await realLlm(async (request, signal) => {
+      const asked = request.messages.filter((m) => m.role === 'user').map((m) => m.content);
+      if (asked.length === 1) {
+        // The answer worked again: held until it is given up.
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        aborted.count += 1;
+        return completion({ content: 'answer to the first only' });
+      }
+      return completion({ content: `both: ${asked.join(' + ')}` });
+    });
+    const second = lateBot({ now: clock, dbPath: first.dbPath, promptsDir: first.promptsDir, llmBaseUrl });
+    await expect.poll(() => llmRequests.length).toBe(2);
+    expect((await jsonOf(second.post(textFrom(customer, 'second question')))).body).toBe('both: first question + second question');
+    await expect.poll(() => aborted.count).toBe(1);
+    await expect.poll(() => storedMessages(second.db).map((m) => m.text)).toContain('(no reply: late answer given up: a newer message came, and was answered with this one in view)');
+    expect(pendingLateAnswers(second)).toBe(0);
+    expect(api.requests).toHaveLength(0);
   });
 });
 

@@ -100,6 +100,8 @@ export async function decide(
     hear?: (signal: AbortSignal, timeoutMs: number) => Promise<string | null>;
     /** For an image, with VISION: the image as a data URL and how the message reads beside it (null: describe it). */
     see?: () => Promise<{ dataUrl: string; text: string } | null>;
+    /** Gives the answer up (its LLM request included): the late answer worked again after a restart is followed so. */
+    signal?: AbortSignal;
   },
 ): Promise<Decision> {
   const { llm, prompts, logger } = deps;
@@ -107,6 +109,8 @@ export async function decide(
   if (input.timeLeftMs <= 0) return fallbackDecision(prompts, 'no_time_left');
 
   const controller = new AbortController();
+  if (input.signal?.aborted) controller.abort();
+  else input.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const started = deps.now();
   const lateMs = deps.lateAnswerMs ?? 0;
   // The HTTP request may run on past the window when a late answer can still be delivered through Whatspie's API.

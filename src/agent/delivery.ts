@@ -30,6 +30,8 @@ export interface Delivery {
   followLate(inbound: StoredMessage, late: LateAnswer): void;
   /** A newer message from this contact is answered: give up any answer still being worked on for it, on any instance. */
   supersede(contactId: number): Promise<void>;
+  /** For a shutdown: takes no more unattended late answers, and finishes or hands on those in flight (LateAnswers.finish). */
+  finishLateAnswers(by: number, hurry?: AbortSignal): Promise<number[]>;
 }
 
 export interface DeliveryDeps {
@@ -42,7 +44,22 @@ export interface DeliveryDeps {
   lateAnswerMs: number;
   /** The handoff rule: a late answer never talks over a human who took the conversation meanwhile. */
   waitingForHuman(contactId: number): Promise<boolean>;
+  /**
+   * Works a late answer again from the stored message, through the same pipeline as a new message (its server stopped
+   * before the answer was ready); null when it cannot be (no LLM configured): the fallback goes instead.
+   */
+  rework: ((inbound: StoredMessage, holdingId: number) => LateAnswer) | null;
 }
+
+/**
+ * A late answer left unfinished (its server stopped, or died) is worked again while its message is younger than this;
+ * an older one gets the fallback: by then the answer would come too long after the question (the outbox, too, gives
+ * up a send after 15 minutes).
+ */
+export const REWORK_WITHIN_MS = 15 * 60_000;
+
+/** How often unattended late answers are looked for: another instance may have handed some on. */
+const SWEEP_MS = 5000;
 
 export const silent = (outcome: Outcome, note: string): Decision => ({ outcome, messages: [], turn: null, fallback: null, llmLatencyMs: null, note });
 
@@ -80,6 +97,9 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       ? createLateAnswers({
           outbox: deps.outbox,
           settle: (inboundId) => store.settleLateAnswer(inboundId),
+          hold: (inboundId, until) => store.holdLateAnswer(inboundId, until),
+          release: (inboundIds) => store.releaseLateAnswers(inboundIds),
+          holdMs: deps.lateAnswerMs + 60_000,
           supersedeAll: (contactId) => store.supersedeLateAnswers(contactId),
           worker: deps.worker,
           logger,
@@ -93,23 +113,37 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       : null;
 
   /**
-   * A late answer whose process died (a crash, a deploy) would leave the customer with only "one moment": once it is
-   * older than any late answer can be, the fallback goes through the API instead. Checked at start and every minute.
+   * A late answer that nobody works on any more (its server stopped and handed it on, or died) would leave the customer
+   * with only "one moment": it is worked again, or, when that cannot be done, the fallback goes through the API.
+   * Checked at start and every few seconds; each is taken by one instance only (a hold in the database).
    */
-  async function recoverInterrupted() {
-    if (!late) return;
-    const before = deps.now() - deps.lateAnswerMs - 60_000;
-    for (const inbound of await store.interruptedLateAnswers(before)) {
+  async function recoverUnattended() {
+    if (!late || stopping) return;
+    const now = deps.now();
+    for (const { inbound, holdingId } of await store.takeUnattendedLateAnswers({ now, until: now + deps.lateAnswerMs + 60_000 })) {
+      // Neither the answer nor the fallback talks over a human who took the conversation meanwhile.
+      if (await deps.waitingForHuman(inbound.contactId)) {
+        if (await store.settleLateAnswer(inbound.id)) await storeReply(inbound, silent('holding', 'late answer not sent: a human has the conversation'));
+        continue;
+      }
+      if (deps.rework && inbound.createdAt >= now - REWORK_WITHIN_MS) {
+        logger.info({ inboundId: inbound.id, ageMs: now - inbound.createdAt }, 'a late answer was left unfinished by a server that stopped; working on it again');
+        late.follow(inbound, deps.rework(inbound, holdingId));
+        continue;
+      }
       if (!(await store.settleLateAnswer(inbound.id))) continue;
-      logger.warn({ inboundId: inbound.id }, 'a late answer was interrupted (the process working on it stopped); sending the fallback through the API');
+      const why = deps.rework ? `its message is older than ${REWORK_WITHIN_MS / 60_000} minutes` : 'no LLM is configured';
+      logger.warn({ inboundId: inbound.id }, `a late answer was interrupted (the process working on it stopped) and is not worked again: ${why}; sending the fallback through the API`);
       await late.queue(inbound, fallbackDecision(deps.prompts, 'interrupted'));
     }
   }
-  if (late) {
-    const sweep = () => void recoverInterrupted().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'could not check for interrupted late answers'));
-    sweep();
-    setInterval(sweep, 60_000).unref();
-  }
+  let stopping = false;
+  let recovering: Promise<void> = Promise.resolve();
+  const sweep = () => {
+    recovering = recovering.then(recoverUnattended).catch((error: unknown) => logger.error({ err: (error as Error).message }, 'could not check for unattended late answers'));
+  };
+  const sweeper = late ? setInterval(sweep, SWEEP_MS).unref() : null;
+  if (late) sweep();
 
   return {
     lateAnswers: late !== null,
@@ -126,6 +160,13 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     },
     async supersede(contactId) {
       await late?.supersede(contactId);
+    },
+    async finishLateAnswers(by, hurry) {
+      stopping = true;
+      if (sweeper) clearInterval(sweeper);
+      // Answers the sweep is taking right now are followed first, so that they are waited for or handed on too.
+      await recovering;
+      return late ? late.finish(by, hurry) : [];
     },
   };
 }

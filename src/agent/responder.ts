@@ -12,8 +12,8 @@ import type { ConversationStore, StoredMessage } from '../store/conversation-sto
 import { isBroadcastMessage, isGroupMessage, type InboundMessage, type StatusEvent } from '../whatspie/inbound.js';
 import { toWebhookReply } from '../whatspie/reply.js';
 import { currentSession, type SizeLimits } from './conversation.js';
-import { decide, fallbackDecision, type Decision } from './decide.js';
-import { describeInbound } from './describe.js';
+import { decide, fallbackDecision, type Decision, type LateAnswer } from './decide.js';
+import { describeInbound, describeStoredInbound } from './describe.js';
 import { isWaitingForHuman } from './handoff-rule.js';
 import { recordEvent } from './whatspie-events.js';
 import type { OutboxWorker } from '../delivery/outbox-worker.js';
@@ -66,6 +66,8 @@ export interface Responder {
   respond(message: InboundMessage, receivedAt: number): Promise<Answer>;
   /** Keeps a Whatspie event that is not a message (answered with silence). Never rejects. */
   note(event: StatusEvent): Promise<void>;
+  /** For a shutdown: waits for late answers until `by`, then hands on the rest (Delivery.finishLateAnswers). */
+  finishLateAnswers(by: number, hurry?: AbortSignal): Promise<number[]>;
 }
 
 /** SQLite's errors carry SQLITE_* codes; PostgreSQL's are DatabaseErrors, or a connection that failed. */
@@ -78,7 +80,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   const { store, logger } = deps;
   const inFlight = new Map<string, Promise<Answer>>();
 
-  const delivery = createDelivery({ ...deps, waitingForHuman });
+  const delivery = createDelivery({ ...deps, waitingForHuman, rework: deps.llm ? rework : null });
 
   /** True while a human has the conversation; a handoff older than HANDOFF_HOURS ends by itself. */
   async function waitingForHuman(contactId: number): Promise<boolean> {
@@ -142,6 +144,33 @@ export function createResponder(deps: ResponderDeps): Responder {
     }
     const neededNow = rate === 'allowed' && answerReadsFile(message);
     void deps.media.keep({ messageId: inbound.id, customer: inbound.contactId, neededNow, url, fileName: inbound.mediaFileName, at: inbound.createdAt });
+  }
+
+  /**
+   * Works a late answer again from the stored message, as answer() does (its server stopped before the answer was
+   * ready): the history up to the message, the prompts and the LLM, with all of LATE_ANSWER_SECONDS to answer.
+   */
+  function rework(inbound: StoredMessage, holdingId: number): LateAnswer {
+    const controller = new AbortController();
+    const decision = (async () => {
+      const history = currentSession(
+        await store.history({ contactId: inbound.contactId, current: inbound.id, limit: deps.limits.historyLimit }),
+        inbound.createdAt,
+        deps.sessionIdleHours * HOUR_MS,
+      );
+      // The "one moment" it was answered with came after the question: it is no part of what the model answers.
+      const messages = history.messages.filter((message) => message.id !== holdingId);
+      return decide({ ...deps, lateAnswerMs: 0 }, {
+        inbound,
+        history: { ...history, messages },
+        newMessage: describeStoredInbound(inbound),
+        ...(inbound.kind === 'audio' && !inbound.transcription && { hear: (signal: AbortSignal, timeoutMs: number) => hear(inbound, signal, timeoutMs) }),
+        ...(inbound.kind === 'image' && deps.vision && { see: () => see(inbound) }),
+        timeLeftMs: deps.lateAnswerMs,
+        signal: controller.signal,
+      });
+    })();
+    return { decision, abort: () => controller.abort() };
   }
 
   /** Chats the bot stays out of, known the moment a message arrives. */
@@ -234,6 +263,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   }
 
   return {
+    finishLateAnswers: (by, hurry) => delivery.finishLateAnswers(by, hurry),
     note(event) {
       const work = async () => {
         await recordEvent(deps, event);

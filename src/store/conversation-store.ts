@@ -13,7 +13,7 @@ import {
   findContact,
   findContactByPhone,
   findReplyTo,
-  interruptedLateAnswers,
+  pendingLateAnswers,
   recentInboundCount,
   supersedeLateAnswers,
   recentMessages,
@@ -43,6 +43,12 @@ export interface StoredMessage {
   /** A voice note's transcript, once heard. */
   transcription: string | null;
   createdAt: number;
+}
+
+/** A late answer still owed that nobody works on: the customer's message, and the holding reply ("one moment") it got. */
+export interface UnattendedLateAnswer {
+  inbound: StoredMessage;
+  holdingId: number;
 }
 
 export interface Handoff {
@@ -83,8 +89,18 @@ export interface ConversationStore {
    * it): settles them, so that their answers are never sent. Returns the inbound messages they answered.
    */
   supersedeLateAnswers(contactId: number): Promise<number[]>;
-  /** Inbound messages whose late answer was still being worked on before `before`. */
-  interruptedLateAnswers(before: number): Promise<StoredMessage[]>;
+  /**
+   * This instance works on the late answer to `inboundId` until `until`: no other takes it over before then (see
+   * takeUnattendedLateAnswers). In memory with SQLite (one process); in the database with PostgreSQL.
+   */
+  holdLateAnswer(inboundId: number, until: number): Promise<void>;
+  /** Lets go of the late answers to these messages, still owed, so that any instance may take them at once. */
+  releaseLateAnswers(inboundIds: number[]): Promise<void>;
+  /**
+   * Takes the late answers still owed that no instance holds (their server stopped and handed them on, or died) and
+   * holds them until `until`: each is taken by one caller only. Oldest first, with the holding reply's row id.
+   */
+  takeUnattendedLateAnswers(input: { now: number; until: number }): Promise<UnattendedLateAnswer[]>;
   saveTranscription(messageId: number, text: string): Promise<void>;
   /** Records the downloaded file of an inbound message, or why it could not be kept. */
   saveMediaFile(messageId: number, file: { path: string; bytes: number; contentType: string | null; sha256: string } | { error: string }): Promise<void>;
@@ -122,6 +138,8 @@ const toStored = (row: StoredMessage): StoredMessage => ({
 
 export function sqliteConversations(db: Db): ConversationStore {
   const commit = groupCommit(db);
+  // One process: who works on which late answer is known here, and a new process starts holding none.
+  const lateHolds = new Map<number, number>();
   return {
     async saveInbound(message, at) {
       const { row, isNew } = await commit(() => storeInbound(db, { message, at }));
@@ -158,8 +176,16 @@ export function sqliteConversations(db: Db): ConversationStore {
     async supersedeLateAnswers(contactId) {
       return supersedeLateAnswers(db, contactId);
     },
-    async interruptedLateAnswers(before) {
-      return interruptedLateAnswers(db, before).map(toStored);
+    async holdLateAnswer(inboundId, until) {
+      lateHolds.set(inboundId, until);
+    },
+    async releaseLateAnswers(inboundIds) {
+      for (const id of inboundIds) lateHolds.delete(id);
+    },
+    async takeUnattendedLateAnswers({ now, until }) {
+      const taken = pendingLateAnswers(db).filter(({ inbound }) => (lateHolds.get(inbound.id) ?? 0) <= now);
+      for (const { inbound } of taken) lateHolds.set(inbound.id, until);
+      return taken.map(({ inbound, holdingId }) => ({ inbound: toStored(inbound), holdingId }));
     },
     async saveTranscription(messageId, text) {
       db.update(messages).set({ transcription: text }).where(eq(messages.id, messageId)).run();

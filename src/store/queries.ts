@@ -123,14 +123,17 @@ export function supersedeLateAnswers(db: Db, contactId: number): number[] {
   return statements(db).supersedeLateAnswers.all(contactId).map((row) => row.id);
 }
 
-/** Inbound messages whose late answer was still being worked on before `before`: their process must have died. */
-export function interruptedLateAnswers(db: Db, before: number): MessageRow[] {
-  return db
-    .select({ message: messages })
-    .from(messages)
-    .where(sql`${messages.id} IN (SELECT in_reply_to FROM messages WHERE late_pending = 1 AND created_at < ${before})`)
-    .all()
-    .map((row) => row.message);
+/** The late answers still owed (their holding reply is pending): the inbound messages, oldest first, and the holding rows. */
+export function pendingLateAnswers(db: Db): { inbound: StoredRow; holdingId: number }[] {
+  const rows = db.$client
+    .prepare(
+      `SELECT i.id, i.contact_id AS contactId, i.direction, i.kind, i.text, i.media_caption AS mediaCaption, i.media_file_name AS mediaFileName,
+              i.transcription, i.created_at AS createdAt, h.id AS holdingId
+         FROM messages h JOIN messages i ON i.id = h.in_reply_to
+        WHERE h.late_pending = 1 ORDER BY i.id`,
+    )
+    .all() as (StoredRow & { holdingId: number })[];
+  return rows.map(({ holdingId, ...inbound }) => ({ inbound, holdingId }));
 }
 
 /**

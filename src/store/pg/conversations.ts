@@ -1,7 +1,7 @@
 // The conversation store on PostgreSQL: the same contract as ../conversation-store.ts, one statement per call
 // wherever one can do it (every call is a round trip to the server).
 import type pg from 'pg';
-import { readStoredReply, type ConversationStore, type ReplyRecord, type StoredMessage } from '../conversation-store.js';
+import { readStoredReply, type ConversationStore, type ReplyRecord, type StoredMessage, type UnattendedLateAnswer } from '../conversation-store.js';
 import { inboundColumns } from '../queries.js';
 
 /** The columns of a StoredMessage, of the table `messages` or of its alias `m`. */
@@ -105,12 +105,25 @@ export function pgConversations(pool: pg.Pool, options: { claimMs: number }): Co
       const { rows } = await pool.query('UPDATE messages SET late_pending = false WHERE late_pending AND contact_id = $1 RETURNING in_reply_to AS id', [contactId]);
       return (rows as { id: number }[]).map((row) => row.id);
     },
-    async interruptedLateAnswers(before) {
+    // Who works on a late answer is the claim on its inbound message (claimed_until), as for a redelivery: the
+    // instance answering it holds it; one that stops lets go of it; one that dies loses it when it runs out.
+    async holdLateAnswer(inboundId, until) {
+      await run('UPDATE messages SET claimed_until = $2 WHERE id = $1', [inboundId, until]);
+    },
+    async releaseLateAnswers(inboundIds) {
+      if (inboundIds.length > 0) await run('UPDATE messages SET claimed_until = NULL WHERE id = ANY($1::bigint[])', [inboundIds]);
+    },
+    async takeUnattendedLateAnswers({ now, until }) {
+      // One UPDATE: a row another instance takes at the same moment is re-read after its lock, and then not taken.
       const { rows } = await pool.query(
-        `SELECT ${STORED} FROM messages WHERE id IN (SELECT in_reply_to FROM messages WHERE late_pending AND created_at < $1) ORDER BY id`,
-        [before],
+        `UPDATE messages i SET claimed_until = $2 FROM messages h
+          WHERE h.late_pending AND h.in_reply_to = i.id AND (i.claimed_until IS NULL OR i.claimed_until <= $1)
+          RETURNING ${storedColumns('i.')}, h.id AS "holdingId"`,
+        [now, until],
       );
-      return rows as StoredMessage[];
+      return (rows as (StoredMessage & { holdingId: number })[])
+        .map(({ holdingId, ...inbound }): UnattendedLateAnswer => ({ inbound, holdingId }))
+        .sort((a, b) => a.inbound.id - b.inbound.id);
     },
     async saveTranscription(messageId, text) {
       await run('UPDATE messages SET transcription = $2 WHERE id = $1', [messageId, text]);
