@@ -190,9 +190,10 @@ describe('the documentation of the settings', () => {
         continue;
       }
       const value = config[name!];
-      // Nothing of the line is lost or taken into the value: what was written after "=" is the setting's value.
+      // Nothing of the line is lost or taken into the value: what was written after "=" is the setting's value (a JSON
+      // setting's, as it reads back).
       if (written === '') expect(value, where).toBeUndefined();
-      else expect(String(value), where).toBe(written);
+      else expect(typeof value === 'object' ? JSON.stringify(value) : String(value), where).toBe(written);
       expect(String(value ?? ''), `${where} is a placeholder`).not.toMatch(/\.\.\.|…/);
       if (name!.endsWith('_URL') && value !== undefined) {
         expect(String(value), where).toMatch(/^\S+$/);
