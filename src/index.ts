@@ -7,7 +7,7 @@ import { createBot } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { PromptFileError } from './prompts/watched-file.js';
-import { holdSecrets, printableUrl } from './secrets.js';
+import { holdSecrets } from './secrets.js';
 import { DatabaseOpenError } from './store/db.js';
 
 /**
@@ -64,7 +64,7 @@ async function start() {
   }
   if (!bot.llm) {
     logger.warn(
-      'no LLM configured (OPENAI_API_KEY and OPENAI_BASE_URL are unset): questions that clearly match a section of the knowledge base are answered with it; every other message gets the fallback reply (prompts/fallback.md)',
+      'no LLM configured (OPENAI_API_KEY and OPENAI_BASE_URL are unset, and so is AZURE_OPENAI_ENDPOINT): questions that clearly match a section of the knowledge base are answered with it; every other message gets the fallback reply (prompts/fallback.md)',
     );
   }
   // The one place the secret may be printed: the URL to paste into Whatspie. In full only when it was just
@@ -75,9 +75,7 @@ async function start() {
   const hint = token === secret ? '' : ' (token masked; SHOW_WEBHOOK_URL=true prints it in full)';
   if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, '')}${path}${hint}`);
   else console.log(`Webhook path for Whatspie: ${path}${hint}${bot.secretGenerated ? ' (secret generated and saved in the database)' : ''}`);
-  // Where the LLM is asked, beside which model: a wrong OPENAI_BASE_URL shows here, not only as failed answers.
-  const llmUrl = bot.llm ? printableUrl(config.OPENAI_BASE_URL ?? 'https://api.openai.com/v1') : null;
-  logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null, llmUrl, database: bot.storage.location }, 'listening');
+  logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null, llmUrl: bot.llm?.address ?? null, database: bot.storage.location }, 'listening');
 
   // Stop taking requests, let those in flight finish (they end by their deadline), give the late answers being worked
   // on the time that is left (handing on those not ready), send what they produced, then close the database cleanly.

@@ -3,7 +3,8 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { normaliseCompletion, ProviderError, type Completion } from './completion.js';
-import { createOpenAIClient, secretsOf, type LlmConnection } from './connection.js';
+import { redactSecrets } from '../secrets.js';
+import { addressOf, createOpenAIClient, secretsOf, type LlmConnection } from './connection.js';
 
 export type { Completion } from './completion.js';
 export type { RawToolCall } from './text-tool-calls.js';
@@ -20,6 +21,8 @@ export interface CompletionRequest {
 
 export interface Llm {
   readonly model: string;
+  /** Where it is asked, as it may be printed (no credentials). */
+  readonly address: string;
   complete(request: CompletionRequest): Promise<Completion>;
 }
 
@@ -46,15 +49,12 @@ export class LlmError extends Error {
   }
 }
 
-/** Provider error texts sometimes echo the key ("Incorrect API key provided: sk-…"); logs must never hold it. */
-export function redactKeys(text: string, apiKey: string | undefined): string {
-  const withoutKey = apiKey ? text.split(apiKey).join('[redacted]') : text;
-  return withoutKey.replace(/\b(sk|gsk|sk-or|key)[-_][A-Za-z0-9_*-]{6,}/g, '[redacted]');
-}
-
-/** The text without any of the secrets (the key, a gateway header's value). */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((redacted, secret) => redactKeys(redacted, secret), redactKeys(text, undefined));
+/**
+ * Provider error texts sometimes echo the key ("Incorrect API key provided: sk-…"); logs must never hold it. The
+ * connection's own secrets go (secrets.ts), and anything shaped like a provider's key besides.
+ */
+export function redactProviderText(text: string, secrets: readonly string[]): string {
+  return redactSecrets(text, secrets).replace(/\b(sk|gsk|sk-or|key)[-_][A-Za-z0-9_*-]{6,}/g, '[redacted]');
 }
 
 /**
@@ -68,6 +68,7 @@ export function createLlm(options: { connection: LlmConnection; model: string })
   const secrets = secretsOf(options.connection);
   return {
     model: options.model,
+    address: addressOf(options.connection),
     async complete(request) {
       // One controller for both the caller's signal and the time limit, which also covers reading the body (the
       // SDK's own timeout stops when the headers arrive).
@@ -104,7 +105,7 @@ export function createLlm(options: { connection: LlmConnection; model: string })
         return normaliseCompletion(raw, options.model);
       } catch (error) {
         const failure = classify(error, controller.signal);
-        throw new LlmError(failure.reason, redactSecrets(failure.message, secrets));
+        throw new LlmError(failure.reason, redactProviderText(failure.message, secrets));
       } finally {
         clearTimeout(timer);
         request.signal.removeEventListener('abort', abort);

@@ -1,5 +1,8 @@
 // Where the LLM is and how to reach it: one openai SDK client, for an OpenAI-compatible server or for Azure OpenAI.
 import OpenAI, { AzureOpenAI } from 'openai';
+import { printableUrl } from '../secrets.js';
+
+const OPENAI_URL = 'https://api.openai.com/v1';
 
 export type LlmConnection =
   | {
@@ -38,7 +41,7 @@ export function createOpenAIClient(connection: LlmConnection): OpenAI {
   }
   return new OpenAI({
     ...common,
-    baseURL: connection.baseURL ?? 'https://api.openai.com/v1',
+    baseURL: connection.baseURL ?? OPENAI_URL,
     // The SDK insists on a key; a null Authorization header tells it to send none.
     apiKey: connection.apiKey ?? 'no-key',
     defaultHeaders: { ...connection.defaultHeaders, ...(connection.apiKey === undefined && { Authorization: null }) },
@@ -48,4 +51,9 @@ export function createOpenAIClient(connection: LlmConnection): OpenAI {
 /** The texts that must never appear in a log or an error: the key and every gateway header's value. */
 export function secretsOf(connection: LlmConnection): string[] {
   return [connection.apiKey, ...Object.values(connection.defaultHeaders ?? {})].filter((value): value is string => value !== undefined && value.length >= 4);
+}
+
+/** The server the chat goes to, as the startup log names it: a wrong OPENAI_BASE_URL shows there, not only as fallbacks. */
+export function addressOf(connection: LlmConnection): string {
+  return printableUrl(connection.kind === 'azure' ? connection.endpoint : (connection.baseURL ?? OPENAI_URL));
 }

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import OpenAI, { toFile } from 'openai';
-import { LlmError, redactSecrets } from './client.js';
+import { LlmError, redactProviderText } from './client.js';
 import { createOpenAIClient, secretsOf, type LlmConnection } from './connection.js';
 
 export interface Transcriber {
@@ -40,7 +40,7 @@ export function createTranscriber(options: { connection: LlmConnection; model: s
         if (error instanceof LlmError) throw error;
         if (error instanceof OpenAI.APIUserAbortError || error instanceof OpenAI.APIConnectionTimeoutError) throw new LlmError('timeout', 'no transcription in time');
         // Provider error texts sometimes echo the key: never into the logs.
-        const message = redactSecrets((error as Error).message, secrets);
+        const message = redactProviderText((error as Error).message, secrets);
         if (error instanceof OpenAI.APIError && error.status !== undefined) throw new LlmError(error.status >= 500 ? 'server_error' : 'client_error', message);
         throw new LlmError('connection_error', message);
       }
