@@ -1,0 +1,38 @@
+// The Indonesian forms under which a word is indexed and looked up on SQLite, so that "ongkirnya" finds "ongkir" and
+// "pembayarannya" finds "membayar", as PostgreSQL's `indonesian` configuration does there. English needs nothing here:
+// the SQLite index's own tokenizer (porter) stems English on both sides already.
+import { stemmer as snowballIndonesian } from '@orama/stemmers/indonesian';
+
+// The Snowball Indonesian stemmer is the one PostgreSQL ships, so both backends stem alike. It drops the nasal prefix
+// meN-/peN- without restoring the first letter it swallowed (Nazief–Adriani's "recoding"): "pengiriman" becomes
+// "irim" while "kirim" and "dikirim" stay "kirim". Without a dictionary the swallowed letter cannot be known, so the
+// likely one is added as another form: k after meng-/peng-, t after men-/pen-, p after mem-/pem-.
+const RECODING: [prefix: RegExp, letter: string][] = [
+  [/^[mp]eng[aiueo]/, 'k'],
+  [/^[mp]en[aiueo]/, 't'],
+  [/^[mp]em[aiueo]/, 'p'],
+];
+
+const VOWEL_START = /^[aiueo]/;
+
+/** The word's forms other than itself (lower-case word in, distinct forms out; often none). */
+export function indonesianForms(word: string): string[] {
+  const stem = snowballIndonesian(word);
+  const forms = new Set<string>([stem]);
+  if (VOWEL_START.test(stem)) {
+    for (const [prefix, letter] of RECODING) {
+      if (prefix.test(word)) {
+        forms.add(letter + stem);
+        break;
+      }
+    }
+  }
+  forms.delete(word);
+  return [...forms].filter((form) => form.length >= 2);
+}
+
+/** Every form of every word of a text, beside the text's own words, for indexing. */
+export function indonesianFormsOfText(text: string): string[] {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? [];
+  return words.flatMap((word) => (/^\p{L}+$/u.test(word) ? indonesianForms(word) : []));
+}
