@@ -15,9 +15,26 @@ const RECODING: [prefix: RegExp, letter: string][] = [
 
 const VOWEL_START = /^[aiueo]/;
 
+// Snowball takes the particle (-lah, -kah, -pun) and the possessive (-nya, -ku, -mu) only off words of three syllables
+// or more, so "tasnya" and "stoknya", among the words customers write most, stay whole. For a word it leaves whole,
+// they are also taken off when a syllable of at least three letters is left.
+const PARTICLE = /(?:lah|kah|tah|pun)$/;
+const POSSESSIVE = /(?:nya|ku|mu)$/;
+const LEFT = /^(?=.{3})[^aiueo]*[aiueo]/;
+
+function withoutClitics(word: string): string {
+  let rest = word;
+  for (const ending of [PARTICLE, POSSESSIVE]) {
+    const shorter = rest.replace(ending, '');
+    if (LEFT.test(shorter)) rest = shorter;
+  }
+  return rest;
+}
+
 /** The word's forms other than itself (lower-case word in, distinct forms out; often none). */
 export function indonesianForms(word: string): string[] {
-  const stem = snowballIndonesian(word);
+  const snowball = snowballIndonesian(word);
+  const stem = snowball === word ? withoutClitics(word) : snowball;
   const forms = new Set<string>([stem]);
   if (VOWEL_START.test(stem)) {
     for (const [prefix, letter] of RECODING) {
