@@ -31,6 +31,8 @@ function withoutClitics(word: string): string {
   return rest;
 }
 
+// A change to what these give is a change to the SQLite index: bump INDEX_FORMAT in store/knowledge.ts with it.
+
 /** The word's forms other than itself (lower-case word in, distinct forms out; often none). */
 export function indonesianForms(word: string): string[] {
   const snowball = snowballIndonesian(word);

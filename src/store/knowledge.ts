@@ -15,8 +15,8 @@ import type { KnowledgeHit, KnowledgeIndex } from './storage.js';
 export const KNOWLEDGE_VERSION_KEY = 'knowledge_version';
 
 /**
- * Changes whenever what is stored for a section changes, so that an index written by an older version is rebuilt
- * even when the files did not change. 2: the Indonesian forms after the separator.
+ * Changes whenever what is stored for a section changes, knowledge/stems.ts giving other forms included, so that an
+ * index written by an older version is rebuilt even when the files did not change. 2: the Indonesian forms.
  */
 const INDEX_FORMAT = 2;
 
