@@ -10,6 +10,7 @@ import { TimeoutError, withTimeout } from '../util/timeout.js';
 import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
+import { nowNote } from '../hours/now-note.js';
 import { customerWords, describeStoredInbound } from './describe.js';
 import { textMessages } from './outgoing.js';
 import { toolsFor } from './tools/index.js';
@@ -73,6 +74,8 @@ export interface DecideDeps {
   knowledge: KnowledgeBase;
   logger: Logger;
   now: () => number;
+  /** TIME_ZONE: the business's clocks, in which the model is told the time and the opening hours are read. */
+  timeZone: string;
   limits: SizeLimits;
 }
 
@@ -125,7 +128,7 @@ export async function decide(
       runTurn(
         { llm, logger },
         {
-          conversation: buildConversation({ systemPrompt: prompts.systemPrompt(), history: input.history, knowledge, newMessage: image?.text ?? newMessage, image: image?.dataUrl ?? null, limits: deps.limits }),
+          conversation: buildConversation({ systemPrompt: prompts.systemPrompt(), history: input.history, knowledge, nowNote: nowNote({ now: deps.now(), zone: deps.timeZone, hours: prompts.openingHours() }), newMessage: image?.text ?? newMessage, image: image?.dataUrl ?? null, limits: deps.limits }),
           tools: toolsFor(prompts.mediaCatalog()),
           signal: controller.signal,
           timeoutMs: input.timeLeftMs + lateMs,
