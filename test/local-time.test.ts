@@ -11,7 +11,7 @@ import { textFrom } from './helpers/fixtures.js';
 import { llmRequests, replyWith } from './helpers/llm.js';
 import { startServerProcess } from './helpers/server-process.js';
 
-const HOURS = '# Toko test\nMon-Fri 09:00-17:00\nSat 09:00-13:00\nSun closed\n';
+const HOURS = '# Toko test\nMon-Fri 09:00-17:00\nSat 09:00-13:00\nSun closed\n2026-12-25 closed\n';
 
 function promptsWithHours(hours: string | null): string {
   const dir = copyPrompts();
@@ -44,7 +44,11 @@ describe('the model is told the local time and the opening hours', () => {
     expect(second!.at(-1)!.content).toContain('are you open now?');
     // The start of the request (system prompt, history) holds no time: it stays the same from message to message.
     expect(second![0]).toEqual(first![0]);
-    expect(second![0]!.content).not.toMatch(/December|23:3/);
+    expect(second![0]!.content).not.toMatch(/23:3|Saturday 5/);
+    // The week's hours close the system prompt, so the model can answer "are you open on Sunday?".
+    expect(second![0]!.content).toMatch(
+      /\n\n## Opening hours \(local time, Asia\/Jakarta\)\n- Monday: 09:00-17:00\n(.*\n){4}- Saturday: 09:00-13:00\n- Sunday: closed\nDates with other hours:\n- Friday 25 December 2026: closed$/,
+    );
     expect(first![1]!.content).toBe('Current local date and time: Saturday 5 December 2026, 23:30 (Asia/Jakarta).\nThe business is closed; opens Monday 7 December at 09:00.');
 
     clock = Date.parse('2026-12-07T03:00:00Z'); // Monday 10:00 in Jakarta
@@ -74,7 +78,7 @@ describe('the model is told the local time and the opening hours', () => {
     await bot.post(textFrom('6281100000703', 'still open?'));
     expect(noteIn(llmRequests[1]!)).toContain('The business is open; closes tomorrow, Sunday 6 December at 02:00.');
     const rejected = logs.records().find((r) => r.msg === 'prompt file rejected; keeping the last good version');
-    expect(rejected?.err).toMatch(/opening-hours\.txt line 6: "10:00 to 14:00" is not a time range such as 09:00-17:00/);
+    expect(rejected?.err).toMatch(/opening-hours\.txt line 7: "10:00 to 14:00" is not a time range such as 09:00-17:00/);
   });
 });
 
