@@ -68,7 +68,7 @@ async function start() {
   else console.log(`Webhook path for Whatspie: ${path}${hint}${bot.secretGenerated ? ' (secret generated and saved in the database)' : ''}`);
   // Where the LLM is asked, beside which model: a wrong OPENAI_BASE_URL shows here, not only as failed answers.
   const llmUrl = bot.llm ? printableUrl(config.OPENAI_BASE_URL ?? 'https://api.openai.com/v1') : null;
-  logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null, llmUrl, database: bot.storage.location }, 'listening');
+  logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null, llmUrl, database: bot.storage.location, timeZone: config.TIME_ZONE }, 'listening');
 
   // Stop taking requests, let those in flight finish (they end by their deadline), then close the database cleanly.
   // A second signal, or requests still open past the deadline, end the process at once.
