@@ -170,6 +170,7 @@ export function assembleBot(
     logger,
     secret,
     deadlineMs: config.REPLY_DEADLINE_MS,
+    timeZone: config.TIME_ZONE,
     handoffHours: config.HANDOFF_HOURS,
     sessionIdleHours: config.SESSION_IDLE_HOURS,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EnvFileError, parseEnvFile, shownName } from './env-file.js';
+import { knownTimeZone } from './hours/zoned-time.js';
 import { holdSecrets, secretsInSettings } from './secrets.js';
 
 /** How long Whatspie waits for the webhook's answer; a deadline past it can never be met. */
@@ -102,6 +103,21 @@ const headersJson = z.preprocess(
     .optional(),
 );
 
+// UTC when unset, never the machine's own zone: the bot then says the same time wherever it is deployed.
+const timeZone = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .trim()
+    .default('UTC')
+    .transform((name, ctx) => {
+      const known = knownTimeZone(name);
+      if (known) return known;
+      ctx.addIssue({ code: 'custom', message: `"${name}" is not a time zone this system knows: write an IANA name such as Asia/Jakarta, Asia/Makassar, Asia/Jayapura or Europe/Berlin` });
+      return z.NEVER;
+    }),
+);
+
 const configSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: text('0.0.0.0'),
@@ -137,6 +153,7 @@ const configSchema = z.object({
     message: `must be at most ${WHATSPIE_WAIT_MS}: Whatspie stops waiting after ${WHATSPIE_WAIT_MS} ms`,
   }),
   HISTORY_LIMIT: int(20, 0, 500),
+  TIME_ZONE: timeZone,
   HANDOFF_HOURS: hours(24),
   SESSION_IDLE_HOURS: hours(24),
   RATE_LIMIT_PER_MINUTE: int(20, 0, 10_000),

@@ -3,7 +3,7 @@ import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { captureLogs, jsonOf, makeBot, SECRET, storedMessages } from './helpers/app.js';
 import { freshInbound, textFrom } from './helpers/fixtures.js';
-import { answerWith, llmRequests, replyWith } from './helpers/llm.js';
+import { answerWith, conversationOf, llmRequests, replyWith } from './helpers/llm.js';
 
 describe('per-sender rate limit', () => {
   it('over the limit: one short notice, then silence until the minute passes; nothing reaches the LLM; all stored', async () => {
@@ -52,7 +52,7 @@ describe('size caps', () => {
     replyWith({ content: 'ok' });
     const bot = makeBot({ historyLimit: 50, historyMaxChars: 1000 });
     for (let i = 0; i < 10; i++) await bot.post(textFrom('6281400000011', `${i} ${'x'.repeat(300)}`));
-    const last = llmRequests.at(-1)!.messages;
+    const last = conversationOf(llmRequests.at(-1)!);
     const history = last.slice(1, -1);
     expect(history.reduce((n, m) => n + m.content.length, 0)).toBeLessThanOrEqual(1000);
     expect(history.at(-1)).toEqual({ role: 'assistant', content: 'ok' });

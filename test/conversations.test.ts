@@ -2,7 +2,7 @@ import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { makeBot, storedMessages, jsonOf, type TestBot } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
-import { answerWith, completion, holdAnswers, llmRequests, replyWith, until } from './helpers/llm.js';
+import { answerWith, completion, conversationOf, holdAnswers, llmRequests, replyWith, until } from './helpers/llm.js';
 
 const echoOf = (request: { messages: { content: string }[] }) => HttpResponse.json(completion({ content: `you said: ${request.messages.at(-1)!.content}` }));
 
@@ -61,7 +61,7 @@ describe('ordering', () => {
     llm.releaseAll();
     expect((await jsonOf(first)).body).toBe('you said: first');
     expect((await jsonOf(second)).body).toBe('you said: second');
-    expect(llmRequests[1]!.messages.slice(1)).toEqual([
+    expect(conversationOf(llmRequests[1]!).slice(1)).toEqual([
       { role: 'user', content: 'first' },
       { role: 'assistant', content: 'you said: first' },
       { role: 'user', content: 'second' },
@@ -119,10 +119,10 @@ describe('history', () => {
     for (const text of ['one', 'two', 'three', 'four']) await bot.post(textFrom('6281100000012', text));
     for (const request of llmRequests) {
       expect(request.messages[0]!.role).toBe('system');
-      expect(request.messages.length - 2).toBeLessThanOrEqual(3);
+      expect(conversationOf(request).length - 2).toBeLessThanOrEqual(3);
     }
     // Six earlier messages: the window starts at a block boundary (every 2 messages) with at most 3 messages.
-    expect(llmRequests[3]!.messages.slice(1)).toEqual([
+    expect(conversationOf(llmRequests[3]!).slice(1)).toEqual([
       { role: 'user', content: 'three' },
       { role: 'assistant', content: 'you said: three' },
       { role: 'user', content: 'four' },
@@ -133,7 +133,7 @@ describe('history', () => {
     echo();
     const bot = makeBot({ historyLimit: 8 });
     for (let i = 0; i < 9; i++) await bot.post(textFrom('6281100000015', `m${i}`));
-    const histories = llmRequests.map((request) => request.messages.slice(1, -1).map((m) => m.content));
+    const histories = llmRequests.map((request) => conversationOf(request).slice(1, -1).map((m) => m.content));
     // Within the limit, the whole conversation; then half the limit (4 messages, 2 exchanges) goes at once.
     expect(histories[4]).toHaveLength(8);
     expect(histories[4]![0]).toBe('m0');
@@ -145,7 +145,9 @@ describe('history', () => {
     for (const history of histories) expect(history.length).toBeLessThanOrEqual(8);
     // Every request but the block's first repeats the whole previous request up to its new message.
     for (const k of [1, 2, 3, 4, 6, 8]) {
-      expect(llmRequests[k]!.messages.slice(0, llmRequests[k - 1]!.messages.length - 1)).toEqual(llmRequests[k - 1]!.messages.slice(0, -1));
+      // (The note about the time comes after the history: it is not part of the start that repeats.)
+      const [request, previous] = [conversationOf(llmRequests[k]!), conversationOf(llmRequests[k - 1]!)];
+      expect(request.slice(0, previous.length - 1)).toEqual(previous.slice(0, -1));
     }
   });
 
@@ -164,7 +166,7 @@ describe('history', () => {
     const bot = makeBot();
     await bot.post(textFrom('6281100000014', 'price list please'));
     await bot.post(textFrom('6281100000014', 'thanks'));
-    expect(llmRequests[1]!.messages.at(-2)).toEqual({
+    expect(conversationOf(llmRequests[1]!).at(-2)).toEqual({
       role: 'assistant',
       content: 'Here it is\n[sent the document "price_list.pdf" with the text "Our current price list"]\n[reacted with 👍]',
     });

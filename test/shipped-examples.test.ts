@@ -27,6 +27,7 @@ describe('the shipped examples', () => {
           expect.stringMatching(/system\.md still holds placeholders, which reach the bot as they are: \[BUSINESS NAME\] \(line \d+\), \[e\.g\. .*Replace each with your own details/),
           expect.stringMatching(/knowledge\/faq\.md is the example shipped with the bot .*customers are answered with its facts\. Write your own answers in it, or delete it/),
           expect.stringMatching(/media\.json is the example shipped with the bot: its links \(example\.com\) lead nowhere/),
+          expect.stringMatching(/opening-hours\.txt is the example shipped with the bot .*customers are told these hours\. Write your own hours in it, or delete it/),
         ]),
       );
     } finally {
@@ -100,5 +101,19 @@ describe('the shipped examples', () => {
     writeFileSync(join(knowledge, 'copy.txt'), example);
     await bot.post(textFrom('6281300000033', 'What are your opening hours?'));
     expect(exampleWarnings().at(-1)).toMatch(/knowledge\/copy\.txt is the example shipped with the bot/);
+  });
+
+  it('the example opening hours are recognised while only their comments change, and no longer once a rule does', () => {
+    const example = readFileSync(shipped('opening-hours.txt'), 'utf8');
+    const logs = captureLogs();
+    const dir = copyPrompts();
+    const hoursWarnings = () => warnings(logs).filter((m) => m.includes('opening-hours.txt is the example shipped with the bot'));
+    writeFileSync(join(dir, 'opening-hours.txt'), `# Toko Batik Sari\r\n${example.replace(/\n/g, '\r\n')}`);
+    const prompts = loadPrompts(dir, logs.logger, 0);
+    expect(hoursWarnings()).toHaveLength(1);
+
+    writeFileSync(join(dir, 'opening-hours.txt'), example.replace('Sat 09:00-13:00', 'Sat 10:00-15:00'));
+    prompts.openingHours();
+    expect(hoursWarnings()).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 // The messages sent to the LLM, most stable first so that providers can cache the start: the system prompt,
-// this sender's history (a window that moves in blocks), then what changes with each message.
+// this sender's history (a window that moves in blocks), then what changes with each message (the local time and
+// opening state, knowledge excerpts, the new message).
 import type { ChatMessage } from '../llm/client.js';
 import type { KnowledgeHit } from '../store/storage.js';
 import type { History, StoredMessage } from '../store/conversation-store.js';
@@ -79,6 +80,8 @@ export function buildConversation(input: {
   systemPrompt: string;
   history: History;
   knowledge: KnowledgeHit[];
+  /** The local date and time, and whether the business is open (src/hours/now-note.ts). */
+  nowNote?: string;
   newMessage: string;
   /** The new message's image, as a data URL, for a model that can see (VISION); earlier images stay words. */
   image?: string | null;
@@ -89,6 +92,7 @@ export function buildConversation(input: {
     { role: 'system', content: input.systemPrompt },
     ...historyTurns(input.history, input.limits),
     // After the history, so that everything before it stays the same from turn to turn and providers can cache it.
+    ...(input.nowNote ? [{ role: 'system' as const, content: input.nowNote }] : []),
     ...(input.knowledge.length > 0 ? [{ role: 'system' as const, content: knowledgeContext(input.knowledge) }] : []),
     input.image
       ? { role: 'user', content: [{ type: 'text', text }, { type: 'image_url', image_url: { url: input.image } }] }

@@ -10,6 +10,7 @@ import type { History, StoredMessage } from '../store/conversation-store.js';
 import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
+import { nowNote, scheduleText } from '../hours/now-note.js';
 import { customerWords, describeStoredInbound } from './describe.js';
 import { textMessages } from './outgoing.js';
 import { toolsFor } from './tools/index.js';
@@ -73,8 +74,13 @@ export interface DecideDeps {
   knowledge: KnowledgeBase;
   logger: Logger;
   now: () => number;
+  /** TIME_ZONE: the business's clocks, in which the model is told the time and the opening hours are read. */
+  timeZone: string;
   limits: SizeLimits;
 }
+
+/** The system prompt, and the opening hours after it when prompts/opening-hours.txt gives them. */
+const withSchedule = (systemPrompt: string, schedule: string | null) => (schedule ? `${systemPrompt}\n\n${schedule}` : systemPrompt);
 
 export function fallbackDecision(prompts: Prompts, reason: FallbackReason, llmLatencyMs: number | null = null, turn: TurnResult | null = null): Decision {
   return { outcome: 'fallback', messages: textMessages(prompts.fallbackText(), 'operator').slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs };
@@ -125,11 +131,15 @@ export async function decide(
     const query = [customerWords(inbound), previous ? customerWords(previous) : ''].join('\n');
     const knowledge: KnowledgeHit[] = await deps.knowledge.search(query, KNOWLEDGE_SECTIONS);
     const seen = input.see ? await input.see() : null;
+    // The week's hours stay in the cached start (they change only with the file); the time goes after the history.
+    const hours = prompts.openingHours();
+    const systemPrompt = withSchedule(prompts.systemPrompt(), scheduleText(hours, deps.timeZone));
+    const note = nowNote({ now: deps.now(), zone: deps.timeZone, hours });
     const ask = (image: typeof seen) =>
       runTurn(
         { llm, logger },
         {
-          conversation: buildConversation({ systemPrompt: prompts.systemPrompt(), history: input.history, knowledge, newMessage: image?.text ?? newMessage, image: image?.dataUrl ?? null, limits: deps.limits }),
+          conversation: buildConversation({ systemPrompt, history: input.history, knowledge, nowNote: note, newMessage: image?.text ?? newMessage, image: image?.dataUrl ?? null, limits: deps.limits }),
           tools: toolsFor(prompts.mediaCatalog()),
           signal: controller.signal,
           timeoutMs: input.timeLeftMs + lateMs,

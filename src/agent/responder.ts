@@ -49,6 +49,8 @@ export interface ResponderDeps {
   knowledge: KnowledgeBase;
   logger: Logger;
   now: () => number;
+  /** TIME_ZONE: the model is told the local time in it, and the opening hours are read in it. */
+  timeZone: string;
   deadlineMs: number;
   handoffHours: number;
   sessionIdleHours: number;

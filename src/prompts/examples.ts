@@ -78,6 +78,12 @@ export const SHIPPED_EXAMPLES: readonly ShippedExample[] = [
     advice: "is the example shipped with the bot (the FAQ of a made-up leather-bag shop), and customers are answered with its facts. Write your own answers in it, or delete it",
   },
   {
+    // Fingerprinted by its rules alone (see prompts.ts): comments edited, the hours are still the example's.
+    file: 'opening-hours.txt',
+    fingerprints: ['4f3af0305f416fb2e01b97671369c65d954ddbb484fe7b227e86603795180ea6'],
+    advice: 'is the example shipped with the bot (Monday to Friday 09:00-17:00, Saturday 09:00-13:00), and customers are told these hours. Write your own hours in it, or delete it to say nothing about opening hours',
+  },
+  {
     file: 'media.json',
     fingerprints: ['426615a39dfa1cde78fe38876396a6e549e7363ebdd95583a0f14213795d5e22'],
     advice: 'is the example shipped with the bot: its links (example.com) lead nowhere, and the bot may send them to customers. List your own files in it, or write [] to send none',

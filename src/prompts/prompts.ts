@@ -1,6 +1,7 @@
-// The prompts folder that operators edit: system.md, fallback.md, handoff.md, rate-limited.md, holding.md, media.json
-// (knowledge/ is in src/knowledge). HTML comments in the Markdown files are the operator's notes: never sent anywhere.
+// The prompts folder that operators edit: system.md, fallback.md, handoff.md, rate-limited.md, holding.md, media.json,
+// opening-hours.txt (knowledge/ is in src/knowledge). HTML comments in the Markdown files are the operator's notes: never sent anywhere.
 import { join } from 'node:path';
+import { OpeningHoursError, parseOpeningHours, saysNothing, type OpeningHours } from '../hours/opening-hours.js';
 import type { Logger } from '../logger.js';
 import { placeholderWarning, shippedExampleWarning } from './examples.js';
 import { parseMediaCatalog, type MediaItem } from './media-catalog.js';
@@ -15,6 +16,8 @@ export interface Prompts {
   /** What the webhook answers while a late answer is on its way; '' (an empty holding.md) means nothing. */
   holdingText(): string;
   mediaCatalog(): MediaItem[];
+  /** prompts/opening-hours.txt; null when it is missing or names no day (nothing is said about hours). */
+  openingHours(): OpeningHours | null;
 }
 
 /**
@@ -74,6 +77,24 @@ function mediaCatalog(path: string, logger: Logger) {
   };
 }
 
+function openingHours(path: string, logger: Logger) {
+  return (text: string | null): OpeningHours | null => {
+    if (text === null) return null;
+    let hours: OpeningHours;
+    try {
+      hours = parseOpeningHours(text);
+    } catch (error) {
+      if (error instanceof OpeningHoursError) throw new PromptFileError(`${path} ${error.message}`);
+      throw error;
+    }
+    // Recognised by its rules: an example whose comments alone were edited still tells customers made-up hours.
+    const rules = text.split(/\r?\n/).map((line) => line.replace(/#.*/, '').trim()).filter(Boolean).join('\n');
+    const warning = shippedExampleWarning('markdown', rules, path);
+    if (warning) logger.warn({ file: path }, warning);
+    return saysNothing(hours) ? null : hours;
+  };
+}
+
 /** Loads the folder, throwing a PromptFileError that says what is wrong; later edits apply without a restart. */
 export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS): Prompts {
   const file = (name: string) => join(dir, name);
@@ -87,6 +108,7 @@ export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS)
   const readHolding = readable(file('holding.md'), logger);
   const holding = watchFile(file('holding.md'), (text) => readHolding(text)?.trim() ?? BUILT_IN_TEXTS['holding.md'], logger, recheckMs);
   const media = watchFile(file('media.json'), mediaCatalog(file('media.json'), logger), logger, recheckMs);
+  const hours = watchFile(file('opening-hours.txt'), openingHours(file('opening-hours.txt'), logger), logger, recheckMs);
   return {
     systemPrompt: () => system.get(),
     fallbackText: () => fallback.get(),
@@ -94,5 +116,6 @@ export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS)
     rateLimitedText: () => rateLimited.get(),
     holdingText: () => holding.get(),
     mediaCatalog: () => media.get(),
+    openingHours: () => hours.get(),
   };
 }

@@ -65,6 +65,8 @@ export interface BotOptions {
   metricsEnabled?: boolean;
   logger?: Logger;
   now?: () => number;
+  /** TIME_ZONE (an IANA name); unset: the default. */
+  timeZone?: string;
   /** A (fake) Whatspie API: turns on late answers and the outbox. */
   whatspieApiUrl?: string;
   lateAnswerSeconds?: number;
@@ -98,6 +100,7 @@ export function testConfig(options: BotOptions & { dbPath: string; promptsDir: s
     METRICS_ENABLED: String(options.metricsEnabled ?? false),
     KEEP_MEDIA: String(options.keepMedia !== undefined),
     VISION: String(options.vision ?? false),
+    TIME_ZONE: options.timeZone,
     ...(options.transcription && {
       TRANSCRIPTION_MODEL: options.transcription.model,
       TRANSCRIPTION_BASE_URL: options.transcription.baseUrl,
