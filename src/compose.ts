@@ -198,7 +198,12 @@ export function assembleBot(
     const now = overrides.now ?? Date.now;
     try {
       const handedOn = await app.finishLateAnswers(lateAnswersBy, hurry);
-      if (worker && !hurry?.aborted) await Promise.race([worker.drain(Math.max(0, sendsBy - now())), abortOf(hurry)]);
+      if (worker && !hurry?.aborted) {
+        // drain() waits for a send in flight however long Whatspie takes to answer; the shutdown does not: a send
+        // still open at `sendsBy` is left as it is (its lease runs out and it reads as delivery unknown, never resent).
+        const sendsMs = Math.max(0, sendsBy - now());
+        await Promise.race([worker.drain(sendsMs), abortOf(hurry), new Promise((resolve) => setTimeout(resolve, sendsMs).unref())]);
+      }
       return handedOn;
     } finally {
       worker?.stop();

@@ -164,6 +164,24 @@ describe('a deploy (SIGTERM) while the model works on a late answer', () => {
     expect(logLines(server, /handed on/)).toEqual([]);
   }, 60_000);
 
+  it('a send Whatspie holds past the grace time does not hold the process: it stops cleanly, and the send is not repeated', async () => {
+    const dbPath = join(tempDir(), 'bot.db');
+    const { llm, api, env } = await setup({ DATABASE_PATH: dbPath });
+    api.script(['hang']);
+    const server = await startServerProcess(env);
+    await ask(server, '6281900000603', 'do you ship to Bali?');
+    await llm.waitForRequests(1);
+    llm.release();
+    await expect.poll(() => api.requests.length, { timeout: 10_000 }).toBe(1);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).not.toContain('could not stop cleanly');
+    expect(logLines(server, /^stopped$/)).toHaveLength(1);
+    expect(api.requests).toHaveLength(1);
+    // Left mid-send: the next server finds its lease run out and marks it unknown, never sends it again.
+    expect(outboxStates(dbPath)).toEqual(['sending']);
+  }, 60_000);
+
   it.runIf(postgresUrl)('on PostgreSQL, another instance takes over what a stopping one handed on, and sends it once', async () => {
     const { llm, api, env } = await setup({ DATABASE_URL: await freshPostgresDatabase() });
     const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
