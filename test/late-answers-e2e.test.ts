@@ -124,10 +124,12 @@ describe('a deploy (SIGTERM) while the model works on a late answer', () => {
     const first = await startServerProcess(env);
     await ask(first, '6281900000601', 'hello there, is anyone awake?');
     await llm.waitForRequests(1);
-    const signalled = Date.now();
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(10_000);
+    // Within Docker's 10 s, by the process's own clock (from the signal to its last line), whatever the machine's load.
+    const [signalled] = logLines(first, /^shutting down/);
+    const [stopped] = logLines(first, /^stopped$/);
+    expect(Number(stopped!.time) - Number(signalled!.time)).toBeLessThan(10_000);
     const [handedOn] = logLines(first, /handed on/);
     expect(handedOn).toMatchObject({ handedOn: 1, contacts: 1, inboundIds: [expect.any(Number)] });
     // Ids and counts, never what the customer wrote.
