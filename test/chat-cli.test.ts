@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,59 @@ describe('npm run chat', () => {
   it('a wrong token is shown as the server answered it', async () => {
     const { output } = await chat(['--url', server.url, '--token', 'wrong-token-wrong-token'], ['hi']);
     expect(output).toMatch(/! the server answered 401 .*: wrong \?token=/);
+  });
+
+  describe('the time the bot believes it is', () => {
+    /** The note about the time in the last request the model received. */
+    const lastNote = () =>
+      (llm.lastRequest as { messages: { role: string; content: string }[] }).messages.find((m) => m.role === 'system' && m.content.startsWith('Current local date and time:'))?.content;
+    let trialEnv: Record<string, string>;
+    beforeAll(() => {
+      const prompts = copyPrompts();
+      writeFileSync(join(prompts, 'opening-hours.txt'), 'Mon-Fri 09:00-17:00\nSat 09:00-13:00\nSun closed\n');
+      // What a trial bot is built from: the settings of .env, as the server's (here given one by one).
+      trialEnv = { PROMPTS_DIR: prompts, OPENAI_BASE_URL: llm.url, TIME_ZONE: 'Asia/Jakarta', DATABASE_PATH: dbPath };
+    });
+
+    it('--at starts the chat at that local time: it prints it, and the model is told it', async () => {
+      const { code, output } = await chat(['--at', '2026-12-05 22:00', '--name', 'Dewi'], ['are you open?'], trialEnv);
+      expect(code).toBe(0);
+      expect(output).toContain("Chatting with a trial bot in this process (a running server's clock cannot be moved)");
+      expect(output).toContain("The bot's time: Saturday 5 December 2026, 22:00 (Asia/Jakarta); closed; opens Monday 7 December at 09:00 (set with --at; /at now goes back)");
+      expect(output).toMatch(/\n {2}bot \(\d+(\.\d)? m?s\):\n {4}\[text\] /);
+      expect(lastNote()).toBe('Current local date and time: Saturday 5 December 2026, 22:00 (Asia/Jakarta).\nThe business is closed; opens Monday 7 December at 09:00.');
+    });
+
+    it('/at moves the clock in the chat (a trial bot takes over from the running server), /at now goes back', async () => {
+      const token = server.output().match(/token=([\w-]+)/)![1]!;
+      const { code, output } = await chat(
+        ['--url', server.url, '--token', token, '--as', '628444555666'],
+        ['/at 2026-12-07 09:30', 'can I pick it up now?', '/at now'],
+        trialEnv,
+      );
+      expect(code).toBe(0);
+      // At the start, the machine's time in TIME_ZONE.
+      expect(output).toMatch(/^The bot's time: \w+day \d{1,2} \w+ \d{4}, \d\d:\d\d \(Asia\/Jakarta\); (open|closed);/m);
+      expect(output).toContain('  from now on you chat with a trial bot in this process');
+      expect(output).toContain("  the bot's time: Monday 7 December 2026, 09:30 (Asia/Jakarta); open; closes today, Monday 7 December at 17:00\n");
+      expect(lastNote()).toBe('Current local date and time: Monday 7 December 2026, 09:30 (Asia/Jakarta).\nThe business is open; closes today, Monday 7 December at 17:00.');
+      expect(output.split("the bot's time: ").at(-1)).not.toContain('2026, 09:30');
+      // The trial's conversation stays out of the server's database.
+      const db = openDatabase(dbPath, { readonly: true });
+      expect(db.$client.prepare("select count(*) from messages where text like '%pick it up%'").pluck().get()).toBe(0);
+      db.$client.close();
+    });
+
+    it('a time that cannot be read is refused with one line', async () => {
+      const started = await chat(['--at', 'Saturday night'], [], trialEnv);
+      expect(started).toEqual({
+        code: 1,
+        output: 'Error: --at cannot read "Saturday night" as a time: write the local time in Asia/Jakarta as YYYY-MM-DD HH:MM, e.g. 2026-12-05 22:00\n',
+      });
+      const typed = await chat(['--at', '2026-12-05 22:00'], ['/at 2026-02-30 10:00'], trialEnv);
+      expect(typed.output).toContain('  cannot read "2026-02-30 10:00" as a time: write the local time in Asia/Jakarta as YYYY-MM-DD HH:MM, e.g. 2026-12-05 22:00\n');
+      expect(typed.output).not.toContain('February');
+    });
   });
 
   it('a server that is not running is a clear message', async () => {

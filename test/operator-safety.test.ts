@@ -67,8 +67,9 @@ describe('text from outside on the operator terminal', () => {
     expect(search.out.length).toBeLessThan(1000);
   });
 
-  it('the LLM never gets the display name (and the message only up to MAX_INPUT_CHARS)', async () => {
-    expect(llmNames.join('')).not.toContain('NNNNNNNNNN');
+  it('the LLM gets the 900 000-character display name cut to 60 characters (and the message only up to MAX_INPUT_CHARS)', async () => {
+    expect(llmNames.join('')).toContain(`"${'N'.repeat(60)}\\" (cut short).`);
+    expect(llmNames.join('')).not.toContain('N'.repeat(61));
     expect(llmNames.join('')).toContain('…cut: the message was 50012 characters long');
   });
 });

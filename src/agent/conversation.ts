@@ -1,6 +1,6 @@
 // The messages sent to the LLM, most stable first so that providers can cache the start: the system prompt,
-// this sender's history (a window that moves in blocks), then what changes with each message (the local time and
-// opening state, knowledge excerpts, the new message).
+// this sender's history (a window that moves in blocks), then what changes with each message or is this customer's
+// own (the local time and opening state, the customer's WhatsApp name, knowledge excerpts, the new message).
 import type { ChatMessage } from '../llm/client.js';
 import type { KnowledgeHit } from '../store/storage.js';
 import type { History, StoredMessage } from '../store/conversation-store.js';
@@ -82,6 +82,8 @@ export function buildConversation(input: {
   knowledge: KnowledgeHit[];
   /** The local date and time, and whether the business is open (src/hours/now-note.ts). */
   nowNote?: string;
+  /** The customer's WhatsApp name, cleaned and quoted (customer-name.ts); per customer, so never in the shared start. */
+  customerNote?: string | null;
   newMessage: string;
   /** The new message's image, as a data URL, for a model that can see (VISION); earlier images stay words. */
   image?: string | null;
@@ -93,6 +95,7 @@ export function buildConversation(input: {
     ...historyTurns(input.history, input.limits),
     // After the history, so that everything before it stays the same from turn to turn and providers can cache it.
     ...(input.nowNote ? [{ role: 'system' as const, content: input.nowNote }] : []),
+    ...(input.customerNote ? [{ role: 'system' as const, content: input.customerNote }] : []),
     ...(input.knowledge.length > 0 ? [{ role: 'system' as const, content: knowledgeContext(input.knowledge) }] : []),
     input.image
       ? { role: 'user', content: [{ type: 'text', text }, { type: 'image_url', image_url: { url: input.image } }] }

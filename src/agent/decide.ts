@@ -11,6 +11,7 @@ import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
 import { nowNote, scheduleText } from '../hours/now-note.js';
+import { customerNameNote } from './customer-name.js';
 import { customerWords, describeStoredInbound } from './describe.js';
 import { textMessages } from './outgoing.js';
 import { toolsFor } from './tools/index.js';
@@ -101,6 +102,8 @@ export async function decide(
     inbound: StoredMessage;
     history: History;
     newMessage: string;
+    /** The name the customer gave WhatsApp, as stored on the contact (raw: it is cleaned and quoted here). */
+    customerName?: string | null;
     timeLeftMs: number;
     /** For a voice note: its transcript (null when it cannot be had), within `timeoutMs`. */
     hear?: (signal: AbortSignal, timeoutMs: number) => Promise<string | null>;
@@ -139,7 +142,7 @@ export async function decide(
       runTurn(
         { llm, logger },
         {
-          conversation: buildConversation({ systemPrompt, history: input.history, knowledge, nowNote: note, newMessage: image?.text ?? newMessage, image: image?.dataUrl ?? null, limits: deps.limits }),
+          conversation: buildConversation({ systemPrompt, history: input.history, knowledge, nowNote: note, customerNote: customerNameNote(input.customerName), newMessage: image?.text ?? newMessage, image: image?.dataUrl ?? null, limits: deps.limits }),
           tools: toolsFor(prompts.mediaCatalog()),
           signal: controller.signal,
           timeoutMs: input.timeLeftMs + lateMs,

@@ -165,6 +165,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       return decide({ ...deps, lateAnswerMs: 0 }, {
         inbound,
         history: { ...history, messages },
+        customerName: await store.contactName(inbound.contactId),
         newMessage: describeStoredInbound(inbound),
         ...(inbound.kind === 'audio' && !inbound.transcription && { hear: (signal: AbortSignal, timeoutMs: number) => hear(inbound, signal, timeoutMs) }),
         ...(inbound.kind === 'image' && deps.vision && { see: () => see(inbound) }),
@@ -229,6 +230,8 @@ export function createResponder(deps: ResponderDeps): Responder {
     const decision = await decide({ ...deps, lateAnswerMs: delivery.lateAnswers ? deps.lateAnswerMs : 0 }, {
       inbound,
       history,
+      // As stored on the contact: the name this message gave, else the last one it was known by.
+      customerName: await store.contactName(inbound.contactId),
       newMessage: describeInbound(message.content),
       ...(message.content.kind === 'audio' && { hear: (signal: AbortSignal, timeoutMs: number) => hear(inbound, signal, timeoutMs) }),
       ...(message.content.kind === 'image' && deps.vision && { see: () => see(inbound) }),

@@ -78,6 +78,8 @@ export interface ConversationStore {
    */
   history(input: { contactId: number; current: number; limit: number }): Promise<History>;
   contactByPhone(phone: string): Promise<Contact | null>;
+  /** The name the contact last gave WhatsApp (Whatspie's from_user.name), as stored: raw text from outside. */
+  contactName(contactId: number): Promise<string | null>;
   /** The handoff the contact is in, if any (expired or not: the caller applies the rule). */
   handoff(contactId: number): Promise<Handoff | null>;
   startHandoff(input: { contactId: number; at: number; reason: string }): Promise<void>;
@@ -159,6 +161,9 @@ export function sqliteConversations(db: Db): ConversationStore {
       const row = findContactByPhone(db, phone);
       if (!row) return null;
       return { id: row.id, phone: row.phone, displayName: row.displayName, handoff: row.handoffAt == null ? null : { at: row.handoffAt, reason: row.handoffReason } };
+    },
+    async contactName(contactId) {
+      return findContact(db, contactId)?.displayName ?? null;
     },
     async handoff(contactId) {
       const contact = findContact(db, contactId);

@@ -147,9 +147,9 @@ export async function realLlm(answer: (request: RecordedRequest, signal: AbortSi
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
 }
 
-/**
- * A request's messages without the note about the local time that every request carries after the history
- * (test/local-time.test.ts checks it): the conversation as the tests of history and ordering look at it.
- */
+/** The notes every request carries after the history: the local time (local-time.test.ts), the customer's name (customer-name.test.ts). */
+const PER_MESSAGE_NOTES = ['Current local date and time:', "The customer's WhatsApp profile name"];
+
+/** A request's messages without the per-message notes: the conversation as the tests of history and ordering look at it. */
 export const conversationOf = (request: RecordedRequest) =>
-  request.messages.filter((m) => !(m.role === 'system' && String(m.content).startsWith('Current local date and time:')));
+  request.messages.filter((m) => !(m.role === 'system' && PER_MESSAGE_NOTES.some((note) => String(m.content).startsWith(note))));

@@ -88,6 +88,10 @@ export function pgConversations(pool: pg.Pool, options: { claimMs: number }): Co
       if (!row) return null;
       return { id: row.id, phone: row.phone, displayName: row.displayName, handoff: row.handoffAt == null ? null : { at: row.handoffAt, reason: row.handoffReason } };
     },
+    async contactName(contactId) {
+      const row = await one<{ name: string | null }>('SELECT display_name AS name FROM contacts WHERE id = $1', [contactId]);
+      return row?.name ?? null;
+    },
     async handoff(contactId) {
       const row = await one<{ at: number | null; reason: string | null }>('SELECT handoff_at AS at, handoff_reason AS reason FROM contacts WHERE id = $1', [contactId]);
       return row?.at == null ? null : { at: row.at, reason: row.reason };
