@@ -1,6 +1,6 @@
-// The name a customer gave WhatsApp reaches the model with each message: after the history (it is per customer, so
-// never in the shared system prompt), cleaned of what a terminal or a model could be tricked by, cut short, and
-// quoted as the customer's own words.
+// The name a customer gave WhatsApp reaches the model with each message: right after the system prompt, before the
+// history (per customer, so never in the shared system prompt; rarely changing, so part of the start that is cached),
+// cleaned of what a terminal or a model could be tricked by, cut short, and quoted as the customer's own words.
 import { describe, expect, it } from 'vitest';
 import { makeBot, makeBotOn } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
@@ -13,7 +13,7 @@ const nameNotesIn = (request: RecordedRequest) => messagesOf(request).filter((m)
 const sendAs = (name: unknown) => ({ from_user: { name, jid: '6281100000801@s.whatsapp.net' } });
 
 describe("the customer's WhatsApp name reaches the model", () => {
-  it('quoted as their own words, after the history, and kept from the contact when a later message gives none', async () => {
+  it('quoted as their own words, before the history, and kept from the contact when a later message gives none', async () => {
     replyWith({ content: 'Hi Dewi!' });
     const bot = makeBot();
     await bot.post(textFrom('6281100000801', 'hello', sendAs('Dewi Lestari')));
@@ -23,11 +23,13 @@ describe("the customer's WhatsApp name reaches the model", () => {
     expect(nameNotesIn(llmRequests[0]!)).toEqual([{ role: 'system', content: `${PREFIX}"Dewi Lestari".` }]);
     // The second message gave no name: the one stored on the contact is still told.
     expect(nameNotesIn(llmRequests[1]!)).toEqual([{ role: 'system', content: `${PREFIX}"Dewi Lestari".` }]);
-    // Not in the shared start (the system prompt), and after the history: hello and the answer to it come first.
+    // Not in the shared start (the system prompt), but right after it, before this customer's history: the start that
+    // their next requests repeat (and a provider caches) holds it.
     expect(first![0]!.content).not.toContain('Dewi');
     expect(second![0]).toEqual(first![0]);
-    const at = second!.findIndex((m) => m.content.startsWith(PREFIX));
-    expect(second!.slice(1, at).map((m) => m.content)).toEqual([expect.stringContaining('hello'), 'Hi Dewi!', expect.stringMatching(/^Current local date/)]);
+    expect(second!.findIndex((m) => m.content.startsWith(PREFIX))).toBe(1);
+    expect(second!.slice(2, 5).map((m) => m.content)).toEqual([expect.stringContaining('hello'), 'Hi Dewi!', expect.stringMatching(/^Current local date/)]);
+    expect(second!.slice(0, 2)).toEqual(first!.slice(0, 2));
     expect(second!.at(-1)!.content).toContain('are you there?');
   });
 

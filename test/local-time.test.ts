@@ -35,7 +35,8 @@ describe('the model is told the local time and the opening hours', () => {
     clock += 60_000;
     await bot.post(textFrom('6281100000701', 'are you open now?'));
 
-    const [first, second] = llmRequests.map(messagesOf);
+    // The customer's name (test/customer-name.test.ts) left aside: it sits between the system prompt and the history.
+    const [first, second] = llmRequests.map(messagesOf).map((messages) => messages.filter((m) => !m.content.startsWith("The customer's WhatsApp profile name")));
     const note = 'Current local date and time: Saturday 5 December 2026, 23:31 (Asia/Jakarta).\nThe business is closed; opens Monday 7 December at 09:00.';
     // System prompt, history (hello, Sure.), then the note, and the new message last.
     const position = second!.findIndex((m) => m.content === note);

@@ -1,6 +1,6 @@
-// The messages sent to the LLM, most stable first so that providers can cache the start: the system prompt,
-// this sender's history (a window that moves in blocks), then what changes with each message or is this customer's
-// own (the local time and opening state, the customer's WhatsApp name, knowledge excerpts, the new message).
+// The messages sent to the LLM, most stable first so that providers can cache the start: the system prompt, the
+// customer's WhatsApp name, this sender's history (a window that moves in blocks), then what changes with each
+// message (the local time and opening state, knowledge excerpts, the new message).
 import type { ChatMessage } from '../llm/client.js';
 import type { KnowledgeHit } from '../store/storage.js';
 import type { History, StoredMessage } from '../store/conversation-store.js';
@@ -82,7 +82,7 @@ export function buildConversation(input: {
   knowledge: KnowledgeHit[];
   /** The local date and time, and whether the business is open (src/hours/now-note.ts). */
   nowNote?: string;
-  /** The customer's WhatsApp name, cleaned and quoted (customer-name.ts); per customer, so never in the shared start. */
+  /** The customer's WhatsApp name, cleaned and quoted (customer-name.ts); per customer, so never in the shared system prompt. */
   customerNote?: string | null;
   newMessage: string;
   /** The new message's image, as a data URL, for a model that can see (VISION); earlier images stay words. */
@@ -92,10 +92,12 @@ export function buildConversation(input: {
   const text = capText(input.newMessage, input.limits.maxInputChars);
   return [
     { role: 'system', content: input.systemPrompt },
+    // The name is this customer's and rarely changes: before their history, it is part of the start that their next
+    // requests repeat (and providers cache); after the shared system prompt, so that it costs no other customer.
+    ...(input.customerNote ? [{ role: 'system' as const, content: input.customerNote }] : []),
     ...historyTurns(input.history, input.limits),
     // After the history, so that everything before it stays the same from turn to turn and providers can cache it.
     ...(input.nowNote ? [{ role: 'system' as const, content: input.nowNote }] : []),
-    ...(input.customerNote ? [{ role: 'system' as const, content: input.customerNote }] : []),
     ...(input.knowledge.length > 0 ? [{ role: 'system' as const, content: knowledgeContext(input.knowledge) }] : []),
     input.image
       ? { role: 'user', content: [{ type: 'text', text }, { type: 'image_url', image_url: { url: input.image } }] }
