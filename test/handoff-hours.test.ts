@@ -11,9 +11,11 @@ import { formatNextOpening } from '../src/hours/next-opening-text.js';
 import { loadPrompts } from '../src/prompts/prompts.js';
 import { captureLogs, copyPrompts, jsonOf, makeBot, makeBotOn, type AnyBot } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
-import { answerWith, completion, llmRequests, toolCall } from './helpers/llm.js';
+import { fakeWhatspieForThisFile } from './helpers/fakes.js';
+import { answerWith, completion, holdAnswers, llmRequests, toolCall } from './helpers/llm.js';
 import { backends } from './helpers/postgres.js';
 
+const api = fakeWhatspieForThisFile();
 const HOUR = 3_600_000;
 const WEEKDAYS = '# Toko test: weekdays only\nMon-Fri 09:00-17:00\nSat-Sun closed\n';
 const CLOSED_TEXT = 'We are closed right now. A member of our team will reply here from {next_opening}.';
@@ -98,6 +100,25 @@ describe('what the customer is told at a handoff', () => {
     expect(rejected?.err).toMatch(/handoff-closed\.md line 2: "\{next opening\}" is not a placeholder the bot fills; write \{next_opening\}/);
     // At start, the same file stops the server (loadPrompts throws what the start prints).
     expect(() => loadPrompts(promptsDir, captureLogs().logger, 0)).toThrow(/handoff-closed\.md line 2: "\{next opening\}"/);
+  });
+});
+
+describe('a handoff the model decides after the window closed', () => {
+  it('at night, goes out through the API as handoff-closed.md, and waits HANDOFF_HOURS from the next opening', async () => {
+    const llm = holdAnswers(() => HttpResponse.json(completion({ toolCalls: [toolCall('handoff_to_human', { reason: 'asked for a person' })] })));
+    const handedOverAt = Date.parse('2026-11-27T15:00:00Z'); // Friday 22:00 in Jakarta
+    let clock = handedOverAt;
+    const promptsDir = promptsWith({ 'opening-hours.txt': WEEKDAYS, 'handoff-closed.md': CLOSED_TEXT });
+    const bot = makeBot({ promptsDir, now: () => clock, timeZone: 'Asia/Jakarta', deadlineMs: 1000, whatspieApiUrl: api.url, handoffHours: 24 });
+    const from = '6281700000020';
+    // The window closes with the model still thinking: the holding reply now, the handoff through the API later.
+    await bot.post(textFrom(from, 'I want a person'));
+    llm.releaseAll();
+    const [sent] = await api.waitForSent(1);
+    expect(sent!.body).toMatchObject({ receiver: from, params: { text: 'We are closed right now. A member of our team will reply here from Monday 30 November at 09:00.' } });
+    clock = handedOverAt + 48 * HOUR; // Sunday 22:00
+    expect(await jsonOf(bot.post(textFrom(from, 'hello?')))).toEqual([]);
+    expect(llm.waiting).toBe(0);
   });
 });
 
