@@ -75,9 +75,12 @@ describe.each(backends)('storage on %s', (backend) => {
     expect(last.messages.map((m) => m.text)).toEqual(['answer one']);
     expect(last.earlier).toBe(1);
 
-    await c.startHandoff({ contactId: first.contactId, at: 5000, reason: 'angry' });
-    expect(await c.handoff(first.contactId)).toEqual({ at: 5000, reason: 'angry' });
-    expect((await c.contactByPhone('6281100000003'))?.handoff).toEqual({ at: 5000, reason: 'angry' });
+    // Handed over while the shop was closed: HANDOFF_HOURS count from its next opening.
+    await c.startHandoff({ contactId: first.contactId, at: 5000, reason: 'angry', countsFrom: 9000, withinHours: false });
+    expect(await c.handoff(first.contactId)).toEqual({ at: 5000, reason: 'angry', countsFrom: 9000, withinHours: false });
+    expect((await c.contactByPhone('6281100000003'))?.handoff).toEqual({ at: 5000, reason: 'angry', countsFrom: 9000, withinHours: false });
+    await c.startHandoff({ contactId: first.contactId, at: 6000, reason: 'again', countsFrom: 6000, withinHours: true });
+    expect(await c.handoff(first.contactId)).toEqual({ at: 6000, reason: 'again', countsFrom: 6000, withinHours: true });
     await c.endHandoff(first.contactId);
     expect(await c.handoff(first.contactId)).toBeNull();
     expect(await c.contactByPhone('6289999999999')).toBeNull();
@@ -185,13 +188,14 @@ describe.each(backends)('storage on %s', (backend) => {
     await c.saveReply({ ...reply(ana.contactId, ana.id, 'Sorry, trouble', 1001), fellBack: true, fallbackReason: 'llm_timeout' });
     const budi = (await c.saveInbound(inbound('6281100000021', 'hello'), 3000)).message;
     await c.saveReply(reply(budi.contactId, budi.id, 'hi', 3001));
-    await c.startHandoff({ contactId: ana.contactId, at: 4000, reason: 'angry' });
+    await c.startHandoff({ contactId: ana.contactId, at: 4000, reason: 'angry', countsFrom: 8000, withinHours: false });
     await c.saveEvent({ type: 'device_disconnected', whatspieMessageId: null, summary: 'logged out', payload: '{}', at: 5000 });
 
-    const list = await storage.reports.listContacts({ handoffActiveAfter: 0 });
-    expect(list.map((row) => [row.phone, row.messages, row.fallbacks, row.handoffReason])).toEqual([
-      ['6281100000020', 2, 1, 'angry'],
-      ['6281100000021', 2, 0, null],
+    // Waiting first, by when HANDOFF_HOURS count (8000), not by when it was handed over (4000).
+    const list = await storage.reports.listContacts({ handoffActiveAfter: 6000 });
+    expect(list.map((row) => [row.phone, row.messages, row.fallbacks, row.handoffReason, row.handoffAt, row.handoffCountsFrom, row.handoffWithinHours])).toEqual([
+      ['6281100000020', 2, 1, 'angry', 4000, 8000, false],
+      ['6281100000021', 2, 0, null, null, null, null],
     ]);
     expect(await storage.reports.listContacts({ handoffActiveAfter: 0, limit: 1, since: 2000 })).toHaveLength(1);
     const rows = await storage.reports.transcriptRows({ phone: '6281100000020' });
@@ -213,7 +217,7 @@ describe.each(backends)('storage on %s', (backend) => {
     await c.saveTranscription(m.id, 'heard\0this');
     await c.saveMediaFile(m.id, { error: 'host said\0no' });
     await c.saveReply(reply(m.contactId, m.id, 'an\0swer', 1001));
-    await c.startHandoff({ contactId: m.contactId, at: 1002, reason: 'rea\0son' });
+    await c.startHandoff({ contactId: m.contactId, at: 1002, reason: 'rea\0son', countsFrom: 1002, withinHours: null });
     await c.saveEvent({ type: 'other', whatspieMessageId: null, summary: 'sum\0mary', payload: '{}', at: 1003 });
     await storage.outbox.enqueue({ record: { ...reply(m.contactId, m.id, 'la\0te', 0), via: undefined } as never, messages: [{ kind: 'text', text: 'la\0te' }], at: 1004 });
     const queued = await storage.outbox.claimNext({ now: 2000, leaseMs: 30_000 });

@@ -13,6 +13,9 @@ import { buildConversation, type SizeLimits } from './conversation.js';
 import { nowNote, scheduleText } from '../hours/now-note.js';
 import { customerNameNote } from './customer-name.js';
 import { customerWords, describeStoredInbound } from './describe.js';
+import { botHandoff } from './handoff-rule.js';
+import { handoffText } from './handoff-text.js';
+import type { HandoffTimes } from '../store/conversation-store.js';
 import { textMessages } from './outgoing.js';
 import { toolsFor } from './tools/index.js';
 import { runTurn, type TurnResult } from './turn.js';
@@ -64,7 +67,8 @@ export interface Decision {
   llmLatencyMs: number | null;
   /** Why the bot stayed silent, or where an answer came from when no LLM wrote it; shown in transcripts. */
   note?: string;
-  handoffReason?: string;
+  /** The model handed the conversation to a human: why, when, and from when HANDOFF_HOURS count. */
+  handoff?: { reason: string; times: HandoffTimes };
 }
 
 export interface DecideDeps {
@@ -174,7 +178,7 @@ export async function decide(
     if (error instanceof TimeoutError && lateMs > 0) {
       // The window closed with the model still working: answer "one moment" now, and the model's answer later.
       const late = pTimeout(turning, { milliseconds: lateMs }).then(
-        (finished) => decisionFromTurn(prompts, finished, deps.now() - started),
+        (finished) => decisionFromTurn(deps, finished, deps.now() - started),
         (lateError: unknown) => failed(lateError),
       );
       void late.finally(() => controller.abort());
@@ -185,7 +189,7 @@ export async function decide(
     void nextTurn().then(() => controller.abort());
     return failed(error);
   }
-  return decisionFromTurn(prompts, turn, deps.now() - started);
+  return decisionFromTurn(deps, turn, deps.now() - started);
 }
 
 /** What the webhook answers when the model needs longer than the window: prompts/holding.md (empty: nothing). */
@@ -197,16 +201,19 @@ function holdingDecision(prompts: Prompts): Decision {
 /** How a holding reply is labelled in the transcript (its model column). */
 const HOLDING_NOTE = 'holding (answer follows)';
 
-function decisionFromTurn(prompts: Prompts, turn: TurnResult, llmLatencyMs: number): Decision {
+function decisionFromTurn(deps: DecideDeps, turn: TurnResult, llmLatencyMs: number): Decision {
+  const { prompts } = deps;
   let messages = turn.messages;
-  if (turn.handoffReason !== null) {
-    const handoff = textMessages(prompts.handoffText(), 'operator');
-    messages = [...messages.slice(0, Math.max(0, MAX_REPLIES - handoff.length)), ...handoff];
+  // Decided once, at the moment of the handoff: the text the customer gets and the times stored agree.
+  const handoff = turn.handoffReason === null ? null : botHandoff(deps.now(), prompts.openingHours(), deps.timeZone);
+  if (handoff) {
+    const told = textMessages(handoffText(prompts, handoff, deps.timeZone), 'operator');
+    messages = [...messages.slice(0, Math.max(0, MAX_REPLIES - told.length)), ...told];
   }
   // Whether Whatspie would accept the messages is checked where every reply leaves (the responder's record()).
   if (messages.length === 0) return fallbackDecision(prompts, 'no_valid_reply', llmLatencyMs, turn);
-  if (turn.handoffReason !== null) {
-    return { outcome: 'handed_over', messages, turn, fallback: null, llmLatencyMs, handoffReason: turn.handoffReason };
+  if (turn.handoffReason !== null && handoff) {
+    return { outcome: 'handed_over', messages, turn, fallback: null, llmLatencyMs, handoff: { reason: turn.handoffReason, times: handoff.times } };
   }
   return { outcome: 'answered', messages, turn, fallback: null, llmLatencyMs };
 }

@@ -105,7 +105,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           logger,
           now: deps.now,
           waitingForHuman: deps.waitingForHuman,
-          startHandoff: (contactId, reason) => store.startHandoff({ contactId, at: deps.now(), reason }),
+          startHandoff: (contactId, { reason, times }) => store.startHandoff({ contactId, reason, ...times }),
           recordSilence: (inbound, note) => storeReply(inbound, silent('holding', note)),
           acceptable,
           fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn),

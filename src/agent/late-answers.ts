@@ -44,7 +44,7 @@ export interface LateAnswerDeps {
   now: () => number;
   /** Checked when the answer is ready: a late answer never talks over a human who took the conversation meanwhile. */
   waitingForHuman(contactId: number): Promise<boolean>;
-  startHandoff(contactId: number, reason: string): Promise<void>;
+  startHandoff(contactId: number, handoff: NonNullable<Decision['handoff']>): Promise<void>;
   /** Records a deliberate silence (why a late answer was not sent) in the transcript. */
   recordSilence(inbound: Pick<StoredMessage, 'id' | 'contactId'>, note: string): Promise<unknown>;
   /** Whether Whatspie would accept the messages; otherwise the fallback goes instead. */
@@ -110,7 +110,7 @@ export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
       await deps.recordSilence(inbound, 'late answer not sent: a human has the conversation');
       return;
     }
-    if (decision.handoffReason) await deps.startHandoff(inbound.contactId, decision.handoffReason);
+    if (decision.handoff) await deps.startHandoff(inbound.contactId, decision.handoff);
     await queue(inbound, decision);
     logger.info({ inboundId: inbound.id, outcome: decision.outcome, fallbackReason: decision.fallback, llmLatencyMs: decision.llmLatencyMs }, 'late answer queued for the Whatspie API');
   }

@@ -88,7 +88,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   async function waitingForHuman(contactId: number): Promise<boolean> {
     const handoff = await store.handoff(contactId);
     if (!handoff) return false;
-    if (isWaitingForHuman(handoff.at, deps.now(), deps.handoffHours)) return true;
+    if (isWaitingForHuman(handoff, deps.now(), deps.handoffHours)) return true;
     await store.endHandoff(contactId);
     logger.info({ contactId }, 'handoff expired; the bot answers again');
     return false;
@@ -237,9 +237,10 @@ export function createResponder(deps: ResponderDeps): Responder {
       ...(message.content.kind === 'image' && deps.vision && { see: () => see(inbound) }),
       timeLeftMs: answerBy - deps.now(),
     });
-    if (decision.handoffReason) {
-      await store.startHandoff({ contactId: inbound.contactId, at: deps.now(), reason: decision.handoffReason });
-      logger.info({ from: message.from, reason: decision.handoffReason }, 'handed over to a human');
+    if (decision.handoff) {
+      const { reason, times } = decision.handoff;
+      await store.startHandoff({ contactId: inbound.contactId, reason, ...times });
+      logger.info({ from: message.from, reason, withinHours: times.withinHours, countsFrom: new Date(times.countsFrom).toISOString() }, 'handed over to a human');
     }
     if (decision.late) delivery.followLate(inbound, decision.late);
     return delivery.deliver(inbound, decision);

@@ -1,6 +1,6 @@
 // What every transcripts command is, and the two that write: taking a conversation over and handing it back.
 import type { ParseArgsConfig } from 'node:util';
-import { isWaitingForHuman } from '../agent/handoff-rule.js';
+import { isWaitingForHuman, operatorHandoff } from '../agent/handoff-rule.js';
 import type { Config } from '../config.js';
 import type { Storage } from '../store/storage.js';
 import { textMessages } from '../agent/outgoing.js';
@@ -43,7 +43,7 @@ export interface Command {
   run(storage: () => Promise<Storage>, args: ParsedArgs, io: Io): Promise<number>;
 }
 
-export const waitingForHuman = (handoffAt: number | null, io: Io) => isWaitingForHuman(handoffAt, io.now, io.settings.HANDOFF_HOURS);
+export const waitingForHuman = (handoff: { countsFrom: number } | null, io: Io) => isWaitingForHuman(handoff, io.now, io.settings.HANDOFF_HOURS);
 
 /**
  * The number at the start of the positionals, as typed ("0812 3456 789", "+62 812-3456-789"), and the words after it.
@@ -92,7 +92,7 @@ export const handoffCommands: Record<string, Command> = {
         messages,
         at: io.now,
       });
-      await store.startHandoff({ contactId: contact.id, at: io.now, reason: 'an operator replied' });
+      await store.startHandoff({ contactId: contact.id, reason: 'an operator replied', ...operatorHandoff(io.now) });
       const who = `${shownName(contact, phone)} (${phone})`;
       // Said before the first try: an unreachable Whatspie takes the whole wait, which must not pass in silence.
       io.out(`Sending to ${who} through Whatspie's API at ${apiHost(apiUrl)} (for up to ${REPLY_WAIT_MS / 1000} s)…`);
@@ -127,7 +127,7 @@ export const handoffCommands: Record<string, Command> = {
       const store = (await storage()).conversations;
       const { contact, phone, rest } = await writeTarget(store, 'pause', args, io);
       const reason = rest.join(' ') || 'taken over by an operator';
-      await store.startHandoff({ contactId: contact.id, at: io.now, reason });
+      await store.startHandoff({ contactId: contact.id, reason, ...operatorHandoff(io.now) });
       io.out(`Paused: the bot stays silent for ${shownName(contact, phone)} (${phone}) until you resume it.`);
       return 0;
     },
@@ -140,7 +140,7 @@ export const handoffCommands: Record<string, Command> = {
     async run(storage, args, io) {
       const store = (await storage()).conversations;
       const { contact, phone } = await writeTarget(store, 'resume', args, io, false);
-      if (!waitingForHuman(contact.handoff?.at ?? null, io)) {
+      if (!waitingForHuman(contact.handoff, io)) {
         if (contact.handoff) await store.endHandoff(contact.id);
         io.out(`${phone} was not waiting for a human; the bot already answers.`);
         return 0;

@@ -20,6 +20,23 @@ export function formatTime(ms: number | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** Whether a handoff came while the business was open, as stored (null: not known, e.g. an operator's pause). */
+const hoursWord = (withinHours: boolean | null) => (withinHours === null ? '' : withinHours ? 'during opening hours' : 'outside opening hours');
+
+/** A waiting conversation in a list: "handed over 2026-11-27 22:00, outside opening hours". */
+export function handedOver(handoff: { at: number; withinHours: boolean | null }): string {
+  const hours = hoursWord(handoff.withinHours);
+  return `handed over ${formatTime(handoff.at)}${hours ? `, ${hours}` : ''}`;
+}
+
+/** A waiting conversation in full: when it was handed over, whether the business was open, and when the bot answers again. */
+export function handedOverInFull(handoff: { at: number; countsFrom: number; withinHours: boolean | null }, handoffHours: number): string {
+  const hours = hoursWord(handoff.withinHours);
+  const until = formatTime(handoff.countsFrom + handoffHours * 3_600_000);
+  const countedFrom = handoff.countsFrom > handoff.at ? `HANDOFF_HOURS count from the opening at ${formatTime(handoff.countsFrom)}, so ` : '';
+  return `since ${formatTime(handoff.at)}${hours ? `, ${hours}` : ''} (${countedFrom}the bot answers again from ${until} unless resumed)`;
+}
+
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

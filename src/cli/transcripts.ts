@@ -13,7 +13,7 @@ import type { Storage, TranscriptRow } from '../store/storage.js';
 import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, requireDatabase, UsageError } from './args.js';
 import { handoffCommands, requireNumber, shownName, TOOL_SETTINGS, waitingForHuman, type Command, type Io, type ParsedArgs } from './commands.js';
 import { toCsv, toJsonLines } from './export.js';
-import { chatLines, describeReceived, describeSent, formatTime, table } from './format.js';
+import { chatLines, describeReceived, describeSent, formatTime, handedOver, handedOverInFull, table } from './format.js';
 import { isNumberPart, normaliseNumber } from './numbers.js';
 import { resendCommand } from './resend.js';
 import { cell, visible } from './terminal-text.js';
@@ -43,6 +43,7 @@ commands.list = {
       return 0;
     }
     const rows = contacts.map((c) => {
+      const handoff = c.handoffAt === null ? null : { at: c.handoffAt, countsFrom: c.handoffCountsFrom ?? c.handoffAt, withinHours: c.handoffWithinHours };
       return [
         cell(c.name, 40),
         cell(c.phone, 40),
@@ -50,7 +51,7 @@ commands.list = {
         formatTime(c.lastAt),
         String(c.messages),
         String(c.fallbacks),
-        waitingForHuman(c.handoffAt, io) ? `WAITING: ${cell(c.handoffReason, 80)}` : '',
+        handoff && waitingForHuman(handoff, io) ? `WAITING: ${cell(c.handoffReason, 80)} (${handedOver(handoff)})` : '',
       ];
     });
     io.out(table(['NAME', 'NUMBER', 'FIRST', 'LAST', 'MESSAGES', 'FALLBACKS', 'HUMAN'], rows));
@@ -70,8 +71,8 @@ commands.show = {
     if (!contact) throw new UsageError(`no conversation with ${cell(phone, 40)}; "npm run transcripts -- list" shows every number`);
     const rows = await reports.transcriptRows({ phone, since: parseSince(values.since as string | undefined, io.now) });
     io.out(`Conversation with ${shownName(contact, 'unknown name')} (${cell(contact.phone, 40)}), ${rows.length} messages`);
-    if (contact.handoff && waitingForHuman(contact.handoff.at, io)) {
-      io.out(`Waiting for a human since ${formatTime(contact.handoff.at)}: ${cell(contact.handoff.reason, 200)}`);
+    if (contact.handoff && waitingForHuman(contact.handoff, io)) {
+      io.out(`Waiting for a human ${handedOverInFull(contact.handoff, io.settings.HANDOFF_HOURS)}: ${cell(contact.handoff.reason, 200)}`);
     }
     io.out('');
     io.out(chatLines(rows).join('\n'));

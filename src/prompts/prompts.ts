@@ -1,9 +1,10 @@
-// The prompts folder that operators edit: system.md, fallback.md, handoff.md, rate-limited.md, holding.md, media.json,
-// opening-hours.txt (knowledge/ is in src/knowledge). HTML comments in the Markdown files are the operator's notes: never sent anywhere.
+// The prompts folder that operators edit: system.md, fallback.md, handoff.md, handoff-closed.md, rate-limited.md,
+// holding.md, media.json, opening-hours.txt (knowledge/ is in src/knowledge). HTML comments in the Markdown files are the operator's notes: never sent anywhere.
 import { join } from 'node:path';
 import { OpeningHoursError, parseOpeningHours, saysNothing, type OpeningHours } from '../hours/opening-hours.js';
 import type { Logger } from '../logger.js';
 import { placeholderWarning, shippedExampleWarning } from './examples.js';
+import { readHandoffClosed, type LocalizedText } from './handoff-closed.js';
 import { parseMediaCatalog, type MediaItem } from './media-catalog.js';
 import { commentFree } from './prompt-text.js';
 import { PromptFileError, RECHECK_MS, watchFile } from './watched-file.js';
@@ -12,6 +13,8 @@ export interface Prompts {
   systemPrompt(): string;
   fallbackText(): string;
   handoffText(): string;
+  /** prompts/handoff-closed.md, for a handoff outside opening hours; null when missing or empty (handoff.md goes out). */
+  handoffClosedText(): LocalizedText | null;
   rateLimitedText(): string;
   /** What the webhook answers while a late answer is on its way; '' (an empty holding.md) means nothing. */
   holdingText(): string;
@@ -68,6 +71,16 @@ function textWithDefault(path: string, builtIn: string, logger: Logger) {
   };
 }
 
+function handoffClosed(path: string, logger: Logger) {
+  const warnAboutPlaceholders = readable(path, logger);
+  return (file: string | null): LocalizedText | null => {
+    warnAboutPlaceholders(file);
+    const text = readHandoffClosed(file, path);
+    if (!text) logger.info({ file: path }, `${path} is ${file === null ? 'missing' : 'empty'}: a handoff outside opening hours gets handoff.md; write it to tell customers when the team is back`);
+    return text;
+  };
+}
+
 function mediaCatalog(path: string, logger: Logger) {
   return (json: string | null): MediaItem[] => {
     const items = parseMediaCatalog(json, path);
@@ -103,6 +116,7 @@ export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS)
   const system = watchFile(file('system.md'), requiredText(file('system.md'), logger), logger, recheckMs);
   const fallback = withDefault('fallback.md');
   const handoff = withDefault('handoff.md');
+  const closedHandoff = watchFile(file('handoff-closed.md'), handoffClosed(file('handoff-closed.md'), logger), logger, recheckMs);
   const rateLimited = withDefault('rate-limited.md');
   // holding.md may be empty on purpose (answer nothing until the real answer arrives); only a missing file gets the default.
   const readHolding = readable(file('holding.md'), logger);
@@ -113,6 +127,7 @@ export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS)
     systemPrompt: () => system.get(),
     fallbackText: () => fallback.get(),
     handoffText: () => handoff.get(),
+    handoffClosedText: () => closedHandoff.get(),
     rateLimitedText: () => rateLimited.get(),
     holdingText: () => holding.get(),
     mediaCatalog: () => media.get(),

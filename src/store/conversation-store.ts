@@ -51,8 +51,16 @@ export interface UnattendedLateAnswer {
   holdingId: number;
 }
 
-export interface Handoff {
+/** When a conversation went to a human, and from when HANDOFF_HOURS count (agent/handoff-rule.ts decides). */
+export interface HandoffTimes {
   at: number;
+  /** The handoff itself, or the next opening when the business was closed at the handoff. */
+  countsFrom: number;
+  /** Whether the business was open at the handoff; null when not known (no opening hours, an operator's pause). */
+  withinHours: boolean | null;
+}
+
+export interface Handoff extends HandoffTimes {
   reason: string | null;
 }
 
@@ -82,7 +90,7 @@ export interface ConversationStore {
   contactName(contactId: number): Promise<string | null>;
   /** The handoff the contact is in, if any (expired or not: the caller applies the rule). */
   handoff(contactId: number): Promise<Handoff | null>;
-  startHandoff(input: { contactId: number; at: number; reason: string }): Promise<void>;
+  startHandoff(input: { contactId: number; reason: string } & HandoffTimes): Promise<void>;
   endHandoff(contactId: number): Promise<void>;
   /** Claims the right to settle an inbound message's late answer; false when someone else did. */
   settleLateAnswer(inboundId: number): Promise<boolean>;
@@ -117,6 +125,13 @@ export interface ConversationStore {
 }
 
 /** The messages of a stored webhook answer (reply_json), or null when there is none or it cannot be read. */
+/** The handoff columns of a contact's row, as a Handoff (null: not handed over). */
+export function handoffOf(row: { handoffAt: number | null; handoffReason: string | null; handoffCountsFrom: number | null; handoffWithinHours: boolean | null }): Handoff | null {
+  if (row.handoffAt == null) return null;
+  // A handoff stored by an older version (or instance, during a rolling deploy) counts from itself, as it did then.
+  return { at: row.handoffAt, reason: row.handoffReason, countsFrom: row.handoffCountsFrom ?? row.handoffAt, withinHours: row.handoffWithinHours ?? null };
+}
+
 export function readStoredReply(replyJson: string | null | undefined): OutgoingMessage[] | null {
   if (!replyJson) return null;
   try {
@@ -160,14 +175,14 @@ export function sqliteConversations(db: Db): ConversationStore {
     async contactByPhone(phone) {
       const row = findContactByPhone(db, phone);
       if (!row) return null;
-      return { id: row.id, phone: row.phone, displayName: row.displayName, handoff: row.handoffAt == null ? null : { at: row.handoffAt, reason: row.handoffReason } };
+      return { id: row.id, phone: row.phone, displayName: row.displayName, handoff: handoffOf(row) };
     },
     async contactName(contactId) {
       return findContact(db, contactId)?.displayName ?? null;
     },
     async handoff(contactId) {
       const contact = findContact(db, contactId);
-      return contact?.handoffAt == null ? null : { at: contact.handoffAt, reason: contact.handoffReason };
+      return contact ? handoffOf(contact) : null;
     },
     async startHandoff(input) {
       startHandoff(db, input);

@@ -67,15 +67,18 @@ export function findContactByPhone(db: Db, phone: string): ContactRow | undefine
   return db.select().from(contacts).where(eq(contacts.phone, phone)).get();
 }
 
-/** Marks the conversation as waiting for a human, from `at`. */
-export function startHandoff(db: Db, input: { contactId: number; at: number; reason: string }): void {
-  db.update(contacts).set({ handoffAt: input.at, handoffReason: input.reason }).where(eq(contacts.id, input.contactId)).run();
+/** Marks the conversation as waiting for a human, from `at`; HANDOFF_HOURS count from `countsFrom`. */
+export function startHandoff(db: Db, input: { contactId: number; at: number; reason: string; countsFrom: number; withinHours: boolean | null }): void {
+  db.update(contacts)
+    .set({ handoffAt: input.at, handoffReason: input.reason, handoffCountsFrom: input.countsFrom, handoffWithinHours: input.withinHours })
+    .where(eq(contacts.id, input.contactId))
+    .run();
 }
 
 /** Lets the bot answer the contact again; false when no such contact exists. */
 export function endHandoff(db: Db, input: { contactId: number } | { phone: string }): boolean {
   const where = 'phone' in input ? eq(contacts.phone, input.phone) : eq(contacts.id, input.contactId);
-  return db.update(contacts).set({ handoffAt: null, handoffReason: null }).where(where).run().changes > 0;
+  return db.update(contacts).set({ handoffAt: null, handoffReason: null, handoffCountsFrom: null, handoffWithinHours: null }).where(where).run().changes > 0;
 }
 
 /** The reply stored for an inbound message, if one was sent. */

@@ -30,6 +30,10 @@ export interface ContactSummary {
   fallbacks: number;
   handoffAt: number | null;
   handoffReason: string | null;
+  /** From when HANDOFF_HOURS count: the handoff, or the next opening (null: no handoff). */
+  handoffCountsFrom: number | null;
+  /** Whether the business was open at the handoff; null when not known. */
+  handoffWithinHours: boolean | null;
 }
 
 export interface TranscriptRow {

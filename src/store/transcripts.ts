@@ -5,18 +5,20 @@ import type { ContactSummary, Reports, TranscriptRow, UsageDay } from './storage
 
 /** Every contact with activity since `since`; those waiting for a human first, then the most recent. */
 function listContacts(db: Db, input: { since?: number; limit?: number; handoffActiveAfter: number }): ContactSummary[] {
-  return db.$client
+  const rows = db.$client
     .prepare(
       `SELECT c.phone, c.display_name AS name, min(m.created_at) AS firstAt, max(m.created_at) AS lastAt,
               count(m.id) AS messages, coalesce(sum(m.fell_back), 0) AS fallbacks,
-              c.handoff_at AS handoffAt, c.handoff_reason AS handoffReason
+              c.handoff_at AS handoffAt, c.handoff_reason AS handoffReason,
+              coalesce(c.handoff_counts_from, c.handoff_at) AS handoffCountsFrom, c.handoff_within_hours AS handoffWithinHours
          FROM contacts c LEFT JOIN messages m ON m.contact_id = c.id
         GROUP BY c.id
        HAVING coalesce(max(m.created_at), c.last_seen_at) >= @since
-        ORDER BY (c.handoff_at IS NOT NULL AND c.handoff_at > @active) DESC, lastAt DESC
+        ORDER BY (c.handoff_at IS NOT NULL AND coalesce(c.handoff_counts_from, c.handoff_at) > @active) DESC, lastAt DESC
         LIMIT @limit`,
     )
-    .all({ since: input.since ?? 0, limit: input.limit ?? -1, active: input.handoffActiveAfter }) as ContactSummary[];
+    .all({ since: input.since ?? 0, limit: input.limit ?? -1, active: input.handoffActiveAfter }) as (Omit<ContactSummary, 'handoffWithinHours'> & { handoffWithinHours: number | null })[];
+  return rows.map((row) => ({ ...row, handoffWithinHours: row.handoffWithinHours === null ? null : row.handoffWithinHours === 1 }));
 }
 
 const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS mediaUrl, m.media_caption AS mediaCaption,

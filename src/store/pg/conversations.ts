@@ -1,13 +1,16 @@
 // The conversation store on PostgreSQL: the same contract as ../conversation-store.ts, one statement per call
 // wherever one can do it (every call is a round trip to the server).
 import type pg from 'pg';
-import { readStoredReply, type ConversationStore, type ReplyRecord, type StoredMessage, type UnattendedLateAnswer } from '../conversation-store.js';
+import { handoffOf, readStoredReply, type ConversationStore, type ReplyRecord, type StoredMessage, type UnattendedLateAnswer } from '../conversation-store.js';
 import { inboundColumns } from '../queries.js';
 
 /** The columns of a StoredMessage, of the table `messages` or of its alias `m`. */
 const storedColumns = (t = '') => `${t}id, ${t}contact_id AS "contactId", ${t}direction, ${t}kind, ${t}text, ${t}media_caption AS "mediaCaption",
   ${t}media_file_name AS "mediaFileName", ${t}transcription, ${t}created_at AS "createdAt"`;
 const STORED = storedColumns();
+
+const HANDOFF_COLUMNS = `handoff_at AS "handoffAt", handoff_reason AS "handoffReason", handoff_counts_from AS "handoffCountsFrom", handoff_within_hours AS "handoffWithinHours"`;
+type HandoffColumns = Parameters<typeof handoffOf>[0];
 
 const INSERT_INBOUND = `
   WITH c AS (
@@ -81,26 +84,26 @@ export function pgConversations(pool: pg.Pool, options: { claimMs: number }): Co
       return { messages, earlier: messages.length < limit ? 0 : (rows[0]?.earlier ?? 0) };
     },
     async contactByPhone(phone) {
-      const row = await one<{ id: number; phone: string; displayName: string | null; handoffAt: number | null; handoffReason: string | null }>(
-        `SELECT id, phone, display_name AS "displayName", handoff_at AS "handoffAt", handoff_reason AS "handoffReason" FROM contacts WHERE phone = $1`,
+      const row = await one<{ id: number; phone: string; displayName: string | null } & HandoffColumns>(
+        `SELECT id, phone, display_name AS "displayName", ${HANDOFF_COLUMNS} FROM contacts WHERE phone = $1`,
         [phone],
       );
       if (!row) return null;
-      return { id: row.id, phone: row.phone, displayName: row.displayName, handoff: row.handoffAt == null ? null : { at: row.handoffAt, reason: row.handoffReason } };
+      return { id: row.id, phone: row.phone, displayName: row.displayName, handoff: handoffOf(row) };
     },
     async contactName(contactId) {
       const row = await one<{ name: string | null }>('SELECT display_name AS name FROM contacts WHERE id = $1', [contactId]);
       return row?.name ?? null;
     },
     async handoff(contactId) {
-      const row = await one<{ at: number | null; reason: string | null }>('SELECT handoff_at AS at, handoff_reason AS reason FROM contacts WHERE id = $1', [contactId]);
-      return row?.at == null ? null : { at: row.at, reason: row.reason };
+      const row = await one<HandoffColumns>(`SELECT ${HANDOFF_COLUMNS} FROM contacts WHERE id = $1`, [contactId]);
+      return row ? handoffOf(row) : null;
     },
-    async startHandoff({ contactId, at, reason }) {
-      await run('UPDATE contacts SET handoff_at = $2, handoff_reason = $3 WHERE id = $1', [contactId, at, reason]);
+    async startHandoff({ contactId, at, reason, countsFrom, withinHours }) {
+      await run('UPDATE contacts SET handoff_at = $2, handoff_reason = $3, handoff_counts_from = $4, handoff_within_hours = $5 WHERE id = $1', [contactId, at, reason, countsFrom, withinHours]);
     },
     async endHandoff(contactId) {
-      await run('UPDATE contacts SET handoff_at = NULL, handoff_reason = NULL WHERE id = $1', [contactId]);
+      await run('UPDATE contacts SET handoff_at = NULL, handoff_reason = NULL, handoff_counts_from = NULL, handoff_within_hours = NULL WHERE id = $1', [contactId]);
     },
     async settleLateAnswer(inboundId) {
       return (await run('UPDATE messages SET late_pending = false WHERE in_reply_to = $1 AND late_pending', [inboundId])) > 0;

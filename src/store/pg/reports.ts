@@ -23,11 +23,12 @@ export function pgReports(pool: pg.Pool): Reports {
       rows<ContactSummary>(
         `SELECT c.phone, c.display_name AS name, min(m.created_at) AS "firstAt", max(m.created_at) AS "lastAt",
                 count(m.id) AS messages, count(*) FILTER (WHERE m.fell_back) AS fallbacks,
-                c.handoff_at AS "handoffAt", c.handoff_reason AS "handoffReason"
+                c.handoff_at AS "handoffAt", c.handoff_reason AS "handoffReason",
+                coalesce(c.handoff_counts_from, c.handoff_at) AS "handoffCountsFrom", c.handoff_within_hours AS "handoffWithinHours"
            FROM contacts c LEFT JOIN messages m ON m.contact_id = c.id
           GROUP BY c.id
          HAVING coalesce(max(m.created_at), c.last_seen_at) >= $1
-          ORDER BY (c.handoff_at IS NOT NULL AND c.handoff_at > $3) DESC, "lastAt" DESC NULLS LAST
+          ORDER BY (c.handoff_at IS NOT NULL AND coalesce(c.handoff_counts_from, c.handoff_at) > $3) DESC, "lastAt" DESC NULLS LAST
           LIMIT $2`,
         [since ?? 0, limit ?? null, handoffActiveAfter],
       ),

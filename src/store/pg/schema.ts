@@ -19,6 +19,10 @@ export const contacts = pgTable('contacts', {
   /** Set while the conversation waits for a human: the bot stays silent until resumed or HANDOFF_HOURS pass. */
   handoffAt: ms('handoff_at'),
   handoffReason: text('handoff_reason'),
+  /** HANDOFF_HOURS count from here: the handoff, or the next opening when it came while the business was closed. */
+  handoffCountsFrom: ms('handoff_counts_from'),
+  /** Whether the business was open at the handoff; null when not known (no opening hours, an operator's pause). */
+  handoffWithinHours: boolean('handoff_within_hours'),
 });
 
 export const messages = pgTable(
