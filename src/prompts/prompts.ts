@@ -1,20 +1,46 @@
 // The prompts folder that operators edit: system.md, fallback.md, handoff.md, rate-limited.md, holding.md, media.json,
 // opening-hours.txt (knowledge/ is in src/knowledge). HTML comments in the Markdown files are the operator's notes: never sent anywhere.
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpeningHoursError, parseOpeningHours, saysNothing, type OpeningHours } from '../hours/opening-hours.js';
 import type { Logger } from '../logger.js';
 import { placeholderWarning, shippedExampleWarning } from './examples.js';
 import { parseMediaCatalog, type MediaItem } from './media-catalog.js';
+import { detectLanguage, isDetectable, languageOfFile } from './language.js';
 import { commentFree } from './prompt-text.js';
-import { PromptFileError, RECHECK_MS, watchFile } from './watched-file.js';
+import { PromptFileError, RECHECK_MS, recheckEvery, watchFile, type WatchedFile } from './watched-file.js';
+
+/** A text the customer gets without the model, as the file it came from chose it. */
+export interface CustomerText {
+  text: string;
+  /**
+   * The language it is written in: the code in a variant's name (`id` for fallback.id.md), or for the plain file
+   * what its text reads as; null when that cannot be told (a very short text).
+   */
+  language: string | null;
+}
+
+/** The customer's language (a file code such as `id`), or null when unknown: then the plain file is used. */
+export type Language = string | null;
 
 export interface Prompts {
   systemPrompt(): string;
-  fallbackText(): string;
-  handoffText(): string;
-  rateLimitedText(): string;
+  fallbackText(language?: Language): string;
+  handoffText(language?: Language): string;
+  rateLimitedText(language?: Language): string;
   /** What the webhook answers while a late answer is on its way; '' (an empty holding.md) means nothing. */
-  holdingText(): string;
+  holdingText(language?: Language): string;
+  /**
+   * A customer text in the customer's language: `fallback.id.md` for `fallback.md` and `id`, when that file exists
+   * and says something; otherwise the plain file.
+   */
+  customerText(file: CustomerTextFile, language: Language): CustomerText;
+  /**
+   * The language of a customer's recent messages (their words, one string a message), among the languages the
+   * customer texts are written in: each message is told on its own, and those that can be told must agree. Null when
+   * unsure (no message says enough, or they disagree), or when every text is in one language.
+   */
+  languageOf(recentMessages: readonly string[]): Language;
   mediaCatalog(): MediaItem[];
   /** prompts/opening-hours.txt; null when it is missing or names no day (nothing is said about hours). */
   openingHours(): OpeningHours | null;
@@ -32,6 +58,15 @@ export const BUILT_IN_TEXTS = {
   'rate-limited.md': 'You are sending messages faster than we can read them. Please wait a minute, then send your question in one message.',
   'holding.md': 'Thanks for your message! I am looking into it and will answer here in a moment.',
 } as const;
+
+/** The files whose text reaches customers as it is written, each with language variants (fallback.id.md). */
+export type CustomerTextFile = keyof typeof BUILT_IN_TEXTS;
+
+const isCustomerTextFile = (name: string): name is CustomerTextFile => Object.hasOwn(BUILT_IN_TEXTS, name);
+
+/** `fallback.id.md`: the plain file's name with a language code (ISO 639-1 where there is one) before `.md`. */
+const VARIANT = /^(.+)\.([a-z]{2,3})\.md$/;
+export const variantName = (file: CustomerTextFile, language: string) => file.replace(/\.md$/, `.${language}.md`);
 
 /**
  * What the bot reads of a Markdown file: its text without the operator's HTML comments. Each time the file is read
@@ -95,6 +130,63 @@ function openingHours(path: string, logger: Logger) {
   };
 }
 
+/** A variant's text, or null when it is missing or says nothing (the plain file is used then). */
+function variantText(path: string, logger: Logger) {
+  const read = readable(path, logger);
+  return (file: string | null): string | null => read(file)?.trim() || null;
+}
+
+/**
+ * The language variants of the customer texts in `dir`, found by name. The folder is listed again (at most once per
+ * recheck, and only when a variant is asked for) so that a variant written while the bot runs is used too.
+ */
+function languageVariants(dir: string, logger: Logger, recheckMs: number) {
+  const files = new Map<string, WatchedFile<string | null>>();
+  const ignored = new Set<string>();
+  const due = recheckEvery(recheckMs);
+  const scan = (atStart: boolean) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const match = VARIANT.exec(name);
+      if (!match || files.has(name) || ignored.has(name) || !isCustomerTextFile(`${match[1]}.md`)) continue;
+      if (!isDetectable(match[2]!)) {
+        ignored.add(name);
+        logger.warn({ file: join(dir, name) }, `${join(dir, name)} is not used: "${match[2]}" is not a language code the bot can recognise in customers' messages (use a two-letter code such as id or en)`);
+        continue;
+      }
+      const path = join(dir, name);
+      files.set(name, watchFile(path, variantText(path, logger), logger, recheckMs, atStart));
+    }
+  };
+  scan(true);
+  due();
+  return {
+    text(name: string): string | null {
+      if (due()) scan(false);
+      return files.get(name)?.get() ?? null;
+    },
+    /** The languages of the variants that say something. */
+    languages(): string[] {
+      if (due()) scan(false);
+      return [...files].filter(([, file]) => file.get() !== null).map(([name]) => VARIANT.exec(name)![2]!);
+    },
+  };
+}
+
+/** The language a plain file is written in, remembered for its current text. */
+function plainLanguage() {
+  let last: { text: string; language: Language } | null = null;
+  return (text: string): Language => {
+    if (last?.text !== text) last = { text, language: languageOfFile(text) };
+    return last.language;
+  };
+}
+
 /** Loads the folder, throwing a PromptFileError that says what is wrong; later edits apply without a restart. */
 export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS): Prompts {
   const file = (name: string) => join(dir, name);
@@ -109,12 +201,37 @@ export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS)
   const holding = watchFile(file('holding.md'), (text) => readHolding(text)?.trim() ?? BUILT_IN_TEXTS['holding.md'], logger, recheckMs);
   const media = watchFile(file('media.json'), mediaCatalog(file('media.json'), logger), logger, recheckMs);
   const hours = watchFile(file('opening-hours.txt'), openingHours(file('opening-hours.txt'), logger), logger, recheckMs);
+  const plain: Record<CustomerTextFile, { get(): string; language: (text: string) => Language }> = {
+    'fallback.md': { get: () => fallback.get(), language: plainLanguage() },
+    'handoff.md': { get: () => handoff.get(), language: plainLanguage() },
+    'rate-limited.md': { get: () => rateLimited.get(), language: plainLanguage() },
+    'holding.md': { get: () => holding.get(), language: plainLanguage() },
+  };
+  const variants = languageVariants(dir, logger, recheckMs);
+  const customerText = (name: CustomerTextFile, language: Language): CustomerText => {
+    const variant = language ? variants.text(variantName(name, language)) : null;
+    if (variant !== null) return { text: variant, language };
+    const text = plain[name].get();
+    return { text, language: plain[name].language(text) };
+  };
+  const languageOf = (recentMessages: readonly string[]): Language => {
+    const written = variants.languages();
+    // Only plain files: every customer gets them, whatever they write (and nothing is detected).
+    if (written.length === 0) return null;
+    const plainLanguages = Object.values(plain).map((p) => p.language(p.get()));
+    const candidates = [...written, ...plainLanguages.filter((code): code is string => code !== null)];
+    // One message at a time: franc's scores of a longer text crowd together (its margin is not comparable).
+    const told = new Set(recentMessages.map((text) => detectLanguage(text, candidates)).filter((code) => code !== null));
+    return told.size === 1 ? [...told][0]! : null;
+  };
   return {
     systemPrompt: () => system.get(),
-    fallbackText: () => fallback.get(),
-    handoffText: () => handoff.get(),
-    rateLimitedText: () => rateLimited.get(),
-    holdingText: () => holding.get(),
+    fallbackText: (language = null) => customerText('fallback.md', language).text,
+    handoffText: (language = null) => customerText('handoff.md', language).text,
+    rateLimitedText: (language = null) => customerText('rate-limited.md', language).text,
+    holdingText: (language = null) => customerText('holding.md', language).text,
+    customerText,
+    languageOf,
     mediaCatalog: () => media.get(),
     openingHours: () => hours.get(),
   };
