@@ -10,7 +10,7 @@ import { BUILT_IN_TEXTS } from '../src/prompts/prompts.js';
 import { jsonOf, makeBot } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
 import { fakeWhatspieForThisFile } from './helpers/fakes.js';
-import { answerWith, completion, holdAnswers, replyWith, toolCall } from './helpers/llm.js';
+import { answerWith, completion, holdAnswers, llmRequests, realLlm, replyWith, toolCall } from './helpers/llm.js';
 
 const api = fakeWhatspieForThisFile();
 
@@ -141,5 +141,20 @@ describe('telling the language of short customer messages (between Indonesian an
     ['can I return it?', null],
   ])('%j → %s', (text, expected) => {
     expect(detectLanguage(text, ['en', 'id'])).toBe(expected);
+  });
+});
+
+describe('a late answer left unfinished when its server stopped', () => {
+  it('past the time to work it again, the fallback through the API is the Indonesian one for an Indonesian customer', async () => {
+    let time = Date.UTC(2026, 10, 30, 3);
+    const clock = () => time;
+    const first = bilingualBot({ deadlineMs: 1000, whatspieApiUrl: api.url, now: clock, llmBaseUrl: await realLlm(() => new Promise(() => {})) });
+    expect(await bodyOf(first.post(textFrom('6281500000017', 'barangnya udah dikirim belum?')))).toBe(ID.holding);
+    await expect.poll(() => llmRequests.length).toBe(1);
+    await first.close();
+    time += 16 * 60_000;
+    makeBot({ deadlineMs: 1000, whatspieApiUrl: api.url, now: clock, dbPath: first.dbPath, promptsDir: first.promptsDir });
+    const [sent] = await api.waitForSent(1);
+    expect(sent!.body.params.text).toBe(ID.fallback);
   });
 });
