@@ -65,8 +65,11 @@ export interface Decision {
   /** Why the bot stayed silent, or where an answer came from when no LLM wrote it; shown in transcripts. */
   note?: string;
   handoffReason?: string;
-  /** The customer's language as told from their latest messages (null: unsure), for a fallback sent in its place. */
-  language?: Language;
+  /**
+   * The customer's language as told from their latest messages (null: unsure), for a fallback sent in the decision's
+   * place (delivery.ts); told only when asked, since most answers are the model's own words.
+   */
+  customerLanguage?: () => Language;
 }
 
 export interface DecideDeps {
@@ -93,7 +96,7 @@ export function fallbackDecision(
   turn: TurnResult | null = null,
   language: Language = null,
 ): Decision {
-  return { outcome: 'fallback', messages: textMessages(prompts.fallbackText(language), 'operator').slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs, language };
+  return { outcome: 'fallback', messages: textMessages(prompts.fallbackText(language), 'operator').slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs, customerLanguage: () => language };
 }
 
 async function offlineAnswer(deps: DecideDeps, inbound: StoredMessage, language: () => Language): Promise<Decision> {
@@ -199,7 +202,7 @@ export async function decide(
 /** What the webhook answers when the model needs longer than the window: prompts/holding.md (empty: nothing). */
 function holdingDecision(prompts: Prompts, language: Language): Decision {
   // No LLM latency: the model has not answered yet; the late answer's row carries it.
-  return { outcome: 'holding', messages: textMessages(prompts.holdingText(language), 'operator').slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs: null, note: HOLDING_NOTE, language };
+  return { outcome: 'holding', messages: textMessages(prompts.holdingText(language), 'operator').slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs: null, note: HOLDING_NOTE, customerLanguage: () => language };
 }
 
 /** How a holding reply is labelled in the transcript (its model column). */
@@ -215,8 +218,7 @@ function decisionFromTurn(prompts: Prompts, turn: TurnResult, llmLatencyMs: numb
   // Whether Whatspie would accept the messages is checked where every reply leaves (the responder's record()).
   if (messages.length === 0) return fallbackDecision(prompts, 'no_valid_reply', llmLatencyMs, turn, language());
   if (turn.handoffReason !== null) {
-    return { outcome: 'handed_over', messages, turn, fallback: null, llmLatencyMs, handoffReason: turn.handoffReason, language: language() };
+    return { outcome: 'handed_over', messages, turn, fallback: null, llmLatencyMs, handoffReason: turn.handoffReason, customerLanguage: language };
   }
-  // An answer Whatspie would refuse falls back (delivery.ts), in the customer's language: telling it costs ~0.1 ms.
-  return { outcome: 'answered', messages, turn, fallback: null, llmLatencyMs, language: language() };
+  return { outcome: 'answered', messages, turn, fallback: null, llmLatencyMs, customerLanguage: language };
 }

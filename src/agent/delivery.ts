@@ -81,7 +81,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
     const accepted = acceptedReply(proposed.messages);
     if (!accepted) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
-    const decision = accepted ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn, proposed.language ?? null);
+    const decision = accepted ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn, proposed.customerLanguage?.() ?? null);
     const reply = accepted ?? toWebhookReply(decision.messages);
     // Serialised once: the same text is stored and sent.
     const replyJson = JSON.stringify(reply);
@@ -109,7 +109,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           startHandoff: (contactId, reason) => store.startHandoff({ contactId, at: deps.now(), reason }),
           recordSilence: (inbound, note) => storeReply(inbound, silent('holding', note)),
           acceptable,
-          fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn, proposed.language ?? null),
+          fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn, proposed.customerLanguage?.() ?? null),
         })
       : null;
 

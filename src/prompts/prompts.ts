@@ -1,5 +1,6 @@
 // The prompts folder that operators edit: system.md, fallback.md, handoff.md, rate-limited.md, holding.md, media.json,
-// opening-hours.txt (knowledge/ is in src/knowledge). HTML comments in the Markdown files are the operator's notes: never sent anywhere.
+// opening-hours.txt (knowledge/ is in src/knowledge), and the customer texts' language variants (fallback.id.md).
+// HTML comments in the Markdown files are the operator's notes: never sent anywhere.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpeningHoursError, parseOpeningHours, saysNothing, type OpeningHours } from '../hours/opening-hours.js';
