@@ -63,11 +63,9 @@ export const BUILT_IN_TEXTS = {
 /** The files whose text reaches customers as it is written, each with language variants (fallback.id.md). */
 export type CustomerTextFile = keyof typeof BUILT_IN_TEXTS;
 
-const isCustomerTextFile = (name: string): name is CustomerTextFile => Object.hasOwn(BUILT_IN_TEXTS, name);
-
 /** `fallback.id.md`: the plain file's name with a language code (ISO 639-1 where there is one) before `.md`. */
 const VARIANT = /^(.+)\.([a-z]{2,3})\.md$/;
-export const variantName = (file: CustomerTextFile, language: string) => file.replace(/\.md$/, `.${language}.md`);
+export const variantName = (file: string, language: string) => file.replace(/\.md$/, `.${language}.md`);
 
 /**
  * What the bot reads of a Markdown file: its text without the operator's HTML comments. Each time the file is read
@@ -138,11 +136,19 @@ function variantText(path: string, logger: Logger) {
 }
 
 /**
- * The language variants of the customer texts in `dir`, found by name. The folder is listed again (at most once per
- * recheck, and only when a variant is asked for) so that a variant written while the bot runs is used too.
+ * The language variants in `dir` of the files named in `plainFiles` (fallback.id.md for fallback.md), found by name,
+ * each read with `read(path, language)` (null: missing or empty, so the plain file is used). The folder is listed
+ * again (at most once per recheck, and only when a variant is asked for) so that a variant written while the bot runs
+ * is used too. One rule for every text sent without the model, whatever its reader.
  */
-function languageVariants(dir: string, logger: Logger, recheckMs: number) {
-  const files = new Map<string, WatchedFile<string | null>>();
+export function languageVariants<T>(
+  dir: string,
+  plainFiles: readonly string[],
+  read: (path: string, language: string) => (file: string | null) => T | null,
+  logger: Logger,
+  recheckMs: number,
+) {
+  const files = new Map<string, WatchedFile<T | null>>();
   const ignored = new Set<string>();
   const due = recheckEvery(recheckMs);
   const scan = (atStart: boolean) => {
@@ -154,20 +160,21 @@ function languageVariants(dir: string, logger: Logger, recheckMs: number) {
     }
     for (const name of names) {
       const match = VARIANT.exec(name);
-      if (!match || files.has(name) || ignored.has(name) || !isCustomerTextFile(`${match[1]}.md`)) continue;
+      if (!match || files.has(name) || ignored.has(name) || !plainFiles.includes(`${match[1]}.md`)) continue;
       if (!isDetectable(match[2]!)) {
         ignored.add(name);
         logger.warn({ file: join(dir, name) }, `${join(dir, name)} is not used: "${match[2]}" is not a language code the bot can recognise in customers' messages (use a two-letter code such as id or en)`);
         continue;
       }
       const path = join(dir, name);
-      files.set(name, watchFile(path, variantText(path, logger), logger, recheckMs, atStart));
+      files.set(name, watchFile(path, read(path, match[2]!), logger, recheckMs, atStart));
     }
   };
   scan(true);
   due();
   return {
-    text(name: string): string | null {
+    /** The variant `name` (fallback.id.md), or null when there is none that says something. */
+    text(name: string): T | null {
       if (due()) scan(false);
       return files.get(name)?.get() ?? null;
     },
@@ -208,7 +215,7 @@ export function loadPrompts(dir: string, logger: Logger, recheckMs = RECHECK_MS)
     'rate-limited.md': { get: () => rateLimited.get(), language: plainLanguage() },
     'holding.md': { get: () => holding.get(), language: plainLanguage() },
   };
-  const variants = languageVariants(dir, logger, recheckMs);
+  const variants = languageVariants(dir, Object.keys(BUILT_IN_TEXTS), (path) => variantText(path, logger), logger, recheckMs);
   const customerText = (name: CustomerTextFile, language: Language): CustomerText => {
     const variant = language ? variants.text(variantName(name, language)) : null;
     if (variant !== null) return { text: variant, language };
