@@ -62,6 +62,33 @@ describe('what the customer is told at a handoff', () => {
     });
   });
 
+  it("in the customer's language: handoff-closed.id.md, its next opening written in Indonesian, for a customer who writes Indonesian", async () => {
+    modelHandsOverOnRequest();
+    const clock = Date.parse('2026-11-28T16:00:00Z'); // Saturday 23:00 in Jakarta: closed until Monday
+    const promptsDir = promptsWith({
+      'opening-hours.txt': WEEKDAYS,
+      'handoff-closed.md': CLOSED_TEXT,
+      'handoff-closed.id.md': 'Mohon maaf kak, kami sedang tutup. Tim kami akan membalas di sini mulai {next_opening}.',
+    });
+    const bot = makeBot({ promptsDir, now: () => clock, timeZone: 'Asia/Jakarta' });
+    expect((await jsonOf(bot.post(textFrom('6281700000011', 'kak tolong sambungkan ke person admin ya, pesanan saya belum sampai juga')))).body).toBe(
+      'Mohon maaf kak, kami sedang tutup. Tim kami akan membalas di sini mulai Senin, 30 November pukul 09.00.',
+    );
+    expect((await jsonOf(bot.post(textFrom('6281700000012', 'could I talk to a real person about my order please')))).body).toBe(
+      'We are closed right now. A member of our team will reply here from Monday 30 November at 09:00.',
+    );
+
+    // A plain handoff-closed.md written in Indonesian gets its date in Indonesian too, whoever asks.
+    const onlyIndonesian = makeBot({
+      promptsDir: promptsWith({ 'opening-hours.txt': WEEKDAYS, 'handoff-closed.md': 'Mohon maaf kak, kami sedang tutup. Tim kami akan membalas di sini mulai {next_opening}.' }),
+      now: () => clock,
+      timeZone: 'Asia/Jakarta',
+    });
+    expect((await jsonOf(onlyIndonesian.post(textFrom('6281700000013', 'a person please')))).body).toBe(
+      'Mohon maaf kak, kami sedang tutup. Tim kami akan membalas di sini mulai Senin, 30 November pukul 09.00.',
+    );
+  });
+
   it('the next opening is the right day: after a holiday, across a change of clocks (Europe/Berlin)', async () => {
     modelHandsOverOnRequest();
     // Friday 23 October 2026, 18:00 in Berlin (summer time); Monday 26 October is a holiday of this shop; the clocks

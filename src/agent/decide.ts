@@ -4,13 +4,14 @@ import pTimeout, { TimeoutError } from 'p-timeout';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { LlmError, type Llm } from '../llm/client.js';
 import type { Logger } from '../logger.js';
-import type { Prompts } from '../prompts/prompts.js';
+import type { Language, Prompts } from '../prompts/prompts.js';
 import type { KnowledgeHit } from '../store/storage.js';
 import type { History, StoredMessage } from '../store/conversation-store.js';
 import { nextTurn } from '../util/turns.js';
 import { MAX_REPLIES, type OutgoingMessage } from '../whatspie/reply.js';
 import { buildConversation, type SizeLimits } from './conversation.js';
 import { nowNote, scheduleText } from '../hours/now-note.js';
+import { customerLanguage } from './customer-language.js';
 import { customerNameNote } from './customer-name.js';
 import { customerWords, describeStoredInbound } from './describe.js';
 import { botHandoff } from './handoff-rule.js';
@@ -69,6 +70,11 @@ export interface Decision {
   note?: string;
   /** The model handed the conversation to a human: why, when, and from when HANDOFF_HOURS count. */
   handoff?: { reason: string; times: HandoffTimes };
+  /**
+   * The customer's language as told from their latest messages (null: unsure), for a fallback sent in the decision's
+   * place (delivery.ts); told only when asked, since most answers are the model's own words.
+   */
+  customerLanguage?: () => Language;
 }
 
 export interface DecideDeps {
@@ -87,13 +93,20 @@ export interface DecideDeps {
 /** The system prompt, and the opening hours after it when prompts/opening-hours.txt gives them. */
 const withSchedule = (systemPrompt: string, schedule: string | null) => (schedule ? `${systemPrompt}\n\n${schedule}` : systemPrompt);
 
-export function fallbackDecision(prompts: Prompts, reason: FallbackReason, llmLatencyMs: number | null = null, turn: TurnResult | null = null): Decision {
-  return { outcome: 'fallback', messages: textMessages(prompts.fallbackText(), 'operator').slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs };
+/** prompts/fallback.md, in the customer's `language` when there is a variant for it (fallback.id.md). */
+export function fallbackDecision(
+  prompts: Prompts,
+  reason: FallbackReason,
+  llmLatencyMs: number | null = null,
+  turn: TurnResult | null = null,
+  language: Language = null,
+): Decision {
+  return { outcome: 'fallback', messages: textMessages(prompts.fallbackText(language), 'operator').slice(0, MAX_REPLIES), turn, fallback: reason, llmLatencyMs, customerLanguage: () => language };
 }
 
-async function offlineAnswer(deps: DecideDeps, inbound: StoredMessage): Promise<Decision> {
+async function offlineAnswer(deps: DecideDeps, inbound: StoredMessage, language: () => Language): Promise<Decision> {
   const hit = await deps.knowledge.confidentAnswer(customerWords(inbound));
-  if (!hit) return fallbackDecision(deps.prompts, 'llm_not_configured');
+  if (!hit) return fallbackDecision(deps.prompts, 'llm_not_configured', null, null, language());
   const title = hit.heading.split(' › ').at(-1);
   // The section is the operator's Markdown: its heading becomes a bold line like any other heading.
   const messages = textMessages(`## ${title}\n\n${hit.body}`, 'operator').slice(0, MAX_REPLIES);
@@ -118,8 +131,9 @@ export async function decide(
   },
 ): Promise<Decision> {
   const { llm, prompts, logger } = deps;
-  if (!llm) return offlineAnswer(deps, input.inbound);
-  if (input.timeLeftMs <= 0) return fallbackDecision(prompts, 'no_time_left');
+  const language = customerLanguage(prompts, input.history.messages, input.inbound);
+  if (!llm) return offlineAnswer(deps, input.inbound, language);
+  if (input.timeLeftMs <= 0) return fallbackDecision(prompts, 'no_time_left', null, null, language());
 
   const controller = new AbortController();
   if (input.signal?.aborted) controller.abort();
@@ -164,10 +178,10 @@ export async function decide(
   })();
   const failed = (error: unknown): Decision => {
     const latency = deps.now() - started;
-    if (error instanceof TimeoutError) return fallbackDecision(prompts, 'timeout', latency);
+    if (error instanceof TimeoutError) return fallbackDecision(prompts, 'timeout', latency, null, language());
     if (error instanceof LlmError) {
       if (error.reason !== 'timeout' || !controller.signal.aborted) logger.warn({ reason: error.reason, err: error.message }, 'LLM call failed');
-      return fallbackDecision(prompts, error.reason, latency);
+      return fallbackDecision(prompts, error.reason, latency, null, language());
     }
     throw error;
   };
@@ -178,42 +192,43 @@ export async function decide(
     if (error instanceof TimeoutError && lateMs > 0) {
       // The window closed with the model still working: answer "one moment" now, and the model's answer later.
       const late = pTimeout(turning, { milliseconds: lateMs }).then(
-        (finished) => decisionFromTurn(deps, finished, deps.now() - started),
+        (finished) => decisionFromTurn(deps, finished, deps.now() - started, language),
         (lateError: unknown) => failed(lateError),
       );
       void late.finally(() => controller.abort());
-      return { ...holdingDecision(prompts), late: { decision: late, abort: () => controller.abort() } };
+      return { ...holdingDecision(prompts, language()), late: { decision: late, abort: () => controller.abort() } };
     }
     // Stop the HTTP request too (p-timeout only stops waiting for it), but after the fallback has gone out:
     // tearing down a request costs time, and when many time out together that time adds up in the last reply.
     void nextTurn().then(() => controller.abort());
     return failed(error);
   }
-  return decisionFromTurn(deps, turn, deps.now() - started);
+  return decisionFromTurn(deps, turn, deps.now() - started, language);
 }
 
 /** What the webhook answers when the model needs longer than the window: prompts/holding.md (empty: nothing). */
-function holdingDecision(prompts: Prompts): Decision {
+function holdingDecision(prompts: Prompts, language: Language): Decision {
   // No LLM latency: the model has not answered yet; the late answer's row carries it.
-  return { outcome: 'holding', messages: textMessages(prompts.holdingText(), 'operator').slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs: null, note: HOLDING_NOTE };
+  return { outcome: 'holding', messages: textMessages(prompts.holdingText(language), 'operator').slice(0, MAX_REPLIES), turn: null, fallback: null, llmLatencyMs: null, note: HOLDING_NOTE, customerLanguage: () => language };
 }
 
 /** How a holding reply is labelled in the transcript (its model column). */
 const HOLDING_NOTE = 'holding (answer follows)';
 
-function decisionFromTurn(deps: DecideDeps, turn: TurnResult, llmLatencyMs: number): Decision {
+/** `language` is asked only for a text of ours (the handoff, a fallback): the model's own answer needs none. */
+function decisionFromTurn(deps: DecideDeps, turn: TurnResult, llmLatencyMs: number, language: () => Language): Decision {
   const { prompts } = deps;
   let messages = turn.messages;
   // Decided once, at the moment of the handoff: the text the customer gets and the times stored agree.
   const handoff = turn.handoffReason === null ? null : botHandoff(deps.now(), prompts.openingHours(), deps.timeZone);
   if (handoff) {
-    const told = textMessages(handoffText(prompts, handoff, deps.timeZone), 'operator');
+    const told = textMessages(handoffText(prompts, handoff, deps.timeZone, language()), 'operator');
     messages = [...messages.slice(0, Math.max(0, MAX_REPLIES - told.length)), ...told];
   }
   // Whether Whatspie would accept the messages is checked where every reply leaves (the responder's record()).
-  if (messages.length === 0) return fallbackDecision(prompts, 'no_valid_reply', llmLatencyMs, turn);
+  if (messages.length === 0) return fallbackDecision(prompts, 'no_valid_reply', llmLatencyMs, turn, language());
   if (turn.handoffReason !== null && handoff) {
-    return { outcome: 'handed_over', messages, turn, fallback: null, llmLatencyMs, handoff: { reason: turn.handoffReason, times: handoff.times } };
+    return { outcome: 'handed_over', messages, turn, fallback: null, llmLatencyMs, handoff: { reason: turn.handoffReason, times: handoff.times }, customerLanguage: language };
   }
-  return { outcome: 'answered', messages, turn, fallback: null, llmLatencyMs };
+  return { outcome: 'answered', messages, turn, fallback: null, llmLatencyMs, customerLanguage: language };
 }

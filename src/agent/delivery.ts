@@ -7,6 +7,7 @@ import type { Prompts } from '../prompts/prompts.js';
 import type { ConversationStore, StoredMessage } from '../store/conversation-store.js';
 import type { Outbox } from '../store/outbox.js';
 import { outgoingMessageSchema, toWebhookReply, webhookReplySchema, type OutgoingMessage, type WebhookReply } from '../whatspie/reply.js';
+import { customerLanguage, RECENT_MESSAGES } from './customer-language.js';
 import { fallbackDecision, type Decision, type FallbackReason, type LateAnswer, type Outcome } from './decide.js';
 import { createLateAnswers } from './late-answers.js';
 import { replyRecord } from './reply-record.js';
@@ -80,7 +81,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     // The last check before anything leaves: a reply Whatspie would not accept becomes the fallback.
     const accepted = acceptedReply(proposed.messages);
     if (!accepted) logger.warn({ outcome: proposed.outcome, messages: proposed.messages }, 'a reply Whatspie would not accept; sending the fallback');
-    const decision = accepted ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn);
+    const decision = accepted ? proposed : fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn, proposed.customerLanguage?.() ?? null);
     const reply = accepted ?? toWebhookReply(decision.messages);
     // Serialised once: the same text is stored and sent.
     const replyJson = JSON.stringify(reply);
@@ -108,7 +109,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
           startHandoff: (contactId, { reason, times }) => store.startHandoff({ contactId, reason, ...times }),
           recordSilence: (inbound, note) => storeReply(inbound, silent('holding', note)),
           acceptable,
-          fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn),
+          fallback: (proposed) => fallbackDecision(deps.prompts, 'invalid_reply', proposed.llmLatencyMs, proposed.turn, proposed.customerLanguage?.() ?? null),
         })
       : null;
 
@@ -134,7 +135,9 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       if (!(await store.settleLateAnswer(inbound.id))) continue;
       const why = deps.rework ? `its message is older than ${REWORK_WITHIN_MS / 60_000} minutes` : 'no LLM is configured';
       logger.warn({ inboundId: inbound.id }, `a late answer was interrupted (the process working on it stopped) and is not worked again: ${why}; sending the fallback through the API`);
-      await late.queue(inbound, fallbackDecision(deps.prompts, 'interrupted'));
+      // In the language of the "one moment" it got: told from the customer's latest messages, read for this rare case.
+      const recent = await store.history({ contactId: inbound.contactId, current: inbound.id, limit: 2 * RECENT_MESSAGES });
+      await late.queue(inbound, fallbackDecision(deps.prompts, 'interrupted', null, null, customerLanguage(deps.prompts, recent.messages, inbound)()));
     }
   }
   let stopping = false;

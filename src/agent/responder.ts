@@ -21,6 +21,7 @@ import type { Outbox } from '../store/outbox.js';
 import type { ContactTurns } from '../store/storage.js';
 import { rateVerdict, RATE_WINDOW_MS, rowsToScan, type RateVerdict } from './rate-limiter.js';
 import { textMessages } from './outgoing.js';
+import { customerLanguage, RECENT_MESSAGES } from './customer-language.js';
 
 /** Larger images are described in words rather than sent to the model: a data URL of 4 MB is already 5.3 MB of JSON. */
 const VISION_MAX_BYTES = 4 * 1024 * 1024;
@@ -212,7 +213,10 @@ export function createResponder(deps: ResponderDeps): Responder {
     // First, so that not even a rate-limit notice talks over a human who has the conversation.
     if (await waitingForHuman(inbound.contactId)) return delivery.deliver(inbound, silent('waiting_for_human', 'waiting for a human'));
     if (rate === 'notice') {
-      const notice = textMessages(deps.prompts.rateLimitedText(), 'operator').slice(0, 1);
+      // Once a minute at most per customer, so its own small read of the history costs nothing that matters.
+      const recent = await store.history({ contactId: inbound.contactId, current: inbound.id, limit: 2 * RECENT_MESSAGES });
+      const language = customerLanguage(deps.prompts, recent.messages, inbound)();
+      const notice = textMessages(deps.prompts.rateLimitedText(language), 'operator').slice(0, 1);
       return delivery.deliver(inbound, { outcome: 'rate_limit_notice', messages: notice, turn: null, fallback: null, llmLatencyMs: null, note: 'rate-limit' });
     }
     if (rate === 'silent') return delivery.deliver(inbound, silent('over_rate_limit', 'over the rate limit'));
@@ -289,7 +293,10 @@ export function createResponder(deps: ResponderDeps): Responder {
           const err = error instanceof Error ? error.message : String(error);
           const code = (error as { code?: string }).code;
           logger.error({ err, code, messageId: message.messageId }, isDatabaseError(error) ? 'database error; sending the fallback' : 'could not handle message; sending the fallback');
-          return { reply: toWebhookReply(fallbackDecision(deps.prompts, 'internal_error').messages), outcome: 'fallback', fallbackReason: 'internal_error', llmLatencyMs: null };
+          // The database may be what failed: the language is told from this message alone.
+          const words = message.content.kind === 'text' ? message.content.text : 'caption' in message.content ? (message.content.caption ?? '') : '';
+          const fallback = fallbackDecision(deps.prompts, 'internal_error', null, null, deps.prompts.languageOf([words]));
+          return { reply: toWebhookReply(fallback.messages), outcome: 'fallback', fallbackReason: 'internal_error', llmLatencyMs: null };
         })
         .finally(() => inFlight.delete(key));
       inFlight.set(key, answer);

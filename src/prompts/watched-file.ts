@@ -38,10 +38,24 @@ export function recheckEvery(intervalMs: number): () => boolean {
  * that is not UTF-8 is rejected before it.
  * A periodic stat, unlike fs.watch, works on every filesystem and with every editor.
  */
-export function watchFile<T>(path: string, parse: (text: string | null) => T, logger: Logger, recheckMs = RECHECK_MS): WatchedFile<T> {
+export function watchFile<T>(
+  path: string,
+  parse: (text: string | null) => T,
+  logger: Logger,
+  recheckMs = RECHECK_MS,
+  /** False for a file that appears while the server runs: broken, it is treated as missing until it is fixed. */
+  firstReadThrows = true,
+): WatchedFile<T> {
   let stamp = stampOf(path);
-  // The first read throws: a broken file at startup must stop the server with a clear message.
-  let value = parse(stamp === 'missing' ? null : readPromptFile(path));
+  let value: T;
+  try {
+    // The first read throws: a broken file at startup must stop the server with a clear message.
+    value = parse(stamp === 'missing' ? null : readPromptFile(path));
+  } catch (error) {
+    if (firstReadThrows) throw error;
+    logger.error({ file: path, err: String(error instanceof Error ? error.message : error) }, 'prompt file rejected; doing without it until it is fixed');
+    value = parse(null);
+  }
   const due = recheckEvery(recheckMs);
   due();
   return {
