@@ -5,15 +5,13 @@ import type { Config } from '../config.js';
 import type { Storage } from '../store/storage.js';
 import { textMessages } from '../agent/outgoing.js';
 import { whatspieApiFrom } from '../compose.js';
-import { startOutboxWorker } from '../delivery/outbox-worker.js';
-import { silentLogger } from '../logger.js';
 import type { ConversationStore } from '../store/conversation-store.js';
 import { replyRecord } from '../agent/reply-record.js';
 import { OPERATOR } from './format.js';
 import { UsageError } from './args.js';
 import { namedContact } from './named-contact.js';
 import { takeNumber } from './numbers.js';
-import { apiHost, sayingEachTry } from './send-progress.js';
+import { apiHost, DELIVER_WAIT_MS, deliverNow } from './send-progress.js';
 import { cell } from './terminal-text.js';
 
 /** The settings the transcripts tool reads; config.ts parses them like the server's. */
@@ -64,9 +62,6 @@ const writeTarget = (store: ConversationStore, command: string, args: ParsedArgs
 
 const resendHint = (ids: number[]) => ids.map((id) => `"npm run transcripts -- resend ${id}"`).join(', ');
 
-/** How long `reply` tries to deliver before leaving the message to the server's retries. */
-const REPLY_WAIT_MS = 20_000;
-
 export const handoffCommands: Record<string, Command> = {
   reply: {
     usage: `reply <number> [--] <text…>
@@ -95,20 +90,8 @@ export const handoffCommands: Record<string, Command> = {
       await store.startHandoff({ contactId: contact.id, reason: 'an operator replied', ...operatorHandoff(io.now) });
       const who = `${shownName(contact, phone)} (${phone})`;
       // Said before the first try: an unreachable Whatspie takes the whole wait, which must not pass in silence.
-      io.out(`Sending to ${who} through Whatspie's API at ${apiHost(apiUrl)} (for up to ${REPLY_WAIT_MS / 1000} s)…`);
-      // Delivered here, so that it works without the server; a running server would take it just the same.
-      const progress = sayingEachTry(api, io.out);
-      const worker = startOutboxWorker({ outbox, api: progress.api, logger: silentLogger, pollMs: 200 });
-      const started = Date.now();
-      await worker.drain(REPLY_WAIT_MS);
-      worker.stop();
-      let delivery = await outbox.deliveryOfRow(rowId);
-      if (delivery.state === 'pending' && progress.tries() === 0) io.out('  a running server took it; waiting for its answer…');
-      // A running server (any instance) may have taken it first: wait for its answer as long as we would have.
-      while (delivery.state === 'pending' && Date.now() - started < REPLY_WAIT_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        delivery = await outbox.deliveryOfRow(rowId);
-      }
+      io.out(`Sending to ${who} through Whatspie's API at ${apiHost(apiUrl)} (for up to ${DELIVER_WAIT_MS / 1000} s)…`);
+      const delivery = await deliverNow(outbox, api, io.out, () => outbox.deliveryOfRow(rowId));
       if (delivery.state === 'sent') io.out(`Sent to ${who} (Whatspie id ${delivery.whatspieIds.join(', ')}).`);
       else if (delivery.state === 'failed') io.out(`NOT sent to ${who}: ${cell(delivery.error ?? 'unknown reason', 200)}`);
       else if (delivery.state === 'unknown') io.out(`Delivery to ${who} unknown: ${cell(delivery.error ?? 'no answer', 200)}. It may have arrived and is not sent again by itself; if it did not: ${resendHint(delivery.unknownIds)}.`);

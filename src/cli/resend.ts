@@ -2,15 +2,11 @@
 // outbox never repeats such a message by itself (Whatspie may have sent it already); this queues it once more, only
 // from the `unknown` state, and delivers it here as `reply` does.
 import { whatspieApiFrom } from '../compose.js';
-import { startOutboxWorker } from '../delivery/outbox-worker.js';
-import { silentLogger } from '../logger.js';
 import type { OutboxEntry } from '../store/outbox.js';
 import { UsageError } from './args.js';
 import { shownName, type Command } from './commands.js';
+import { deliverNow } from './send-progress.js';
 import { cell } from './terminal-text.js';
-
-/** How long `resend` tries to deliver before leaving the message to the server's retries (as `reply`). */
-const RESEND_WAIT_MS = 20_000;
 
 /** Why a message in another state is not resent, and what to do instead. */
 function refusal(entry: OutboxEntry): string {
@@ -56,18 +52,10 @@ export const resendCommand: Command = {
     const contact = await conversations.contactByPhone(entry.phone);
     const who = `${contact ? shownName(contact, entry.phone) : 'unknown name'} (${entry.phone})`;
     io.out(`Sending message ${id} to ${who} once more…`);
-    const worker = startOutboxWorker({ outbox, api, logger: silentLogger, pollMs: 200 });
-    const started = Date.now();
-    await worker.drain(RESEND_WAIT_MS);
-    worker.stop();
-    let now = await outbox.entry(id);
-    // A running server (any instance) may have taken it first: wait for its answer as long as we would have.
-    while (now && (now.state === 'pending' || now.state === 'sending') && Date.now() - started < RESEND_WAIT_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      now = await outbox.entry(id);
-    }
-    const reason = cell(now?.error ?? 'no answer', 200);
-    switch (now?.state) {
+    // Read again as it goes; the entry as it was, should it be gone (nothing deletes outbox rows today).
+    const now = await deliverNow(outbox, api, io.out, async () => (await outbox.entry(id)) ?? entry);
+    const reason = cell(now.error ?? 'no answer', 200);
+    switch (now.state) {
       case 'sent':
         io.out(`Sent to ${who} (Whatspie id ${cell(now.whatspieId ?? 'not given', 64)}).`);
         return 0;
