@@ -252,6 +252,45 @@ describe.each(backends)('the outbox on %s', (backend) => {
   }
 });
 
+describe('the outbox worker', () => {
+  it('a kick while it is still looking at the outbox is not lost: the message queued meanwhile goes out', async () => {
+    const { storage } = await openStore('sqlite');
+    const clock = { now: 1_000_000 };
+    // The first look at the outbox is held until the test lets it answer, as a slow database would.
+    let releaseLook!: () => void;
+    const heldLook = new Promise<void>((resolve) => (releaseLook = resolve));
+    let looks = 0;
+    const outbox = new Proxy(storage.outbox, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (name !== 'claimNext') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<Storage['outbox']['claimNext']>) => {
+          looks += 1;
+          if (looks === 1) {
+            await heldLook;
+            return null; // it looked before the message below was written
+          }
+          return target.claimNext(...args);
+        };
+      },
+    });
+    const worker = startOutboxWorker({
+      outbox,
+      api: createWhatspieApi({ baseUrl: api.url, token: WHATSPIE_TOKEN, device: WHATSPIE_DEVICE }),
+      logger: silentLogger,
+      now: () => clock.now,
+      pollMs: 3_600_000,
+    });
+    cleanups.push(() => worker.stop());
+    await expect.poll(() => looks).toBe(1);
+    await queueLateAnswer(storage, '6281900000709', ['Queued while it looked'], clock.now);
+    worker.kick();
+    releaseLook();
+    await expect.poll(() => storage.outbox.entry(1).then((e) => e?.state), { timeout: 10_000 }).toBe('sent');
+    expect(api.sent.map((r) => r.body.params.text)).toEqual(['Queued while it looked']);
+  });
+});
+
 describe('through the server', () => {
   it('a late answer whose connection is cut after the request: one POST, and a redelivered webhook gets [] and sends nothing', async () => {
     answerWith(async () => {

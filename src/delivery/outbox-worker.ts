@@ -85,23 +85,37 @@ export function startOutboxWorker(options: WorkerOptions): OutboxWorker {
     logger.error({ outboxId: item.id, to: item.phone, reason }, 'Whatspie API send failed for good');
   }
 
+  /** One look at the outbox: leases that ran out, then due messages up to the concurrency. */
+  async function pass() {
+    for (const lapsed of await outbox.lapseLeases({ now: now(), reason: LAPSED_LEASE_REASON })) warnUnknown(lapsed, LAPSED_LEASE_REASON);
+    while (!stopped && inFlight < concurrency) {
+      const item = await outbox.claimNext({ now: now(), leaseMs });
+      if (!item) break;
+      inFlight += 1;
+      void deliver(item)
+        .catch((error: unknown) => logger.error({ outboxId: item.id, err: (error as Error).message }, 'could not record a delivery'))
+        .finally(() => {
+          inFlight -= 1;
+          if (inFlight === 0) while (idle.length > 0) idle.shift()!();
+          void pump();
+        });
+    }
+  }
+
+  // A kick while a pass runs is not dropped: that pass may have looked before the new message was due (or written),
+  // so another follows it.
+  let again = false;
   async function pump() {
-    if (pumping) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
     pumping = true;
     try {
-      for (const lapsed of await outbox.lapseLeases({ now: now(), reason: LAPSED_LEASE_REASON })) warnUnknown(lapsed, LAPSED_LEASE_REASON);
-      while (!stopped && inFlight < concurrency) {
-        const item = await outbox.claimNext({ now: now(), leaseMs });
-        if (!item) break;
-        inFlight += 1;
-        void deliver(item)
-          .catch((error: unknown) => logger.error({ outboxId: item.id, err: (error as Error).message }, 'could not record a delivery'))
-          .finally(() => {
-            inFlight -= 1;
-            if (inFlight === 0) while (idle.length > 0) idle.shift()!();
-            void pump();
-          });
-      }
+      do {
+        again = false;
+        await pass();
+      } while (again && !stopped);
     } catch (error) {
       logger.error({ err: (error as Error).message }, 'could not read the outbox');
     } finally {
