@@ -1,5 +1,6 @@
 // Which backend a database location names, and how a location is shown in logs, errors and the tools' help: a
 // SQLite file by its path, a PostgreSQL URL never with a part of its password.
+import { printableUrl } from '../secrets.js';
 
 export const isPostgresUrl = (where: string) => /^postgres(ql)?:\/\//i.test(where);
 
@@ -32,5 +33,5 @@ export function describeUrl(url: string): string {
   if ([parsed.host, parsed.pathname, parsed.search, parsed.hash].some((part) => part.includes('@'))) {
     return '(URL not shown: an "@" after its host means that its password holds "/", "?" or "#", which must be written %2F, %3F and %23)';
   }
-  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  return printableUrl(url);
 }
