@@ -26,6 +26,8 @@ export async function runLoad(options: {
   /** The message's own fields (a media message's type and file); default: a text message. */
   content?: () => Record<string, unknown>;
   timeoutSeconds?: number;
+  /** Requests per second over all connections (open loop); default: as fast as answered. */
+  rate?: number;
 }): Promise<LoadResult> {
   const content = options.content ?? (() => ({ message: 'Hello, when does my order ship?' }));
   const sender = options.sender ?? (() => `62${Math.floor(1e10 + Math.random() * 9e10)}`);
@@ -35,6 +37,7 @@ export async function runLoad(options: {
     connections: options.connections,
     duration: options.durationSeconds,
     timeout: options.timeoutSeconds ?? 10,
+    ...(options.rate && { overallRate: options.rate }),
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     requests: [
