@@ -5,6 +5,9 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     globalSetup: ['test/build-server.ts', 'test/postgres-cluster.ts'],
     include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
+    // Safety nets against a hang, not speed requirements: with other programs keeping every core busy a test that
+    // takes a second alone can take twenty.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });
