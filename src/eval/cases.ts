@@ -145,7 +145,7 @@ export function parseTestFile(path: string, text: string, dir: string): Case[] {
     throw new TestFileError(`${path} line ${line}: ${message}`);
   };
   const yamlError = doc.errors[0];
-  if (yamlError) refuse(yamlError.linePos?.[0].line ?? 1, `not valid YAML: ${yamlError.message.split('\n')[0]}`);
+  if (yamlError) refuse(lineCounter.linePos(yamlError.pos[0]).line, `not valid YAML: ${yamlError.message.split('\n')[0]}`);
   const root = doc.contents as Node | null;
   if (root === null) return [];
   if (!isSeq(root)) refuse(lineOf(root), 'a test file is a list of cases, each starting with "- name:"');
