@@ -169,8 +169,8 @@ describe('npm run eval', { timeout: 240_000 }, () => {
     expect(snapshot(join(dbPath, '..'))['bot.db']).toBe(before['bot.db']);
     const text = readFileSync(out, 'utf8');
     expect(text).toContain(`- name: conversation with ${CUSTOMER}, recorded `);
-    expect(text).toContain('    - customer: Can I have the price list?\n      # the bot sent: [document] price_list.pdf "Here is our price list." <https://example.com/files/price-list.pdf>\n      expect:\n        sends: document price-list\n');
-    expect(text).toContain('    - customer: thank you!\n      # the bot sent: [reaction] 🙏\n      # the bot sent: [text] You are welcome!\n      expect:\n        sends: text\n');
+    expect(text).toContain('    - customer: Can I have the price list?\n      expect:\n        # the bot sent: [document] price_list.pdf "Here is our price list." <https://example.com/files/price-list.pdf>\n        sends: document price-list\n');
+    expect(text).toContain('    - customer: thank you!\n      expect:\n        # the bot sent: [reaction] 🙏\n        # the bot sent: [text] You are welcome!\n        sends: text\n');
     const run = await evalCli([out]);
     expect(run.stdout).toContain(`✓ conversation with ${CUSTOMER}`);
     expect(run.code).toBe(0);
