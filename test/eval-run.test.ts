@@ -1,6 +1,6 @@
 // npm run eval's runner, in this process, against the fake OpenAI-compatible server: each expectation passing and
 // failing, the judge, --repeat and --min-pass-rate, late answers, at:, files, and a model that fails.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
@@ -279,6 +279,7 @@ describe('npm run eval: the same path as a webhook message', () => {
   it("sends a case's image and voice files as Whatspie would, the voice note heard as its transcript", async () => {
     // The model repeats what it was told of each message.
     llm.answerWith((request) => (request.tools?.length ? says(`You said: ${lastCustomer(request)}`) : undefined));
+    const realMedia = join(tempDir(), 'real-media');
     const report = await run(
       `
 - name: files
@@ -292,11 +293,13 @@ describe('npm run eval: the same path as a webhook message', () => {
 `,
       {
         files: { 'bag.jpg': Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), 'note.oga': Buffer.from('OggS fake voice') },
-        bot: { keepMedia: { dir: join(tempDir(), 'real-media') }, transcription: { model: 'whisper-1' } },
+        bot: { keepMedia: { dir: realMedia }, transcription: { model: 'whisper-1' } },
       },
     );
     expect(failuresOf(report)).toEqual([[[], []]]);
     // Heard as the case says: the configured transcription model was not asked.
     expect(llm.transcriptions).toEqual([]);
+    // The files were kept in the trial's own folder, not in MEDIA_DIR.
+    expect(existsSync(realMedia)).toBe(false);
   });
 });

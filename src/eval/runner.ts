@@ -325,7 +325,11 @@ export async function runCases(cases: Case[], options: RunOptions): Promise<Eval
 
 /** Why the model could not be reached at all (every call to it failed), or null. One failure among answers is not that. */
 function unreachable(calls: ModelCalls): string | null {
-  if (calls.failed > 0 && calls.answered === 0) return `every call to the model failed (${[...calls.reasons].join(', ')})`;
+  if (calls.failed > 0 && calls.answered === 0) {
+    // A model that is there but slower than the webhook's window fails every call too, and needs another remedy.
+    const slow = calls.reasons.has('timeout') ? '; timeout: no answer within REPLY_DEADLINE_MS (or LATE_ANSWER_SECONDS, for a late answer)' : '';
+    return `every call to the model failed (${[...calls.reasons].join(', ')})${slow}`;
+  }
   if (calls.judgeFailed > 0 && calls.judgeFailed === calls.judged) return `every call to the judge failed: ${[...calls.judgeReasons][0]}`;
   return null;
 }
