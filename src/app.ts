@@ -61,6 +61,7 @@ export function createApp(deps: AppDeps) {
     logger.error({ err: error.message, path: c.req.path }, 'unhandled error');
     return jsonError(c, 500, 'internal_error', 'internal error');
   });
-  // Late answers outlive the requests that started them: a shutdown waits for them, or hands them on.
-  return Object.assign(app, { finishLateAnswers: responder.finishLateAnswers });
+  // Late answers outlive the requests that started them: a shutdown waits for them, or hands them on; `npm run eval`
+  // waits for them between turns.
+  return Object.assign(app, { finishLateAnswers: responder.finishLateAnswers, lateAnswersIdle: responder.lateAnswersIdle });
 }

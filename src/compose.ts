@@ -16,7 +16,7 @@ import { startOutboxWorker, type OutboxWorker } from './delivery/outbox-worker.j
 import { createWhatspieApi, type WhatspieApi } from './delivery/whatspie-client.js';
 import { publicAddressesOnly, type DownloadPolicy } from './media/download.js';
 import { createMediaKeeper } from './media/media-keeper.js';
-import { createTranscriber } from './llm/transcriber.js';
+import { createTranscriber, type Transcriber } from './llm/transcriber.js';
 
 export interface BotOverrides {
   /** The clock; tests move it by hand. */
@@ -31,6 +31,8 @@ export interface BotOverrides {
   worker?: { pollMs?: number; retryForMs?: number };
   /** Replaces parts of the download policy for inbound files (tests stand in a network of their own). */
   mediaPolicy?: Partial<DownloadPolicy>;
+  /** Hears voice notes in place of TRANSCRIPTION_MODEL's (`npm run eval`: the transcript a test case states). */
+  transcriber?: Transcriber | null;
 }
 
 export interface Bot {
@@ -150,7 +152,7 @@ export function assembleBot(
       ...overrides.mediaPolicy,
     },
   });
-  const transcriber = config.TRANSCRIPTION_MODEL
+  const transcriber = overrides.transcriber !== undefined ? overrides.transcriber : config.TRANSCRIPTION_MODEL
     ? createTranscriber({ model: config.TRANSCRIPTION_MODEL, connection: transcriptionConnection(config) })
     : null;
   if (config.VISION && !media) logger.warn('VISION=true but KEEP_MEDIA=false: images cannot be shown to the model without their files');

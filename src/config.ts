@@ -187,6 +187,8 @@ const configSchema = z.object({
   MEDIA_DIR: text('data/media'),
   MEDIA_MAX_MB: int(16, 1, 100),
   MEDIA_ALLOW_PRIVATE_HOSTS: flag(false),
+  // npm run eval: the model that grades `judge:` expectations (default: the chat model, OPENAI_MODEL).
+  EVAL_JUDGE_MODEL: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

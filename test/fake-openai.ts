@@ -56,16 +56,25 @@ export interface FakeOpenAI {
   release(): void;
   /** Resolves once `count` chat requests have arrived (held ones included). */
   waitForRequests(count: number): Promise<void>;
+  /**
+   * From now on each chat request is first offered to `script` (null: no script): a message answers it, a
+   * `{ status }` fails it with that status, undefined leaves it to the usual answers.
+   */
+  answerWith(script: Script | null): void;
   close(): Promise<void>;
 }
 
-interface ChatRequest {
+/** A scripted answer: the assistant's message, or a failure with this status. */
+export type Scripted = { content: string | null; tool_calls?: ReturnType<typeof toolCall>[] } | { status: number; message?: string };
+export type Script = (request: ChatRequest) => Scripted | undefined;
+
+export interface ChatRequest {
   model?: string;
   messages?: { role: string; content: unknown }[];
   tools?: { function: { name: string } }[];
 }
 
-function toolCall(name: string, args: unknown, i = 0) {
+export function toolCall(name: string, args: unknown, i = 0) {
   return { id: `call_${i}`, type: 'function', function: { name, arguments: JSON.stringify(args) } };
 }
 
@@ -78,6 +87,8 @@ function answer(request: ChatRequest) {
   const text = typeof last?.content === 'string' ? last.content : parts ? `${parts.map((p) => p.text ?? '').join(' ').trim()}${image ? ` (I see an image: ${image.slice(0, image.indexOf(',') + 1)}… ${image.length} characters)` : ''}` : '';
   const offered = new Set(request.tools?.map((t) => t.function.name));
   const lower = text.toLowerCase();
+  // Asked with no tools: `npm run eval`'s judge. The fake cannot judge, and says so in a verdict that passes.
+  if (!request.tools?.length) return { content: 'PASS: the fake model passes everything it is asked to judge' };
   if (/price list|pricelist/.test(lower) && offered.has('send_document')) {
     return { content: null, tool_calls: [toolCall('send_document', { media_id: 'price-list', caption: 'Here is our price list.' })] };
   }
@@ -161,6 +172,7 @@ export async function startFakeOpenAI(
   const transcriptions: TranscriptionRequest[] = [];
   const azureRequests: AzureRequest[] = [];
   const recentPrompts: string[] = [];
+  let script: Script | null = null;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -227,7 +239,11 @@ export async function startFakeOpenAI(
         return void setTimeout(() => req.socket.destroy(), 10);
       }
       if (fault) return void res.writeHead(fault.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: fault.message ?? 'fake failure' } }));
-      const message = { role: 'assistant', ...answer(body) };
+      const scripted = script?.(body);
+      if (scripted && 'status' in scripted) {
+        return void res.writeHead(scripted.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: scripted.message ?? 'scripted failure' } }));
+      }
+      const message = { role: 'assistant', ...(scripted ?? answer(body)) };
       let usage: Record<string, unknown> = { prompt_tokens: JSON.stringify(body.messages ?? []).length >> 2, completion_tokens: 20, total_tokens: 0 };
       if (options.promptCache) {
         const prompt = promptText(body);
@@ -270,6 +286,9 @@ export async function startFakeOpenAI(
     release() {
       gate?.open();
       gate = null;
+    },
+    answerWith(next) {
+      script = next;
     },
     async waitForRequests(count) {
       while (state.requests < count) await new Promise<void>((resolve) => arrivals.push(resolve));

@@ -33,6 +33,8 @@ export interface Delivery {
   supersede(contactId: number): Promise<void>;
   /** For a shutdown: takes no more unattended late answers, and finishes or hands on those in flight (LateAnswers.finish). */
   finishLateAnswers(by: number, hurry?: AbortSignal): Promise<number[]>;
+  /** Resolves once no late answer is being worked on (LateAnswers.idle). */
+  lateAnswersIdle(): Promise<void>;
 }
 
 export interface DeliveryDeps {
@@ -163,6 +165,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     },
     async supersede(contactId) {
       await late?.supersede(contactId);
+    },
+    async lateAnswersIdle() {
+      await recovering;
+      await late?.idle();
     },
     async finishLateAnswers(by, hurry) {
       stopping = true;

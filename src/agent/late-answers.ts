@@ -25,6 +25,8 @@ export interface LateAnswers {
    * Answers that come to be followed afterwards are handed on at once.
    */
   finish(by: number, hurry?: AbortSignal): Promise<number[]>;
+  /** Resolves once no answer is being followed (`npm run eval` waits for a message's late answer before the next turn). */
+  idle(): Promise<void>;
 }
 
 export interface LateAnswerDeps {
@@ -159,6 +161,9 @@ export function createLateAnswers(deps: LateAnswerDeps): LateAnswers {
       }
     },
     queue,
+    async idle() {
+      while (following.size > 0) await Promise.allSettled(following.values());
+    },
     async finish(by, hurry) {
       const waiting = [...following.keys()].filter((work) => !work.decided).length;
       if (waiting > 0) logger.info({ lateAnswers: waiting, waitMs: Math.max(0, by - deps.now()) }, 'waiting for late answers still being worked on');

@@ -71,6 +71,8 @@ export interface Responder {
   note(event: StatusEvent): Promise<void>;
   /** For a shutdown: waits for late answers until `by`, then hands on the rest (Delivery.finishLateAnswers). */
   finishLateAnswers(by: number, hurry?: AbortSignal): Promise<number[]>;
+  /** Resolves once no late answer is being worked on (for `npm run eval`, which waits for them between turns). */
+  lateAnswersIdle(): Promise<void>;
 }
 
 /** SQLite's errors carry SQLITE_* codes; PostgreSQL's are DatabaseErrors, or a connection that failed. */
@@ -274,6 +276,7 @@ export function createResponder(deps: ResponderDeps): Responder {
 
   return {
     finishLateAnswers: (by, hurry) => delivery.finishLateAnswers(by, hurry),
+    lateAnswersIdle: () => delivery.lateAnswersIdle(),
     note(event) {
       const work = async () => {
         await recordEvent(deps, event);
