@@ -17,6 +17,10 @@ import { createWhatspieApi, type WhatspieApi } from './delivery/whatspie-client.
 import { publicAddressesOnly, type DownloadPolicy } from './media/download.js';
 import { createMediaKeeper } from './media/media-keeper.js';
 import { createTranscriber } from './llm/transcriber.js';
+import { BUILT_IN_TOOL_NAMES } from './agent/tools/index.js';
+import type { ToolCaller } from './tools/tool-call.js';
+import { createHttpCaller } from './tools/http-caller.js';
+import { loadOperatorTools } from './tools/tool-folder.js';
 
 export interface BotOverrides {
   /** The clock; tests move it by hand. */
@@ -31,6 +35,8 @@ export interface BotOverrides {
   worker?: { pollMs?: number; retryForMs?: number };
   /** Replaces parts of the download policy for inbound files (tests stand in a network of their own). */
   mediaPolicy?: Partial<DownloadPolicy>;
+  /** Who calls the operators' tools (prompts/tools/): over HTTP by default; `npm run eval` answers from its test files. */
+  toolCaller?: ToolCaller;
 }
 
 export interface Bot {
@@ -131,6 +137,7 @@ export function assembleBot(
   const llm = llmConfigured(config)
     ? createLlm({ connection: chatConnection(config), model: config.AZURE_OPENAI_DEPLOYMENT ?? config.OPENAI_MODEL })
     : null;
+  const operatorTools = loadOperatorTools({ dir: join(config.PROMPTS_DIR, 'tools'), variables: config.toolVariables ?? {}, builtIn: BUILT_IN_TOOL_NAMES, logger, recheckMs });
   const knowledge = createKnowledgeBase({ index: storage.knowledge, dir: join(config.PROMPTS_DIR, 'knowledge'), logger, recheckMs });
   const { secret, generated } = overrides.secret;
   const api = overrides.whatspieApi !== undefined ? overrides.whatspieApi : whatspieApiFrom(config);
@@ -167,6 +174,8 @@ export function assembleBot(
     lateAnswerMs: config.LATE_ANSWER_SECONDS * 1000,
     prompts,
     knowledge,
+    operatorTools,
+    toolCaller: overrides.toolCaller ?? createHttpCaller(),
     logger,
     secret,
     deadlineMs: config.REPLY_DEADLINE_MS,
