@@ -64,7 +64,7 @@ async function lookUp(deps: { logger: Logger }, lookups: TurnLookups, tool: Tool
   if (!read.ok) answer = { status: null, body: read.problem, outcome: 'invalid_arguments', ms: 0 };
   else {
     try {
-      answer = await lookups.caller.call({ tool, args: read.args, customer: lookups.customer, signal, timeoutMs: Math.max(1, Math.min(tool.timeoutMs, msLeft)) });
+      answer = await lookups.caller.call({ tool, args: read.args, customer: lookups.customer, signal, timeoutMs: Math.max(1, Math.round(Math.min(tool.timeoutMs, msLeft))) });
     } catch (error) {
       answer = { status: null, body: error instanceof Error ? error.message : String(error), outcome: 'unreachable', ms: 0 };
     }
@@ -96,7 +96,7 @@ export async function runTurn(
       messages: conversation,
       tools: specsOf(input.tools, lookupTools),
       signal: input.signal,
-      timeoutMs: Math.max(1, until - performance.now()),
+      timeoutMs: Math.max(1, Math.round(until - performance.now())),
     });
     model = completion.model;
     usage.promptTokens = add(usage.promptTokens, completion.promptTokens);

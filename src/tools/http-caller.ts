@@ -2,6 +2,7 @@
 // only, every address checked after DNS resolution and after each redirect as media downloads do (unless the tool
 // allows the private network), the answer read up to a limit, all within the call's time.
 import type { IncomingMessage } from 'node:http';
+import { isMetadataAddress } from '../media/addresses.js';
 import { guardedRequest, publicAddressesOnly, Refused } from '../media/download.js';
 import { redactSecrets } from '../secrets.js';
 import { fill, fillBody, type Filling } from './placeholders.js';
@@ -56,10 +57,11 @@ export function createHttpCaller(options: { now?: () => number } = {}): ToolCall
         const headers = headersOf(request, filling);
         let body = tool.method === 'POST' && tool.body !== undefined ? JSON.stringify(fillBody(tool.body, filling)) : undefined;
         if (body !== undefined) headers['content-type'] = 'application/json';
-        const policy = { addressAllowed: tool.allowPrivateNetwork ? () => true : publicAddressesOnly };
+        // allow_private_network opens the local network (a shop system beside the bot), never the cloud's metadata service.
+        const policy = { addressAllowed: tool.allowPrivateNetwork ? (address: string) => !isMetadataAddress(address) : publicAddressesOnly };
         for (let redirects = 0; ; redirects += 1) {
           if (url.protocol !== 'http:' && url.protocol !== 'https:') return answer(null, `a redirect to ${url.protocol} (only http and https are called)`, 'refused');
-          response = await guardedRequest(url, policy, signal, { method, headers, ...(body !== undefined && { body }), refusedAs: 'an address tools do not call (allow_private_network is off)' });
+          response = await guardedRequest(url, policy, signal, { method, headers, ...(body !== undefined && { body }), refusedAs: 'an address tools do not call' });
           const status = response.statusCode ?? 0;
           const location = response.headers.location;
           if (status < 300 || status >= 400 || !location) break;
