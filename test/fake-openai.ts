@@ -69,6 +69,21 @@ function toolCall(name: string, args: unknown, i = 0) {
   return { id: `call_${i}`, type: 'function', function: { name, arguments: JSON.stringify(args) } };
 }
 
+/** What the fake says after an order lookup: the status from a JSON answer, or that it could not look. */
+function orderAnswer(result: string): string {
+  const json = /^HTTP 200\n(.*)$/s.exec(result)?.[1];
+  if (json) {
+    try {
+      const order = JSON.parse(json) as { order?: string; status?: string; eta?: string };
+      return `Your order ${order.order} is ${order.status}${order.eta ? `; it should arrive on ${order.eta}` : ''}.`;
+    } catch {
+      // told below
+    }
+  }
+  if (/^HTTP 404/.test(result)) return 'I could not find that order under your number. Could you check the order number?';
+  return 'I cannot look up orders right now. A colleague can check it for you.';
+}
+
 /** Decides the answer from the last user message, so tests can ask for each reply type. */
 function answer(request: ChatRequest) {
   const last = request.messages?.filter((m) => m.role === 'user').at(-1);
@@ -78,6 +93,11 @@ function answer(request: ChatRequest) {
   const text = typeof last?.content === 'string' ? last.content : parts ? `${parts.map((p) => p.text ?? '').join(' ').trim()}${image ? ` (I see an image: ${image.slice(0, image.indexOf(',') + 1)}… ${image.length} characters)` : ''}` : '';
   const offered = new Set(request.tools?.map((t) => t.function.name));
   const lower = text.toLowerCase();
+  // An operator's order tool (prompts/tools/order_status.yaml): looked up, then told in words, as a real model would.
+  const looked = request.messages?.at(-1)?.role === 'tool' ? String(request.messages.at(-1)!.content) : null;
+  if (looked !== null) return { content: null, tool_calls: [toolCall('send_text', { text: orderAnswer(looked) })] };
+  const order = /\b([A-Z]-\d{3,})\b/.exec(text);
+  if (order && offered.has('order_status')) return { content: null, tool_calls: [toolCall('order_status', { order_id: order[1] })] };
   if (/price list|pricelist/.test(lower) && offered.has('send_document')) {
     return { content: null, tool_calls: [toolCall('send_document', { media_id: 'price-list', caption: 'Here is our price list.' })] };
   }
