@@ -230,7 +230,7 @@ export interface Loaded<C> {
  * Reads the environment and .env, and validates them. Anything that cannot work throws a ConfigError naming each
  * setting and where its value came from ("from .env line 4", "from the environment").
  */
-export function loadConfig<K extends SettingName = SettingName>(options: LoadOptions<K> = {}): Loaded<Pick<Config, K>> {
+export function loadConfig<K extends SettingName = SettingName>(options: LoadOptions<K> = {}): Loaded<Pick<Config, K | 'toolVariables'>> {
   const env = options.env ?? process.env;
   const envFile = options.envFile === undefined ? '.env' : options.envFile;
   const names: readonly SettingName[] = options.only ?? SETTING_NAMES;
@@ -289,7 +289,7 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     });
     throw new ConfigError(`invalid settings:\n${problems.join('\n')}`);
   }
-  const config = { ...parsed.data, toolVariables } as Pick<Config, K>;
+  const config = { ...parsed.data, toolVariables } as Pick<Config, K | 'toolVariables'>;
   holdSecrets(secretsInSettings(config));
   const api = config as Partial<Config>;
   if (api.WHATSPIE_API_TOKEN !== undefined && names.includes('WHATSPIE_DEVICE') && api.WHATSPIE_DEVICE === undefined) {

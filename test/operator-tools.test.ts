@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { HttpResponse } from 'msw';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runTranscripts } from '../src/cli/transcripts.js';
-import { captureLogs, copyPrompts, jsonOf, makeBot, SECRET, type BotOptions, type TestBot } from './helpers/app.js';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../src/config.js';
+import { parseToolFile } from '../src/tools/tool-file.js';
+import { captureLogs, copyPrompts, jsonOf, makeBot, makeBotOn, SECRET, tempDir, type BotOptions, type TestBot } from './helpers/app.js';
+import { backends } from './helpers/postgres.js';
 import { fakeWhatspieForThisFile } from './helpers/fakes.js';
 import { textFrom } from './helpers/fixtures.js';
 import { answerWith, completion, llmRequests, toolCall, type RecordedRequest } from './helpers/llm.js';
@@ -257,7 +261,33 @@ describe('the call is kept with the reply it served', () => {
   });
 });
 
+describe.each(backends)('on %s', (backend) => {
+  it('the call is stored with the reply and read back for the transcripts', async () => {
+    const bot = await makeBotOn(backend, { deadlineMs: 5000, promptsDir: promptsWithTools({ 'order_status.yaml': orderStatusFile() }), settings: { TOOL_SHOP_KEY: SHOP_KEY } });
+    modelCalling([{ name: 'order_status', args: { order_id: 'A-1001' } }]);
+    await jsonOf(bot.post(textFrom(ALICE, 'Where is A-1001?')));
+    const rows = await bot.storage.reports.transcriptRows({ phone: ALICE });
+    const reply = rows.find((row) => row.direction === 'out')!;
+    expect(JSON.parse(reply.toolCalls!)).toEqual([expect.objectContaining({ tool: 'order_status', arguments: { order_id: 'A-1001' }, status: 200, outcome: 'ok' })]);
+    expect(rows.find((row) => row.direction === 'in')!.toolCalls).toBeNull();
+  });
+});
+
 describe('tool files', () => {
+  it('TOOL_ variables are read from .env and the environment (without a warning), and no other variable is', () => {
+    const dir = tempDir('env-');
+    writeFileSync(join(dir, '.env'), 'TOOL_SHOP_KEY=from-the-file-123\nTOOL_OTHER=other-value-456\n');
+    const { config, warnings } = loadConfig({ env: { TOOL_OTHER: 'from-the-environment', OPENAI_API_KEY: 'sk-not-for-tools' }, envFile: join(dir, '.env') });
+    expect(config.toolVariables).toEqual({ TOOL_SHOP_KEY: 'from-the-file-123', TOOL_OTHER: 'from-the-environment' });
+    expect(warnings).toEqual([]);
+  });
+
+  it('the shipped example is a valid tool once copied to a .yaml name', () => {
+    const path = new URL('../prompts/tools/order_status.yaml.example', import.meta.url);
+    const tool = parseToolFile(readFileSync(path, 'utf8'), 'order_status.yaml', { TOOL_SHOP_KEY: 'k' }, ['send_text']);
+    expect(tool).toMatchObject({ name: 'order_status', method: 'GET', allowPrivateNetwork: false, maxResultChars: 2000, timeoutMs: 2000 });
+  });
+
   it.each([
     ['YAML that cannot be read', 'name: order_status\ndescription: [unclosed\n', /tools\/bad\.yaml line \d: not valid YAML/],
     ['a placeholder that is no parameter', orderStatusFileWith('{order_id}', '{order_number}'), /tools\/bad\.yaml line 7: \{order_number\} is not one of the parameters \(order_id\)/],

@@ -4,7 +4,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { PromptFileError } from '../prompts/prompt-file-error.js';
-import { placeholdersOf, type Placeholder } from './placeholders.js';
+import { placeholdersOf } from './placeholders.js';
 
 /** What the model may read of an answer unless the file says otherwise. */
 export const DEFAULT_MAX_RESULT_CHARS = 2000;
@@ -112,7 +112,6 @@ export function parseToolFile(text: string, path: string, variables: Readonly<Re
   if (builtIn.includes(file.name)) throw problem(['name'], `"${file.name}" is the name of one of the bot's own tools: choose another name`);
   if (file.request.method === 'GET' && file.request.body !== undefined) throw problem(['request', 'body'], 'a GET request has no body: use method: POST, or put the values in the URL');
 
-  const used = new Map<string, Placeholder[]>();
   const templates = [
     { text: file.request.url, path: ['request', 'url'] },
     ...Object.entries(file.request.headers).map(([name, value]) => ({ text: value, path: ['request', 'headers', name] })),
@@ -132,7 +131,6 @@ export function parseToolFile(text: string, path: string, variables: Readonly<Re
         named[placeholder.name] = value;
       }
     }
-    used.set(template.path.join('.'), found);
   }
   checkUrl(file.request.url, (why) => problem(['request', 'url'], why));
   return {
