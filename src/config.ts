@@ -289,7 +289,8 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     });
     throw new ConfigError(`invalid settings:\n${problems.join('\n')}`);
   }
-  const config = { ...parsed.data, toolVariables } as Pick<Config, K | 'toolVariables'>;
+  // The server's load (every setting) carries the tools' variables; a command-line tool gets only what it asked for.
+  const config = (options.only ? parsed.data : { ...parsed.data, toolVariables }) as Pick<Config, K | 'toolVariables'>;
   holdSecrets(secretsInSettings(config));
   const api = config as Partial<Config>;
   if (api.WHATSPIE_API_TOKEN !== undefined && names.includes('WHATSPIE_DEVICE') && api.WHATSPIE_DEVICE === undefined) {
