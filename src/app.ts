@@ -17,8 +17,8 @@ export interface AppDeps extends Omit<ResponderDeps, 'now'> {
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? Date.now;
   const { logger } = deps;
-  const responder = createResponder({ ...deps, now });
   const metrics = createMetrics();
+  const responder = createResponder({ ...deps, now, toolCalled: (record) => metrics.toolCall(record) });
 
   const app = new Hono<{ Variables: WebhookVariables & { requestId: string } }>();
   // A proxy's X-Request-Id is kept when it is a short token of letters, digits, "-", "_" or "="; anything else a

@@ -17,6 +17,10 @@ import { createWhatspieApi, type WhatspieApi } from './delivery/whatspie-client.
 import { publicAddressesOnly, type DownloadPolicy } from './media/download.js';
 import { createMediaKeeper } from './media/media-keeper.js';
 import { createTranscriber, type Transcriber } from './llm/transcriber.js';
+import { BUILT_IN_TOOL_NAMES } from './agent/tools/index.js';
+import type { ToolCaller } from './tools/tool-call.js';
+import { createHttpCaller } from './tools/http-caller.js';
+import { loadOperatorTools } from './tools/tool-folder.js';
 
 export interface BotOverrides {
   /** The clock; tests move it by hand. */
@@ -33,6 +37,8 @@ export interface BotOverrides {
   mediaPolicy?: Partial<DownloadPolicy>;
   /** Hears voice notes in place of TRANSCRIPTION_MODEL's (`npm run eval`: the transcript a test case states). */
   transcriber?: Transcriber | null;
+  /** Who calls the operators' tools (prompts/tools/): over HTTP by default; `npm run eval` answers from its test files. */
+  toolCaller?: ToolCaller;
 }
 
 export interface Bot {
@@ -133,6 +139,7 @@ export function assembleBot(
   const llm = llmConfigured(config)
     ? createLlm({ connection: chatConnection(config), model: config.AZURE_OPENAI_DEPLOYMENT ?? config.OPENAI_MODEL })
     : null;
+  const operatorTools = loadOperatorTools({ dir: join(config.PROMPTS_DIR, 'tools'), variables: config.toolVariables ?? {}, builtIn: BUILT_IN_TOOL_NAMES, logger, recheckMs });
   const knowledge = createKnowledgeBase({ index: storage.knowledge, dir: join(config.PROMPTS_DIR, 'knowledge'), logger, recheckMs });
   const { secret, generated } = overrides.secret;
   const api = overrides.whatspieApi !== undefined ? overrides.whatspieApi : whatspieApiFrom(config);
@@ -169,6 +176,8 @@ export function assembleBot(
     lateAnswerMs: config.LATE_ANSWER_SECONDS * 1000,
     prompts,
     knowledge,
+    operatorTools,
+    toolCaller: overrides.toolCaller ?? createHttpCaller(),
     logger,
     secret,
     deadlineMs: config.REPLY_DEADLINE_MS,

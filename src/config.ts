@@ -195,8 +195,18 @@ const configSchema = z.object({
   ),
 });
 
-export type Config = z.infer<typeof configSchema>;
-export type SettingName = keyof Config;
+export type Config = z.infer<typeof configSchema> & {
+  /**
+   * The TOOL_ variables of the environment and .env (TOOL_SHOP_KEY=…), which prompts/tools/ files may name as
+   * ${TOOL_SHOP_KEY}. Only names that begin with TOOL_: the bot's own keys can never be sent to an operator's tool.
+   * Secrets, held like every other.
+   */
+  toolVariables?: Readonly<Record<string, string>>;
+};
+
+/** The names a tool file may read from the environment. */
+const TOOL_VARIABLE = /^TOOL_[A-Z0-9_]+$/;
+export type SettingName = keyof z.infer<typeof configSchema>;
 export const SETTING_NAMES = Object.keys(configSchema.shape) as SettingName[];
 
 export class ConfigError extends Error {
@@ -222,7 +232,7 @@ export interface Loaded<C> {
  * Reads the environment and .env, and validates them. Anything that cannot work throws a ConfigError naming each
  * setting and where its value came from ("from .env line 4", "from the environment").
  */
-export function loadConfig<K extends SettingName = SettingName>(options: LoadOptions<K> = {}): Loaded<Pick<Config, K>> {
+export function loadConfig<K extends SettingName = SettingName>(options: LoadOptions<K> = {}): Loaded<Pick<Config, K | 'toolVariables'>> {
   const env = options.env ?? process.env;
   const envFile = options.envFile === undefined ? '.env' : options.envFile;
   const names: readonly SettingName[] = options.only ?? SETTING_NAMES;
@@ -230,6 +240,7 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
   const warnings: string[] = [];
   const values: Record<string, string | undefined> = {};
   const sources = new Map<string, string>();
+  const toolVariables: Record<string, string> = {};
   if (envFile !== null && existsSync(envFile)) {
     let parsed: ReturnType<typeof parseEnvFile>;
     try {
@@ -240,6 +251,10 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     }
     warnings.push(...parsed.warnings);
     for (const [key, entry] of parsed.entries) {
+      if (TOOL_VARIABLE.test(key)) {
+        toolVariables[key] = entry.value;
+        continue;
+      }
       if (!(SETTING_NAMES as string[]).includes(key)) {
         const name = shownName(key, new Set());
         warnings.push(
@@ -262,8 +277,10 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     values[name] = fromEnv;
     sources.set(name, 'from the environment');
   }
+  for (const [name, value] of Object.entries(env)) if (TOOL_VARIABLE.test(name) && value !== undefined) toolVariables[name] = value;
   // Held before anything is checked: whatever is logged or stored from now on is scrubbed of them.
   holdSecrets(secretsInSettings(values));
+  holdSecrets(Object.values(toolVariables));
 
   const schema = configSchema.pick(Object.fromEntries(names.map((name) => [name, true])) as Record<SettingName, true>);
   const parsed = schema.safeParse(values);
@@ -274,7 +291,8 @@ export function loadConfig<K extends SettingName = SettingName>(options: LoadOpt
     });
     throw new ConfigError(`invalid settings:\n${problems.join('\n')}`);
   }
-  const config = parsed.data as Pick<Config, K>;
+  // The server's load (every setting) carries the tools' variables; a command-line tool gets only what it asked for.
+  const config = (options.only ? parsed.data : { ...parsed.data, toolVariables }) as Pick<Config, K | 'toolVariables'>;
   holdSecrets(secretsInSettings(config));
   const api = config as Partial<Config>;
   if (api.WHATSPIE_API_TOKEN !== undefined && names.includes('WHATSPIE_DEVICE') && api.WHATSPIE_DEVICE === undefined) {

@@ -8,6 +8,7 @@ import { loadCases } from '../src/eval/cases.js';
 import { judgeLlmFor, runCases, type EvalReport } from '../src/eval/runner.js';
 import { copyPrompts, tempDir, testConfig, type BotOptions } from './helpers/app.js';
 import { startFakeOpenAI, toolCall, type ChatRequest, type FakeOpenAI, type Scripted } from './fake-openai.js';
+import { startFakeShop } from './fake-shop.js';
 import { startFakeWhatspie, type FakeWhatspie } from './fake-whatspie.js';
 
 let llm: FakeOpenAI;
@@ -29,8 +30,12 @@ const judgeSays = (answers: Record<string, string>) => (request: ChatRequest) =>
 };
 
 /** Writes the test file into a fresh copy of the test prompts, and runs every case in it. */
-async function run(yaml: string, options: { repeat?: number; minPassRate?: number; concurrency?: number; bot?: Partial<BotOptions>; files?: Record<string, Buffer> } = {}): Promise<EvalReport> {
+async function run(yaml: string, options: { repeat?: number; minPassRate?: number; concurrency?: number; bot?: Partial<BotOptions>; files?: Record<string, Buffer>; tools?: Record<string, string> } = {}): Promise<EvalReport> {
   const promptsDir = copyPrompts();
+  if (options.tools) {
+    mkdirSync(join(promptsDir, 'tools'));
+    for (const [name, text] of Object.entries(options.tools)) writeFileSync(join(promptsDir, 'tools', name), text);
+  }
   const testsDir = join(promptsDir, 'tests');
   mkdirSync(testsDir);
   writeFileSync(join(testsDir, 'cases.yaml'), yaml);
@@ -274,6 +279,46 @@ describe('npm run eval: the same path as a webhook message', () => {
       { bot: { timeZone: 'Asia/Jakarta' } },
     );
     expect(failuresOf(report)).toEqual([[[]]]);
+  });
+
+  it("answers a tool from the case's tools: without calling the shop; a tool the case does not name is called", async () => {
+    const shop = await startFakeShop();
+    try {
+      // The model looks the order up, then says what the lookup answered.
+      llm.answerWith((request) => {
+        const last = request.messages?.at(-1);
+        if (last?.role === 'tool') return says(`lookup: ${String(last.content)}`);
+        const tool = /order (A-\d+)/.exec(lastCustomer(request)) ? 'order_status' : /stock/.test(lastCustomer(request)) ? 'stock' : null;
+        return tool ? { content: null, tool_calls: [toolCall(tool, { order_id: 'A-1001' })] } : undefined;
+      });
+      const tool = (name: string) => `name: ${name}
+description: Look an order up.
+parameters:
+  order_id: { type: string, description: The order number }
+request:
+  method: GET
+  url: ${shop.url}/api/orders/{order_id}?phone={customer.number}
+allow_private_network: true
+`;
+      const report = await run(
+        `
+- name: a shipped order
+  tools:
+    order_status: { status: 200, body: { state: shipped from the case } }
+  turns:
+    - customer: where is my order A-1001?
+      expect: { contains: [shipped from the case] }
+    - customer: is it in stock?
+      expect: { contains: [lookup] }
+`,
+        { tools: { 'order_status.yaml': tool('order_status'), 'stock.yaml': tool('stock') } },
+      );
+      expect(failuresOf(report)).toEqual([[[], []]]);
+      // Only the tool the case did not answer reached the shop.
+      expect(shop.requests.map((r) => r.path)).toEqual([expect.stringMatching(/^\/api\/orders\/A-1001/)]);
+    } finally {
+      await shop.close();
+    }
   });
 
   it("sends a case's image and voice files as Whatspie would, the voice note heard as its transcript", async () => {

@@ -78,6 +78,21 @@ export function toolCall(name: string, args: unknown, i = 0) {
   return { id: `call_${i}`, type: 'function', function: { name, arguments: JSON.stringify(args) } };
 }
 
+/** What the fake says after an order lookup: the status from a JSON answer, or that it could not look. */
+function orderAnswer(result: string): string {
+  const json = /^HTTP 200\n(.*)$/s.exec(result)?.[1];
+  if (json) {
+    try {
+      const order = JSON.parse(json) as { order?: string; status?: string; eta?: string };
+      return `Your order ${order.order} is ${order.status}${order.eta ? `; it should arrive on ${order.eta}` : ''}.`;
+    } catch {
+      // told below
+    }
+  }
+  if (/^HTTP 404/.test(result)) return 'I could not find that order under your number. Could you check the order number?';
+  return 'I cannot look up orders right now. A colleague can check it for you.';
+}
+
 /** Decides the answer from the last user message, so tests can ask for each reply type. */
 function answer(request: ChatRequest) {
   const last = request.messages?.filter((m) => m.role === 'user').at(-1);
@@ -89,6 +104,11 @@ function answer(request: ChatRequest) {
   const lower = text.toLowerCase();
   // Asked with no tools: `npm run eval`'s judge. The fake cannot judge, and says so in a verdict that passes.
   if (!request.tools?.length) return { content: 'PASS: the fake model passes everything it is asked to judge' };
+  // An operator's order tool (prompts/tools/order_status.yaml): looked up, then told in words, as a real model would.
+  const looked = request.messages?.at(-1)?.role === 'tool' ? String(request.messages.at(-1)!.content) : null;
+  if (looked !== null) return { content: null, tool_calls: [toolCall('send_text', { text: orderAnswer(looked) })] };
+  const order = /\b([A-Z]-\d{3,})\b/.exec(text);
+  if (order && offered.has('order_status')) return { content: null, tool_calls: [toolCall('order_status', { order_id: order[1] })] };
   if (/price list|pricelist/.test(lower) && offered.has('send_document')) {
     return { content: null, tool_calls: [toolCall('send_document', { media_id: 'price-list', caption: 'Here is our price list.' })] };
   }

@@ -189,7 +189,8 @@ describe('the documentation of the settings', () => {
         expect((error as Error).message, where).toContain(`${name} (from ${file} line 1)`);
         continue;
       }
-      const value = config[name!];
+      // A TOOL_ variable is no setting: prompts/tools/ files read it (config.toolVariables).
+      const value = name!.startsWith('TOOL_') ? (config.toolVariables as Record<string, string>)[name!] : config[name!];
       // Nothing of the line is lost or taken into the value: what was written after "=" is the setting's value (a JSON
       // setting's, as it reads back).
       if (written === '') expect(value, where).toBeUndefined();

@@ -19,7 +19,9 @@ import { handoffText } from './handoff-text.js';
 import type { HandoffTimes } from '../store/conversation-store.js';
 import { textMessages } from './outgoing.js';
 import { toolsFor } from './tools/index.js';
-import { runTurn, type TurnResult } from './turn.js';
+import { runTurn, type TurnLookups, type TurnResult } from './turn.js';
+import type { OperatorTools } from '../tools/tool-folder.js';
+import type { ToolCaller, ToolCallRecord } from '../tools/tool-call.js';
 
 /** How many knowledge-base sections go to the LLM with a message. */
 const KNOWLEDGE_SECTIONS = 3;
@@ -75,6 +77,8 @@ export interface Decision {
    * place (delivery.ts); told only when asked, since most answers are the model's own words.
    */
   customerLanguage?: () => Language;
+  /** The operators' tools (prompts/tools/) the model called for this answer, kept with the reply. */
+  toolCalls?: ToolCallRecord[];
 }
 
 export interface DecideDeps {
@@ -88,6 +92,12 @@ export interface DecideDeps {
   /** TIME_ZONE: the business's clocks, in which the model is told the time and the opening hours are read. */
   timeZone: string;
   limits: SizeLimits;
+  /** The operators' HTTP tools (prompts/tools/); none when unset. */
+  operatorTools?: OperatorTools | null;
+  /** Who calls them: over HTTP, or (npm run eval) from recorded answers. */
+  toolCaller?: ToolCaller | null;
+  /** Told of each call as it ends (metrics). */
+  toolCalled?: (record: ToolCallRecord) => void;
 }
 
 /** The system prompt, and the opening hours after it when prompts/opening-hours.txt gives them. */
@@ -121,6 +131,8 @@ export async function decide(
     newMessage: string;
     /** The name the customer gave WhatsApp, as stored on the contact (raw: it is cleaned and quoted here). */
     customerName?: string | null;
+    /** The customer's number (Whatspie's `from`): what {customer.number} in a tool file is, whatever the model says. */
+    customerNumber?: string;
     timeLeftMs: number;
     /** For a voice note: its transcript (null when it cannot be had), within `timeoutMs`. */
     hear?: (signal: AbortSignal, timeoutMs: number) => Promise<string | null>;
@@ -140,6 +152,14 @@ export async function decide(
   else input.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const started = deps.now();
   const lateMs = deps.lateAnswerMs ?? 0;
+  // Shared with the turn, so that a decision made without it (a timeout, a failure) still keeps the calls made.
+  const calls: ToolCallRecord[] = [];
+  const lookupTools = deps.operatorTools?.list() ?? [];
+  const lookups: TurnLookups | null =
+    lookupTools.length > 0 && deps.toolCaller && input.customerNumber !== undefined
+      ? { tools: lookupTools, caller: deps.toolCaller, customer: { number: input.customerNumber, name: input.customerName ?? null }, calls, ...(deps.toolCalled && { called: deps.toolCalled }) }
+      : null;
+  const withCalls = (decision: Decision): Decision => (calls.length > 0 ? { ...decision, toolCalls: calls } : decision);
   // The HTTP request may run on past the window when a late answer can still be delivered through Whatspie's API.
   const turning = (async () => {
     // A voice note is heard first (downloaded and transcribed), inside the same deadline as the model's answer.
@@ -162,6 +182,7 @@ export async function decide(
         {
           conversation: buildConversation({ systemPrompt, history: input.history, knowledge, nowNote: note, customerNote: customerNameNote(input.customerName), newMessage: image?.text ?? newMessage, image: image?.dataUrl ?? null, limits: deps.limits }),
           tools: toolsFor(prompts.mediaCatalog()),
+          lookups,
           signal: controller.signal,
           timeoutMs: input.timeLeftMs + lateMs,
         },
@@ -192,8 +213,8 @@ export async function decide(
     if (error instanceof TimeoutError && lateMs > 0) {
       // The window closed with the model still working: answer "one moment" now, and the model's answer later.
       const late = pTimeout(turning, { milliseconds: lateMs }).then(
-        (finished) => decisionFromTurn(deps, finished, deps.now() - started, language),
-        (lateError: unknown) => failed(lateError),
+        (finished) => withCalls(decisionFromTurn(deps, finished, deps.now() - started, language)),
+        (lateError: unknown) => withCalls(failed(lateError)),
       );
       void late.finally(() => controller.abort());
       return { ...holdingDecision(prompts, language()), late: { decision: late, abort: () => controller.abort() } };
@@ -201,9 +222,9 @@ export async function decide(
     // Stop the HTTP request too (p-timeout only stops waiting for it), but after the fallback has gone out:
     // tearing down a request costs time, and when many time out together that time adds up in the last reply.
     void nextTurn().then(() => controller.abort());
-    return failed(error);
+    return withCalls(failed(error));
   }
-  return decisionFromTurn(deps, turn, deps.now() - started, language);
+  return withCalls(decisionFromTurn(deps, turn, deps.now() - started, language));
 }
 
 /** What the webhook answers when the model needs longer than the window: prompts/holding.md (empty: nothing). */

@@ -8,7 +8,7 @@ import { describeReply } from './describe.js';
 export function replyRecord(
   target: { contactId: number; inReplyTo: number | null },
   messages: OutgoingMessage[],
-  about: Pick<Decision, 'turn' | 'note' | 'llmLatencyMs' | 'fallback'>,
+  about: Pick<Decision, 'turn' | 'note' | 'llmLatencyMs' | 'fallback' | 'toolCalls'>,
   replyJson = JSON.stringify(toWebhookReply(messages)),
 ): Omit<ReplyRecord, 'at'> {
   const first = messages[0];
@@ -25,5 +25,6 @@ export function replyRecord(
     promptTokens: about.turn?.promptTokens ?? null,
     cachedTokens: about.turn?.cachedTokens ?? null,
     completionTokens: about.turn?.completionTokens ?? null,
+    toolCalls: about.toolCalls?.length ? JSON.stringify(about.toolCalls) : null,
   };
 }

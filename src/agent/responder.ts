@@ -22,6 +22,8 @@ import type { ContactTurns } from '../store/storage.js';
 import { rateVerdict, RATE_WINDOW_MS, rowsToScan, type RateVerdict } from './rate-limiter.js';
 import { textMessages } from './outgoing.js';
 import { customerLanguage, RECENT_MESSAGES } from './customer-language.js';
+import type { OperatorTools } from '../tools/tool-folder.js';
+import type { ToolCaller, ToolCallRecord } from '../tools/tool-call.js';
 
 /** Larger images are described in words rather than sent to the model: a data URL of 4 MB is already 5.3 MB of JSON. */
 const VISION_MAX_BYTES = 4 * 1024 * 1024;
@@ -59,6 +61,11 @@ export interface ResponderDeps {
   answerGroups: boolean;
   answerBroadcasts: boolean;
   limits: SizeLimits;
+  /** The operators' HTTP tools (prompts/tools/) and who calls them; none when unset. */
+  operatorTools?: OperatorTools | null;
+  toolCaller?: ToolCaller | null;
+  /** Told of each tool call as it ends (metrics). */
+  toolCalled?: (record: ToolCallRecord) => void;
 }
 
 export type { Answer } from './delivery.js';
@@ -169,6 +176,7 @@ export function createResponder(deps: ResponderDeps): Responder {
         inbound,
         history: { ...history, messages },
         customerName: await store.contactName(inbound.contactId),
+        customerNumber: (await store.contactPhone(inbound.contactId)) ?? undefined,
         newMessage: describeStoredInbound(inbound),
         ...(inbound.kind === 'audio' && !inbound.transcription && { hear: (signal: AbortSignal, timeoutMs: number) => hear(inbound, signal, timeoutMs) }),
         ...(inbound.kind === 'image' && deps.vision && { see: () => see(inbound) }),
@@ -238,6 +246,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       history,
       // As stored on the contact: the name this message gave, else the last one it was known by.
       customerName: await store.contactName(inbound.contactId),
+      customerNumber: message.from,
       newMessage: describeInbound(message.content),
       ...(message.content.kind === 'audio' && { hear: (signal: AbortSignal, timeoutMs: number) => hear(inbound, signal, timeoutMs) }),
       ...(message.content.kind === 'image' && deps.vision && { see: () => see(inbound) }),

@@ -118,12 +118,31 @@ export function describeSent(row: TranscriptRow): string[] {
   return lines;
 }
 
+/** The calls of the operators' tools kept with a reply (messages.tool_calls), one line each; none when unreadable. */
+export function toolCallLines(row: Pick<TranscriptRow, 'toolCalls'>): string[] {
+  let calls: unknown;
+  try {
+    calls = JSON.parse(row.toolCalls ?? '[]');
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(calls)) return [];
+  return calls.map((call: { tool?: unknown; arguments?: unknown; status?: unknown; outcome?: unknown; ms?: unknown; answer?: unknown }) => {
+    const args = call.arguments && typeof call.arguments === 'object' ? Object.entries(call.arguments).map(([name, value]) => `${name}: ${JSON.stringify(value)}`).join(', ') : '';
+    const status = typeof call.status === 'number' ? `HTTP ${call.status}` : String(call.outcome ?? 'failed');
+    const outcome = call.outcome === 'ok' || call.outcome === undefined ? '' : ` ${String(call.outcome).toUpperCase()}`;
+    return line(`${String(call.tool)}(${args}) → ${status}${outcome} in ${Number(call.ms)} ms: ${String(call.answer ?? '')}`, 300);
+  });
+}
+
 export function chatLines(rows: TranscriptRow[]): string[] {
   const who = (row: TranscriptRow) => (row.direction === 'in' ? line(row.name ?? row.phone, 30) : row.model === OPERATOR ? 'operator' : 'bot');
-  const width = Math.max(3, ...rows.map((r) => who(r).length));
+  const width = Math.max(3, ...rows.map((r) => who(r).length), rows.some((r) => r.toolCalls) ? 4 : 0);
   return rows.flatMap((row) => {
+    // The lookups the model made come first: they happened before the reply they served.
+    const lookups = row.direction === 'out' ? toolCallLines(row).map((text) => `${formatTime(row.createdAt)}  ${'tool'.padEnd(width)}  ${text}`) : [];
     const texts = row.direction === 'in' ? [describeReceived(row)] : describeSent(row);
-    return texts.map((text, i) => `${i === 0 ? formatTime(row.createdAt) : ' '.repeat(16)}  ${(i === 0 ? who(row) : '').padEnd(width)}  ${text}`);
+    return [...lookups, ...texts.map((text, i) => `${i === 0 ? formatTime(row.createdAt) : ' '.repeat(16)}  ${(i === 0 ? who(row) : '').padEnd(width)}  ${text}`)];
   });
 }
 

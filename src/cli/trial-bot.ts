@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { createBot } from '../compose.js';
+import { createHttpCaller } from '../tools/http-caller.js';
+import { recordedAnswers } from '../tools/tool-call.js';
 import { loadConfig, type Config } from '../config.js';
 import type { WhatspieApi } from '../delivery/whatspie-client.js';
 import type { Transcriber } from '../llm/transcriber.js';
@@ -20,7 +22,7 @@ import type { Storage } from '../store/storage.js';
 
 /**
  * The answers operator-declared tools give in a trial, by tool name, in place of calling their servers (an eval case's
- * `tools:`). Not wired to anything yet: the HTTP tools (issue 24) take it from TrialOptions.toolAnswers.
+ * `tools:`); the tools it does not name are called as the server calls them.
  */
 export type ToolAnswers = Record<string, { status: number; body: unknown }>;
 
@@ -62,7 +64,8 @@ export async function startTrialBot(now: () => number, options: TrialOptions = {
       whatspieApi: options.whatspieApi ?? null,
       ...(options.transcriber !== undefined && { transcriber: options.transcriber }),
       ...(options.mediaPolicy && { mediaPolicy: options.mediaPolicy }),
-      // options.toolAnswers: handed to the HTTP tools here once they exist (issue 24).
+      // A test case's `tools:` answer for those tools; the others are asked over HTTP, as the server asks them.
+      ...(options.toolAnswers && { toolCaller: recordedAnswers(options.toolAnswers, createHttpCaller()) }),
     });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });

@@ -120,7 +120,7 @@ export function normaliseCompletion(body: unknown, requestedModel: string): Comp
 
   const toolCalls = (message.tool_calls ?? []).flatMap((call) => {
     const found = call.function ? structuredCall(call.function) : null;
-    return found ? [found] : [];
+    return found ? [call.id ? { ...found, id: call.id } : found] : [];
   });
   if (toolCalls.length === 0 && message.function_call) {
     const legacy = structuredCall(message.function_call);

@@ -4,6 +4,8 @@ import { endOfJson, readJson } from './json-value.js';
 
 export interface RawToolCall {
   name: string;
+  /** The server's id of a structured call (calls read from the text have none). */
+  id?: string;
   /** The parsed arguments (any JSON value), or a reason they could not be read. */
   arguments: unknown;
   problem?: string;

@@ -37,3 +37,20 @@ export function isInternalAddress(address: string): boolean {
   if (mapped) return internal.check(mapped[1]!, 'ipv4');
   return internal.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
+
+const linkLocal = new BlockList();
+linkLocal.addSubnet('169.254.0.0', 16, 'ipv4');
+linkLocal.addSubnet('fe80::', 10, 'ipv6');
+linkLocal.addAddress('fd00:ec2::254', 'ipv6');
+
+/**
+ * Link-local addresses and the cloud metadata services (169.254.169.254, AWS's fd00:ec2::254): never a shop's system,
+ * always the cloud's credentials. Refused even where private addresses are allowed (a tool's allow_private_network).
+ */
+export function isMetadataAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return linkLocal.check(mapped[1]!, 'ipv4');
+  return linkLocal.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}

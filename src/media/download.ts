@@ -27,21 +27,22 @@ export type DownloadResult = Downloaded | { ok: false; reason: string };
 
 export const publicAddressesOnly = (address: string) => !isInternalAddress(address);
 
-class Refused extends Error {}
+/** The policy refused an address (or a name resolving to one): the message says which. */
+export class Refused extends Error {}
 
 /** Kept files are customers' data: for the server's user alone. */
 const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
 
-/** A DNS lookup that refuses names resolving to an address the policy does not allow. */
-function guardedLookup(policy: DownloadPolicy): LookupFunction {
+/** A DNS lookup that refuses names resolving to an address the policy does not allow; `what` ends the refusal's words. */
+function guardedLookup(policy: Pick<DownloadPolicy, 'addressAllowed'>, what: string): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
       const list = addresses as LookupAddress[];
       const refused = list.find((a) => !policy.addressAllowed(a.address));
       if (refused || list.length === 0) {
-        return callback(new Refused(`${hostname} resolves to ${refused?.address ?? 'nothing'}, an address files are not fetched from`), '', 0);
+        return callback(new Refused(`${hostname} resolves to ${refused?.address ?? 'nothing'}, ${what}`), '', 0);
       }
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
       callback(null, list[0]!.address, list[0]!.family);
@@ -49,18 +50,35 @@ function guardedLookup(policy: DownloadPolicy): LookupFunction {
   };
 }
 
-function get(url: URL, policy: DownloadPolicy, signal: AbortSignal): Promise<IncomingMessage> {
+/** What a guarded request sends; a download sends a plain GET. */
+export interface GuardedRequest {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  /** How a refused address is described: "an address files are not fetched from". */
+  refusedAs?: string;
+}
+
+const FILE_GET: GuardedRequest = { method: 'GET', headers: { 'user-agent': 'whatspie-support-agent', accept: '*/*' } };
+
+/**
+ * One HTTP request on a connection only to an address the policy allows: a literal IP is checked here, a name after
+ * its DNS resolution (the socket connects to the checked address). Redirects are the caller's to follow, each one
+ * through here again. Used by media downloads and by the operators' HTTP tools (src/tools/).
+ */
+export function guardedRequest(url: URL, policy: Pick<DownloadPolicy, 'addressAllowed'>, signal: AbortSignal, shape: GuardedRequest = FILE_GET): Promise<IncomingMessage> {
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const what = shape.refusedAs ?? 'an address files are not fetched from';
   return new Promise((resolve, reject) => {
     // A literal IP is not looked up: check it here.
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (/^[\d.]+$|:/.test(host) && !policy.addressAllowed(host)) {
-      reject(new Refused(`${host} is an address files are not fetched from`));
+      reject(new Refused(`${host} is ${what}`));
       return;
     }
-    const req = request(url.href, { method: 'GET', lookup: guardedLookup(policy), signal, headers: { 'user-agent': 'whatspie-support-agent', accept: '*/*' } }, resolve);
+    const req = request(url.href, { method: shape.method, lookup: guardedLookup(policy, what), signal, headers: shape.headers }, resolve);
     req.on('error', reject);
-    req.end();
+    req.end(shape.body);
   });
 }
 
@@ -88,7 +106,7 @@ export async function download(rawUrl: string, path: string, policy: DownloadPol
     let response: IncomingMessage;
     for (let redirects = 0; ; redirects += 1) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: `${url.protocol} links are not fetched (only http and https)` };
-      response = await get(url, policy, signal);
+      response = await guardedRequest(url, policy, signal);
       held.response = response;
       const status = response.statusCode ?? 0;
       if (status >= 300 && status < 400 && response.headers.location) {

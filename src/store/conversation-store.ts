@@ -88,6 +88,8 @@ export interface ConversationStore {
   contactByPhone(phone: string): Promise<Contact | null>;
   /** The name the contact last gave WhatsApp (Whatspie's from_user.name), as stored: raw text from outside. */
   contactName(contactId: number): Promise<string | null>;
+  /** The contact's number (Whatspie's `from`), which the operators' tools are called for. */
+  contactPhone(contactId: number): Promise<string | null>;
   /** The handoff the contact is in, if any (expired or not: the caller applies the rule). */
   handoff(contactId: number): Promise<Handoff | null>;
   startHandoff(input: { contactId: number; reason: string } & HandoffTimes): Promise<void>;
@@ -179,6 +181,9 @@ export function sqliteConversations(db: Db): ConversationStore {
     },
     async contactName(contactId) {
       return findContact(db, contactId)?.displayName ?? null;
+    },
+    async contactPhone(contactId) {
+      return findContact(db, contactId)?.phone ?? null;
     },
     async handoff(contactId) {
       const contact = findContact(db, contactId);

@@ -101,6 +101,8 @@ export interface OutboundRecord {
   promptTokens?: number | null;
   cachedTokens?: number | null;
   completionTokens?: number | null;
+  /** The operators' tools called for this reply (agent: ToolCallRecord[]), as JSON. */
+  toolCalls?: string | null;
   /** 'api' when it goes out through Whatspie's REST API rather than in the webhook's answer. */
   via?: 'api' | null;
   /** A holding reply whose late answer is still being worked on. */
@@ -110,7 +112,7 @@ export interface OutboundRecord {
 
 export function storeOutbound(db: Db, record: OutboundRecord): void {
   const { at, ...rest } = record;
-  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, cachedTokens: null, completionTokens: null, via: null, latePending: null, ...rest, createdAt: at });
+  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, cachedTokens: null, completionTokens: null, toolCalls: null, via: null, latePending: null, ...rest, createdAt: at });
 }
 
 /**

@@ -64,6 +64,8 @@ export const messages = sqliteTable(
     /** Of the prompt tokens, how many the provider read from its cache (when it reports it). */
     cachedTokens: integer('cached_tokens'),
     completionTokens: integer('completion_tokens'),
+    /** Outbound: the operators' tools (prompts/tools/) called for this reply, as JSON: tool, arguments, status, outcome, ms, the answer's start. */
+    toolCalls: text('tool_calls'),
     /** When WhatsApp says the customer sent it (inbound only). */
     sentAt: integer('sent_at'),
     createdAt: integer('created_at').notNull(),

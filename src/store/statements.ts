@@ -75,6 +75,7 @@ function prepareAll(db: Db) {
         promptTokens: p('promptTokens'),
         cachedTokens: p('cachedTokens'),
         completionTokens: p('completionTokens'),
+        toolCalls: p('toolCalls'),
         via: p('via'),
         latePending: p('latePending'),
         createdAt: p('createdAt'),

@@ -53,6 +53,8 @@ export interface TranscriptRow {
   promptTokens: number | null;
   cachedTokens: number | null;
   completionTokens: number | null;
+  /** Outbound: the operators' tools called for this reply, as JSON (ToolCallRecord[]); null when none. */
+  toolCalls: string | null;
   waMessageId: string | null;
   createdAt: number;
   phone: string;

@@ -9,6 +9,9 @@ import type { Tool } from './tool.js';
 
 export type { Tool } from './tool.js';
 
+/** Every tool of the bot's own, by name: an operator's tool (prompts/tools/) may not take one of these names. */
+export const BUILT_IN_TOOL_NAMES: readonly string[] = [sendTextTool.name, 'send_image', 'send_document', reactTool.name, handoffTool.name];
+
 const cache = new WeakMap<MediaItem[], Tool[]>();
 
 /** Same catalog object, same tools: the tool list stays byte-identical between turns for prompt caching. */

@@ -60,6 +60,8 @@ export const messages = pgTable(
     /** Of the prompt tokens, how many the provider read from its cache (when it reports it). */
     cachedTokens: integer('cached_tokens'),
     completionTokens: integer('completion_tokens'),
+    /** Outbound: the operators' tools (prompts/tools/) called for this reply, as JSON (see ../schema.ts). */
+    toolCalls: text('tool_calls'),
     /**
      * Inbound: until when an instance holds the right to answer it. A redelivery reaching another instance meanwhile
      * waits for that answer instead of asking the model again; an instance that dies loses the claim when it expires.

@@ -1,0 +1,1 @@
+ALTER TABLE `messages` ADD `tool_calls` text;
