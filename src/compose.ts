@@ -17,6 +17,7 @@ import { createWhatspieApi, type WhatspieApi } from './delivery/whatspie-client.
 import { publicAddressesOnly, type DownloadPolicy } from './media/download.js';
 import { createMediaKeeper } from './media/media-keeper.js';
 import { createTranscriber } from './llm/transcriber.js';
+import { scheduleRetention } from './data/retention.js';
 
 export interface BotOverrides {
   /** The clock; tests move it by hand. */
@@ -31,6 +32,8 @@ export interface BotOverrides {
   worker?: { pollMs?: number; retryForMs?: number };
   /** Replaces parts of the download policy for inbound files (tests stand in a network of their own). */
   mediaPolicy?: Partial<DownloadPolicy>;
+  /** When retention's first pass runs after the start, and how often after it (RETENTION_DAYS; tests shorten them). */
+  retention?: { firstAfterMs?: number; everyMs?: number };
 }
 
 export interface Bot {
@@ -155,6 +158,14 @@ export function assembleBot(
     : null;
   if (config.VISION && !media) logger.warn('VISION=true but KEEP_MEDIA=false: images cannot be shown to the model without their files');
   if (transcriber && !media) logger.warn('TRANSCRIPTION_MODEL is set but KEEP_MEDIA=false: voice notes cannot be transcribed without their files');
+  const retention = config.RETENTION_DAYS === undefined ? null : scheduleRetention({
+    storage,
+    days: config.RETENTION_DAYS,
+    handoffHours: config.HANDOFF_HOURS,
+    logger,
+    now: overrides.now ?? Date.now,
+    ...overrides.retention,
+  });
   const app = createApp({
     store,
     turns: storage.turns,
@@ -207,6 +218,7 @@ export function assembleBot(
       return handedOn;
     } finally {
       worker?.stop();
+      await retention?.stop();
       await storage.close();
     }
   }

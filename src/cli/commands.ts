@@ -7,6 +7,7 @@ import { textMessages } from '../agent/outgoing.js';
 import { whatspieApiFrom } from '../compose.js';
 import type { ConversationStore } from '../store/conversation-store.js';
 import { replyRecord } from '../agent/reply-record.js';
+import type { Ask } from './confirm.js';
 import { OPERATOR } from './format.js';
 import { UsageError } from './args.js';
 import { namedContact } from './named-contact.js';
@@ -21,6 +22,8 @@ export type ToolSettings = Pick<Config, 'DATABASE_PATH' | 'HANDOFF_HOURS'> & Par
 
 export interface Io {
   out: (text: string) => void;
+  /** A question on the terminal (forget's confirmation); absent when not on one. */
+  ask?: Ask;
   settings: ToolSettings;
   now: number;
 }

@@ -16,6 +16,8 @@ import { toCsv, toJsonLines } from './export.js';
 import { chatLines, describeReceived, describeSent, formatTime, handedOver, handedOverInFull, table } from './format.js';
 import { isNumberPart, normaliseNumber } from './numbers.js';
 import { resendCommand } from './resend.js';
+import { forgetCommand } from './forget.js';
+import { terminalAsk } from './confirm.js';
 import { cell, visible } from './terminal-text.js';
 
 const common = { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -203,6 +205,7 @@ commands.stats = {
 
 Object.assign(commands, handoffCommands);
 commands.resend = resendCommand;
+commands.forget = forgetCommand;
 
 const overview = `Review the bot's conversations.
 
@@ -309,6 +312,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       err: (text) => console.error(text),
       settings: config,
       now: Date.now(),
+      ...(terminalAsk() && { ask: terminalAsk()! }),
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -3,11 +3,17 @@ import type { Logger } from '../../logger.js';
 import type { Storage } from '../storage.js';
 import { describeUrl } from '../database-url.js';
 import { connectPostgres } from './connect.js';
+import { forgetContact, recordDeletion, retentionBatch } from '../data-care.js';
+import { runOnPostgres, type Dialect, type Steps } from '../steps.js';
+import { describeTables } from '../tables.js';
 import { pgConversations } from './conversations.js';
 import { pgKnowledge } from './knowledge.js';
 import { pgOutbox } from './outbox.js';
 import { pgReports } from './reports.js';
 import { pgTurns } from './turns.js';
+
+/** The advisory lock one retention pass holds (any number the instances agree on; connect.ts's migration lock is another). */
+export const RETENTION_LOCK = 7_305_002;
 
 export interface PostgresOptions {
   url: string;
@@ -24,6 +30,14 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     onError: (error) => options.logger.warn({ err: error.message }, 'a PostgreSQL connection failed; the pool opens another'),
   });
   const windowMs = options.deadlineMs + 1000;
+  const run = async <T>(steps: (dialect: Dialect) => Steps<T>) => {
+    const client = await pool.connect();
+    try {
+      return await runOnPostgres(client, steps);
+    } finally {
+      client.release();
+    }
+  };
   return {
     backend: 'postgres',
     location: describeUrl(options.url),
@@ -43,6 +57,28 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       },
     },
     turns: pgTurns(pool, { staleMs: windowMs, claimMs: windowMs, pollMs: 20, now: options.now ?? Date.now }),
+    data: {
+      forgetContact: (input) => run(forgetContact(input)),
+      retentionBatch: (input) => run(retentionBatch(input)),
+      recordRetention: ({ at, messages }) => run(recordDeletion({ at, kind: 'retention', by: 'retention', messages })),
+      async exclusively(pass) {
+        // Held by one connection for the whole pass: another instance's try fails at once, and the lock goes with the
+        // connection if this instance dies.
+        const client = await pool.connect();
+        try {
+          const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS held', [RETENTION_LOCK]);
+          if (!(rows[0] as { held: boolean }).held) return null;
+          try {
+            return await pass();
+          } finally {
+            await client.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK]);
+          }
+        } finally {
+          client.release();
+        }
+      },
+      tables: () => run(describeTables),
+    },
     close: () => pool.end(),
   };
 }
