@@ -72,7 +72,7 @@ describe.each(backends)('retention on %s', (backend) => {
     const other = new pg.Client({ connectionString: (bot as { databaseUrl: string }).databaseUrl });
     await other.connect();
     try {
-      const { RETENTION_LOCK } = await import('../src/store/pg/storage.js');
+      const { RETENTION_LOCK } = await import('../src/store/data-care.js');
       await other.query('SELECT pg_advisory_lock($1)', [RETENTION_LOCK]);
       const skipped = await retentionPass({ storage: bot.storage, days: 30, handoffHours: 24, logger: silentLogger, now: () => NOW });
       expect(skipped).toMatchObject({ skipped: true, messages: 0 });

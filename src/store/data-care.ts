@@ -68,6 +68,8 @@ export function forgetContact(input: { contactId: number; at: number; by: string
 }
 
 export interface RetentionBatch {
+  /** Another instance is running retention right now (PostgreSQL): this batch did nothing. */
+  skipped: boolean;
   messages: number;
   events: number;
   contacts: number;
@@ -84,6 +86,14 @@ export interface RetentionInput {
   limit: number;
 }
 
+/**
+ * PostgreSQL: the advisory lock a retention batch takes for its transaction, so that one instance deletes at a time
+ * (any number the instances agree on; pg/connect.ts's migration lock is another). Taken inside the batch's own
+ * transaction rather than held on a connection of its own for the whole pass: a pool of one connection
+ * (DATABASE_POOL_SIZE=1) would otherwise wait for itself.
+ */
+export const RETENTION_LOCK = 7_305_002;
+
 const HANDOFF_IN_FORCE = '(c.handoff_at IS NOT NULL AND coalesce(c.handoff_counts_from, c.handoff_at) > ?)';
 
 /** The UTC day of a moment, YYYY-MM-DD, and the moment it starts. */
@@ -95,6 +105,10 @@ const dayOf = (at: number) => ({ day: new Date(at).toISOString().slice(0, 10), s
  */
 export function retentionBatch(input: RetentionInput) {
   return function* (dialect: Dialect): Steps<RetentionBatch> {
+    if (dialect === 'postgres') {
+      const [lock] = yield { sql: 'SELECT pg_try_advisory_xact_lock(?) AS held', params: [RETENTION_LOCK] };
+      if (!lock?.held) return { skipped: true, messages: 0, events: 0, contacts: 0, files: [] };
+    }
     const tables = yield* describeTables(dialect);
     const candidates = yield {
       sql: `SELECT m.id, m.media_path AS path, m.created_at AS at FROM messages m JOIN contacts c ON c.id = m.contact_id
@@ -125,7 +139,7 @@ export function retentionBatch(input: RetentionInput) {
       params: [input.before, input.handoffActiveAfter, input.limit],
     };
     const contacts = yield* inChunks(gone.map((row) => Number(row.id)), (list) => `DELETE FROM contacts WHERE id IN ${list}`);
-    return { messages, events: Number(events?.changes ?? 0), contacts, files: paths(candidates) };
+    return { skipped: false, messages, events: Number(events?.changes ?? 0), contacts, files: paths(candidates) };
   };
 }
 

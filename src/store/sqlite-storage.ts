@@ -46,8 +46,6 @@ export function sqliteStorage(db: Db, location: string, lock?: ServerLock): Sqli
       forgetContact: async (input) => runOnSqlite(db, forgetContact(input)),
       retentionBatch: async (input) => runOnSqlite(db, retentionBatch(input)),
       recordRetention: async ({ at, messages }) => runOnSqlite(db, recordDeletion({ at, kind: 'retention', by: 'retention', messages })),
-      // One server per file (server-lock.ts): nobody else runs a pass.
-      exclusively: (pass) => pass(),
       tables: async () => runOnSqlite(db, describeTables),
     },
     async close() {

@@ -147,12 +147,10 @@ export interface ContactTurns {
 export interface DataCare {
   /** Deletes a customer and everything of theirs (null: no such contact); their kept files are the caller's to delete. */
   forgetContact(input: { contactId: number; at: number; by: string }): Promise<Forgotten | null>;
-  /** One small batch of retention; its kept files are the caller's to delete. */
+  /** One small batch of retention (skipped while another instance runs one); its kept files are the caller's to delete. */
   retentionBatch(input: RetentionInput): Promise<RetentionBatch>;
   /** Records that retention deleted data (counts only). */
   recordRetention(input: { at: number; messages: number }): Promise<void>;
-  /** Runs `pass` unless another instance runs one on this database right now (then null): one retention at a time. */
-  exclusively<T>(pass: () => Promise<T>): Promise<T | null>;
   /** Every table and column the database holds (read from its catalogue). */
   tables(): Promise<Table[]>;
 }

@@ -12,9 +12,6 @@ import { pgOutbox } from './outbox.js';
 import { pgReports } from './reports.js';
 import { pgTurns } from './turns.js';
 
-/** The advisory lock one retention pass holds (any number the instances agree on; connect.ts's migration lock is another). */
-export const RETENTION_LOCK = 7_305_002;
-
 export interface PostgresOptions {
   url: string;
   poolSize: number;
@@ -61,22 +58,6 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       forgetContact: (input) => run(forgetContact(input)),
       retentionBatch: (input) => run(retentionBatch(input)),
       recordRetention: ({ at, messages }) => run(recordDeletion({ at, kind: 'retention', by: 'retention', messages })),
-      async exclusively(pass) {
-        // Held by one connection for the whole pass: another instance's try fails at once, and the lock goes with the
-        // connection if this instance dies.
-        const client = await pool.connect();
-        try {
-          const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS held', [RETENTION_LOCK]);
-          if (!(rows[0] as { held: boolean }).held) return null;
-          try {
-            return await pass();
-          } finally {
-            await client.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK]);
-          }
-        } finally {
-          client.release();
-        }
-      },
       tables: () => run(describeTables),
     },
     close: () => pool.end(),
