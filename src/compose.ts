@@ -21,6 +21,7 @@ import { BUILT_IN_TOOL_NAMES } from './agent/tools/index.js';
 import type { ToolCaller } from './tools/tool-call.js';
 import { createHttpCaller } from './tools/http-caller.js';
 import { loadOperatorTools } from './tools/tool-folder.js';
+import { scheduleRetention } from './data/retention.js';
 
 export interface BotOverrides {
   /** The clock; tests move it by hand. */
@@ -39,6 +40,8 @@ export interface BotOverrides {
   transcriber?: Transcriber | null;
   /** Who calls the operators' tools (prompts/tools/): over HTTP by default; `npm run eval` answers from its test files. */
   toolCaller?: ToolCaller;
+  /** When retention's first pass runs after the start, and how often after it (RETENTION_DAYS; tests shorten them). */
+  retention?: { firstAfterMs?: number; everyMs?: number };
 }
 
 export interface Bot {
@@ -164,6 +167,14 @@ export function assembleBot(
     : null;
   if (config.VISION && !media) logger.warn('VISION=true but KEEP_MEDIA=false: images cannot be shown to the model without their files');
   if (transcriber && !media) logger.warn('TRANSCRIPTION_MODEL is set but KEEP_MEDIA=false: voice notes cannot be transcribed without their files');
+  const retention = config.RETENTION_DAYS === undefined ? null : scheduleRetention({
+    storage,
+    days: config.RETENTION_DAYS,
+    handoffHours: config.HANDOFF_HOURS,
+    logger,
+    now: overrides.now ?? Date.now,
+    ...overrides.retention,
+  });
   const app = createApp({
     store,
     turns: storage.turns,
@@ -218,6 +229,7 @@ export function assembleBot(
       return handedOn;
     } finally {
       worker?.stop();
+      await retention?.stop();
       await storage.close();
     }
   }

@@ -189,6 +189,17 @@ const configSchema = z.object({
   MEDIA_ALLOW_PRIVATE_HOSTS: flag(false),
   // npm run eval: the model that grades `judge:` expectations (default: the chat model, OPENAI_MODEL).
   EVAL_JUDGE_MODEL: optionalString,
+  // Unset: everything is kept, as before. Days, whole: messages, events and kept files older than that are deleted.
+  RETENTION_DAYS: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, 'must be a whole number of days written in digits, such as 365 (unset keeps everything)')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be at least 1 day (unset keeps everything)').max(36_500))
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

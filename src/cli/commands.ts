@@ -7,6 +7,7 @@ import { textMessages } from '../agent/outgoing.js';
 import { whatspieApiFrom } from '../compose.js';
 import type { ConversationStore } from '../store/conversation-store.js';
 import { replyRecord } from '../agent/reply-record.js';
+import type { Ask } from './confirm.js';
 import { OPERATOR } from './format.js';
 import { UsageError } from './args.js';
 import { namedContact } from './named-contact.js';
@@ -15,12 +16,16 @@ import { apiHost, DELIVER_WAIT_MS, deliverNow } from './send-progress.js';
 import { cell } from './terminal-text.js';
 
 /** The settings the transcripts tool reads; config.ts parses them like the server's. */
-export const TOOL_SETTINGS = ['DATABASE_PATH', 'DATABASE_URL', 'HANDOFF_HOURS', 'DEFAULT_COUNTRY_CODE', 'WHATSPIE_API_TOKEN', 'WHATSPIE_DEVICE', 'WHATSPIE_API_URL'] as const;
+export const TOOL_SETTINGS = ['DATABASE_PATH', 'DATABASE_URL', 'HANDOFF_HOURS', 'DEFAULT_COUNTRY_CODE', 'WHATSPIE_API_TOKEN', 'WHATSPIE_DEVICE', 'WHATSPIE_API_URL', 'MEDIA_DIR'] as const;
 /** The settings the transcripts tool reads (the Whatspie ones only for reply); tests may leave those out. */
 export type ToolSettings = Pick<Config, 'DATABASE_PATH' | 'HANDOFF_HOURS'> & Partial<Pick<Config, (typeof TOOL_SETTINGS)[number]>>;
 
 export interface Io {
   out: (text: string) => void;
+  /** Standard error: what must not mix into data written to standard output (export's note on files). */
+  err?: (text: string) => void;
+  /** A question on the terminal (forget's confirmation); absent when not on one. */
+  ask?: Ask;
   settings: ToolSettings;
   now: number;
 }

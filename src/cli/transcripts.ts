@@ -1,6 +1,8 @@
 // npm run transcripts -- <command>: review what the bot told your customers, from the same SQLite file
 // the server writes (safe while it runs: reads never block it), and take a conversation over or hand it back.
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { placeInMediaDir } from '../data/kept-files.js';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { handoffCutoff } from '../agent/handoff-rule.js';
@@ -16,6 +18,8 @@ import { toCsv, toJsonLines } from './export.js';
 import { chatLines, describeReceived, describeSent, formatTime, handedOver, handedOverInFull, table } from './format.js';
 import { isNumberPart, normaliseNumber } from './numbers.js';
 import { resendCommand } from './resend.js';
+import { forgetCommand } from './forget.js';
+import { terminalAsk } from './confirm.js';
 import { cell, visible } from './terminal-text.js';
 
 const common = { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -98,10 +102,12 @@ commands.search = {
 };
 
 commands.export = {
-  usage: `export [--format jsonl|csv] [--contact <number>] [--since 7d|2026-11-01] [--out FILE]
+  usage: `export [--format jsonl|csv] [--contact <number>] [--since 7d|2026-11-01] [--out FILE] [--files DIR]
   Every message as JSON Lines (default) or CSV, oldest first, to standard output or FILE. The number may be
-  typed in parts: --contact 0812 3456 789.`,
-  options: { format: { type: 'string' }, contact: { type: 'string' }, since: { type: 'string' }, out: { type: 'string' } },
+  typed in parts: --contact 0812 3456 789. --files DIR copies the kept files of the exported messages into DIR,
+  as <day>/<message id>.<ext> (the end of each record's media_path): a customer's request for their data is
+  export --contact NUMBER --out FILE --files DIR.`,
+  options: { format: { type: 'string' }, contact: { type: 'string' }, since: { type: 'string' }, out: { type: 'string' }, files: { type: 'string' } },
   async run(storage, { values, positionals }, io) {
     const format = (values.format as string | undefined) ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv');
@@ -110,6 +116,7 @@ commands.export = {
     if (phone !== undefined && !(await conversations.contactByPhone(phone))) throw new UsageError(`no conversation with ${cell(phone, 40)}`);
     const rows = await reports.transcriptRows({ phone, since: parseSince(values.since as string | undefined, io.now) });
     const text = format === 'jsonl' ? toJsonLines(rows) : toCsv(rows);
+    const filesNote = values.files === undefined ? null : copyKeptFiles(rows, values.files as string, io.settings.MEDIA_DIR ?? 'data/media');
     if (values.out) {
       const out = values.out as string;
       try {
@@ -121,9 +128,29 @@ commands.export = {
       }
       io.out(`Wrote ${rows.length} messages to ${out}`);
     } else if (text) io.out(text.trimEnd());
+    if (filesNote) (values.out ? io.out : io.err ?? (() => {}))(filesNote);
     return 0;
   },
 };
+
+/** Copies the exported messages' kept files into `dir` (as <day>/<file>); what was copied, in one line. */
+function copyKeptFiles(rows: TranscriptRow[], dir: string, mediaDir: string): string {
+  let copied = 0;
+  const missing: string[] = [];
+  for (const row of rows) {
+    if (!row.mediaPath) continue;
+    const to = join(dir, placeInMediaDir(row.mediaPath, mediaDir));
+    try {
+      mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
+      copyFileSync(row.mediaPath, to);
+      copied += 1;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot copy into ${dir}: ${(error as Error).message}`);
+      missing.push(String(row.id));
+    }
+  }
+  return `Copied ${copied} kept files to ${dir}${missing.length > 0 ? ` (the files of messages ${missing.join(', ')} are no longer on disk)` : ''}.`;
+}
 
 /**
  * --contact's number: "--contact 0812 3456 789" leaves "3456" and "789" as positionals, which are the rest of it
@@ -203,6 +230,7 @@ commands.stats = {
 
 Object.assign(commands, handoffCommands);
 commands.resend = resendCommand;
+commands.forget = forgetCommand;
 
 const overview = `Review the bot's conversations.
 
@@ -309,6 +337,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       err: (text) => console.error(text),
       settings: config,
       now: Date.now(),
+      ...(terminalAsk() && { ask: terminalAsk()! }),
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

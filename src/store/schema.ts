@@ -75,6 +75,8 @@ export const messages = sqliteTable(
     // who knows the webhook URL can replay another customer's id. Partial: replies have no WhatsApp id.
     uniqueIndex('messages_contact_wa_id').on(t.contactId, t.waMessageId).where(sql`${t.waMessageId} IS NOT NULL`),
     index('messages_contact_id').on(t.contactId, t.id),
+    // Retention (RETENTION_DAYS) deletes the oldest first, a batch at a time.
+    index('messages_created_at').on(t.createdAt),
     index('messages_late_pending').on(t.latePending).where(sql`${t.latePending} = 1`),
   ],
 );
@@ -165,3 +167,33 @@ export const transcript = sqliteView('transcript').as((qb) =>
     .innerJoin(contacts, sql`${contacts.id} = ${messages.contactId}`)
     .orderBy(messages.id),
 );
+
+/**
+ * The daily totals of `transcripts stats` for the days retention (RETENTION_DAYS) deletes: written, whole, before the
+ * first message of a day is deleted, so that the statistics of the past survive the messages. Counts only.
+ */
+export const dailyTotals = sqliteTable('daily_totals', {
+  /** YYYY-MM-DD, in UTC. */
+  day: text('day').primaryKey(),
+  received: integer('received').notNull(),
+  modelReplies: integer('model_replies').notNull(),
+  fallbacks: integer('fallbacks').notNull(),
+  promptTokens: integer('prompt_tokens').notNull(),
+  cachedTokens: integer('cached_tokens'),
+  completionTokens: integer('completion_tokens').notNull(),
+});
+
+/**
+ * That data was deleted, when and by whom: a customer forgotten on request, or a retention pass. Never what was
+ * deleted nor whose it was (that would keep what the customer asked to be forgotten).
+ */
+export const deletions = sqliteTable('deletions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  at: integer('at').notNull(),
+  /** 'forget' (a customer, on request) or 'retention'. */
+  kind: text('kind').notNull(),
+  /** Who asked: the operator's name as the tool or console knows it, or "retention". */
+  requestedBy: text('requested_by').notNull(),
+  /** Messages deleted. */
+  messages: integer('messages').notNull(),
+});

@@ -1,5 +1,8 @@
 // The SQLite storage: one file, one server process. Turns are a queue in memory, which is exact in one process.
 import { createKeyedQueue } from '../util/keyed-queue.js';
+import { forgetContact, recordDeletion, retentionBatch } from './data-care.js';
+import { runOnSqlite } from './steps.js';
+import { describeTables } from './tables.js';
 import { sqliteConversations } from './conversation-store.js';
 import { openDatabase, type Db } from './db.js';
 import { sqliteKnowledge } from './knowledge.js';
@@ -39,6 +42,12 @@ export function sqliteStorage(db: Db, location: string, lock?: ServerLock): Sqli
       init: async (key, value) => initSetting(db, key, value),
     },
     turns: inMemoryTurns(),
+    data: {
+      forgetContact: async (input) => runOnSqlite(db, forgetContact(input)),
+      retentionBatch: async (input) => runOnSqlite(db, retentionBatch(input)),
+      recordRetention: async ({ at, messages }) => runOnSqlite(db, recordDeletion({ at, kind: 'retention', by: 'retention', messages })),
+      tables: async () => runOnSqlite(db, describeTables),
+    },
     async close() {
       db.$client.close();
       lock?.release();

@@ -3,7 +3,9 @@
 // speak only these types, so they do not know which one runs.
 import type { Section } from '../knowledge/sections.js';
 import type { ConversationStore, StoredMessage } from './conversation-store.js';
+import type { Forgotten, RetentionBatch, RetentionInput } from './data-care.js';
 import type { Outbox } from './outbox.js';
+import type { Table } from './tables.js';
 
 export interface KnowledgeHit extends Section {
   rowid: number;
@@ -143,6 +145,18 @@ export interface ContactTurns {
   run<T>(inbound: StoredMessage, deadlineAt: number, task: (newerWaiting: boolean) => Promise<T>): Promise<T>;
 }
 
+/** Deleting data on purpose (data-care.ts), and what the database holds (tables.ts). */
+export interface DataCare {
+  /** Deletes a customer and everything of theirs (null: no such contact); their kept files are the caller's to delete. */
+  forgetContact(input: { contactId: number; at: number; by: string }): Promise<Forgotten | null>;
+  /** One small batch of retention (skipped while another instance runs one); its kept files are the caller's to delete. */
+  retentionBatch(input: RetentionInput): Promise<RetentionBatch>;
+  /** Records that retention deleted data (counts only). */
+  recordRetention(input: { at: number; messages: number }): Promise<void>;
+  /** Every table and column the database holds (read from its catalogue). */
+  tables(): Promise<Table[]>;
+}
+
 export interface Storage {
   readonly backend: 'sqlite' | 'postgres';
   /** Where the data is, for logs: the file, or the server and database (never the password). */
@@ -153,5 +167,6 @@ export interface Storage {
   readonly reports: Reports;
   readonly settings: SettingsStore;
   readonly turns: ContactTurns;
+  readonly data: DataCare;
   close(): Promise<void>;
 }

@@ -35,15 +35,24 @@ const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS me
   (SELECT group_concat(o.id, ',') FROM (SELECT id FROM outbox WHERE message_row_id = m.id AND state = 'unknown' ORDER BY id) o) AS deliveryUnknownIds`;
 
 function usageByDay(db: Db, input: { since?: number }): UsageDay[] {
+  // A day retention has begun to delete is read from its totals, kept whole before its first message went.
+  const since = input.since ?? 0;
   return db.$client
     .prepare(
-      `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, sum(direction = 'in') AS received,
+      `SELECT day, received, model_replies AS modelReplies, fallbacks, prompt_tokens AS promptTokens, cached_tokens AS cachedTokens,
+              completion_tokens AS completionTokens
+         FROM daily_totals WHERE day >= strftime('%Y-%m-%d', @since / 1000, 'unixepoch')
+       UNION ALL
+       SELECT * FROM (
+       SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, sum(direction = 'in') AS received,
               count(prompt_tokens) AS modelReplies, coalesce(sum(fell_back), 0) AS fallbacks,
               coalesce(sum(prompt_tokens), 0) AS promptTokens, sum(cached_tokens) AS cachedTokens,
               coalesce(sum(completion_tokens), 0) AS completionTokens
-         FROM messages WHERE created_at >= @since GROUP BY day ORDER BY day`,
+         FROM messages WHERE created_at >= @since GROUP BY day)
+        WHERE day NOT IN (SELECT day FROM daily_totals)
+        ORDER BY day`,
     )
-    .all({ since: input.since ?? 0 }) as UsageDay[];
+    .all({ since }) as UsageDay[];
 }
 
 /** Messages in the order they happened, optionally for one contact and from a time on. */

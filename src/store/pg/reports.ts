@@ -33,12 +33,20 @@ export function pgReports(pool: pg.Pool): Reports {
         [since ?? 0, limit ?? null, handoffActiveAfter],
       ),
     usageByDay: ({ since }) =>
+      // A day retention has begun to delete is read from its totals, kept whole before its first message went.
       rows<UsageDay>(
-        `SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+        `SELECT day, received, model_replies AS "modelReplies", fallbacks, prompt_tokens AS "promptTokens",
+                cached_tokens AS "cachedTokens", completion_tokens AS "completionTokens"
+           FROM daily_totals WHERE day >= to_char(to_timestamp($1 / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+         UNION ALL
+         SELECT * FROM (
+         SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
                 count(*) FILTER (WHERE direction = 'in') AS received, count(prompt_tokens) AS "modelReplies",
                 count(*) FILTER (WHERE fell_back) AS fallbacks, coalesce(sum(prompt_tokens), 0)::bigint AS "promptTokens",
                 sum(cached_tokens)::bigint AS "cachedTokens", coalesce(sum(completion_tokens), 0)::bigint AS "completionTokens"
-           FROM messages WHERE created_at >= $1 GROUP BY day ORDER BY day`,
+           FROM messages WHERE created_at >= $1 GROUP BY 1) live
+          WHERE day NOT IN (SELECT day FROM daily_totals)
+          ORDER BY day`,
         [since ?? 0],
       ),
     transcriptRows: ({ phone, since }) =>

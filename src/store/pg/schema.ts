@@ -73,6 +73,8 @@ export const messages = pgTable(
   (t) => [
     uniqueIndex('messages_contact_wa_id').on(t.contactId, t.waMessageId).where(sql`${t.waMessageId} IS NOT NULL`),
     index('messages_contact_id').on(t.contactId, t.id),
+    // Retention (RETENTION_DAYS) deletes the oldest first, a batch at a time.
+    index('messages_created_at').on(t.createdAt),
     index('messages_in_reply_to').on(t.inReplyTo).where(sql`${t.inReplyTo} IS NOT NULL`),
     index('messages_late_pending').on(t.latePending).where(sql`${t.latePending}`),
   ],
@@ -166,3 +168,23 @@ export const transcript = pgView('transcript').as((qb) =>
     .innerJoin(contacts, sql`${contacts.id} = ${messages.contactId}`)
     .orderBy(messages.id),
 );
+
+/** As in ../schema.ts: the daily totals of `transcripts stats` for the days retention deletes. */
+export const dailyTotals = pgTable('daily_totals', {
+  day: text('day').primaryKey(),
+  received: ms('received').notNull(),
+  modelReplies: ms('model_replies').notNull(),
+  fallbacks: ms('fallbacks').notNull(),
+  promptTokens: ms('prompt_tokens').notNull(),
+  cachedTokens: ms('cached_tokens'),
+  completionTokens: ms('completion_tokens').notNull(),
+});
+
+/** As in ../schema.ts: that data was deleted, when and by whom; never what nor whose. */
+export const deletions = pgTable('deletions', {
+  id: id(),
+  at: ms('at').notNull(),
+  kind: text('kind').notNull(),
+  requestedBy: text('requested_by').notNull(),
+  messages: ms('messages').notNull(),
+});

@@ -3,6 +3,9 @@ import type { Logger } from '../../logger.js';
 import type { Storage } from '../storage.js';
 import { describeUrl } from '../database-url.js';
 import { connectPostgres } from './connect.js';
+import { forgetContact, recordDeletion, retentionBatch } from '../data-care.js';
+import { runOnPostgres, type Dialect, type Steps } from '../steps.js';
+import { describeTables } from '../tables.js';
 import { pgConversations } from './conversations.js';
 import { pgKnowledge } from './knowledge.js';
 import { pgOutbox } from './outbox.js';
@@ -24,6 +27,14 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     onError: (error) => options.logger.warn({ err: error.message }, 'a PostgreSQL connection failed; the pool opens another'),
   });
   const windowMs = options.deadlineMs + 1000;
+  const run = async <T>(steps: (dialect: Dialect) => Steps<T>) => {
+    const client = await pool.connect();
+    try {
+      return await runOnPostgres(client, steps);
+    } finally {
+      client.release();
+    }
+  };
   return {
     backend: 'postgres',
     location: describeUrl(options.url),
@@ -43,6 +54,12 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       },
     },
     turns: pgTurns(pool, { staleMs: windowMs, claimMs: windowMs, pollMs: 20, now: options.now ?? Date.now }),
+    data: {
+      forgetContact: (input) => run(forgetContact(input)),
+      retentionBatch: (input) => run(retentionBatch(input)),
+      recordRetention: ({ at, messages }) => run(recordDeletion({ at, kind: 'retention', by: 'retention', messages })),
+      tables: () => run(describeTables),
+    },
     close: () => pool.end(),
   };
 }
