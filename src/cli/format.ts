@@ -105,7 +105,14 @@ export function describeSent(row: TranscriptRow): string[] {
     // An unreadable row is shown by its text below.
   }
   const lines = replies.length > 0 ? replies.map(describeSentReply) : [line(row.text)];
-  const details = [
+  const details = sentMarks(row);
+  if (details.length > 0) lines[lines.length - 1] += `   (${details.join(', ')})`;
+  return lines;
+}
+
+/** What `show` marks on a sent row (late, undelivered, failed, unknown, fallback, model, latency); the console shows the same. */
+export function sentMarks(row: TranscriptRow): string[] {
+  return [
     row.via === 'api' && row.inReplyTo !== null ? 'LATE, through the API' : null,
     row.delivery === 'pending' ? `UNDELIVERED: still being sent${row.deliveryError ? ` (last try: ${line(row.deliveryError, 120)})` : ''}` : null,
     row.delivery === 'failed' ? `FAILED: ${line(row.deliveryError ?? 'unknown', 160)}` : null,
@@ -113,9 +120,7 @@ export function describeSent(row: TranscriptRow): string[] {
     row.fellBack ? `FALLBACK: ${line(row.fallbackReason, 60)}` : null,
     row.model === null || row.model === OPERATOR ? null : line(row.model, 80),
     row.llmLatencyMs !== null ? `LLM ${row.llmLatencyMs} ms` : null,
-  ].filter(Boolean);
-  if (details.length > 0) lines[lines.length - 1] += `   (${details.join(', ')})`;
-  return lines;
+  ].filter((mark): mark is string => Boolean(mark));
 }
 
 export function chatLines(rows: TranscriptRow[]): string[] {

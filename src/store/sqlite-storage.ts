@@ -1,5 +1,6 @@
 // The SQLite storage: one file, one server process. Turns are a queue in memory, which is exact in one process.
 import { createKeyedQueue } from '../util/keyed-queue.js';
+import { sqliteConsoleReads } from './console-reads.js';
 import { sqliteConversations } from './conversation-store.js';
 import { openDatabase, type Db } from './db.js';
 import { sqliteKnowledge } from './knowledge.js';
@@ -34,6 +35,7 @@ export function sqliteStorage(db: Db, location: string, lock?: ServerLock): Sqli
     outbox: sqliteOutbox(db),
     knowledge: sqliteKnowledge(db),
     reports: sqliteReports(db),
+    console: sqliteConsoleReads(db),
     settings: {
       read: async (key) => readSetting(db, key),
       init: async (key, value) => initSetting(db, key, value),

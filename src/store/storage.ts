@@ -2,6 +2,7 @@
 // default) and PostgreSQL (DATABASE_URL; several instances on one database). The agent, the HTTP layer and the tools
 // speak only these types, so they do not know which one runs.
 import type { Section } from '../knowledge/sections.js';
+import type { ConsoleReads } from './console-reads.js';
 import type { ConversationStore, StoredMessage } from './conversation-store.js';
 import type { Outbox } from './outbox.js';
 
@@ -149,6 +150,8 @@ export interface Storage {
   readonly outbox: Outbox;
   readonly knowledge: KnowledgeIndex;
   readonly reports: Reports;
+  /** What the operators' console reads (src/console/). */
+  readonly console: ConsoleReads;
   readonly settings: SettingsStore;
   readonly turns: ContactTurns;
   close(): Promise<void>;

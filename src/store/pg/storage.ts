@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { Storage } from '../storage.js';
 import { describeUrl } from '../database-url.js';
 import { connectPostgres } from './connect.js';
+import { pgConsoleReads } from './console-reads.js';
 import { pgConversations } from './conversations.js';
 import { pgKnowledge } from './knowledge.js';
 import { pgOutbox } from './outbox.js';
@@ -31,6 +32,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     outbox: pgOutbox(pool),
     knowledge: pgKnowledge(pool),
     reports: pgReports(pool),
+    console: pgConsoleReads(pool),
     settings: {
       async read(key) {
         const { rows } = await pool.query('SELECT value FROM settings WHERE key = $1', [key]);
