@@ -9,6 +9,7 @@ import { initSetting, readSetting } from './queries.js';
 import { holdServerLock, type ServerLock } from './server-lock.js';
 import type { ContactTurns, Storage } from './storage.js';
 import { sqliteReports } from './transcripts.js';
+import { sqliteAccounts, sqliteAnnotations } from './sqlite-operators.js';
 
 export type SqliteStorage = Storage & { readonly db: Db };
 
@@ -41,6 +42,8 @@ export function sqliteStorage(db: Db, location: string, lock?: ServerLock): Sqli
       init: async (key, value) => initSetting(db, key, value),
     },
     turns: inMemoryTurns(),
+    accounts: sqliteAccounts(db),
+    annotations: sqliteAnnotations(db),
     async close() {
       db.$client.close();
       lock?.release();

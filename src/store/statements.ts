@@ -76,6 +76,7 @@ function prepareAll(db: Db) {
         cachedTokens: p('cachedTokens'),
         completionTokens: p('completionTokens'),
         via: p('via'),
+        operator: p('operator'),
         latePending: p('latePending'),
         createdAt: p('createdAt'),
       })

@@ -4,6 +4,7 @@
 import type { Section } from '../knowledge/sections.js';
 import type { ConsoleReads } from './console-reads.js';
 import type { ConversationStore, StoredMessage } from './conversation-store.js';
+import type { AccountStore, Annotations } from './operators.js';
 import type { Outbox } from './outbox.js';
 
 export interface KnowledgeHit extends Section {
@@ -78,6 +79,8 @@ export interface TranscriptRow {
   mediaError: string | null;
   /** A voice note's transcript. */
   transcription: string | null;
+  /** Who wrote an outbound message by hand: an operator's name, or "terminal" (the transcripts tool); null: the bot. */
+  operator: string | null;
 }
 
 export interface EventRow {
@@ -154,5 +157,9 @@ export interface Storage {
   readonly console: ConsoleReads;
   readonly settings: SettingsStore;
   readonly turns: ContactTurns;
+  /** The console's operators: accounts, sessions, the sign-in throttle, the audit. */
+  readonly accounts: AccountStore;
+  /** Operators' notes and labels on conversations. */
+  readonly annotations: Annotations;
   close(): Promise<void>;
 }

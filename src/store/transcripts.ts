@@ -27,7 +27,7 @@ const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS me
   m.completion_tokens AS completionTokens, m.wa_message_id AS waMessageId, m.created_at AS createdAt,
   c.phone, c.display_name AS name, m.via, m.in_reply_to AS inReplyTo,
   m.media_path AS mediaPath, m.media_bytes AS mediaBytes, m.media_type AS mediaType, m.media_sha256 AS mediaSha256,
-  m.media_error AS mediaError, m.transcription,
+  m.media_error AS mediaError, m.transcription, m.operator,
   (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN sum(o.state IN ('pending', 'sending')) > 0 THEN 'pending'
                WHEN sum(o.state = 'unknown') > 0 THEN 'unknown' WHEN sum(o.state = 'failed') > 0 THEN 'failed' ELSE 'sent' END
      FROM outbox o WHERE o.message_row_id = m.id) AS delivery,

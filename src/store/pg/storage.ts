@@ -8,6 +8,7 @@ import { pgConversations } from './conversations.js';
 import { pgKnowledge } from './knowledge.js';
 import { pgOutbox } from './outbox.js';
 import { pgReports } from './reports.js';
+import { pgAccounts, pgAnnotations } from './operators.js';
 import { pgTurns } from './turns.js';
 
 export interface PostgresOptions {
@@ -45,6 +46,8 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       },
     },
     turns: pgTurns(pool, { staleMs: windowMs, claimMs: windowMs, pollMs: 20, now: options.now ?? Date.now }),
+    accounts: pgAccounts(pool),
+    annotations: pgAnnotations(pool),
     close: () => pool.end(),
   };
 }
