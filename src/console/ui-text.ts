@@ -69,6 +69,14 @@ export const ui = {
     'note-added': 'Note added (only operators see it).',
     'label-added': 'Label added.',
     'label-removed': 'Label removed.',
+    sent: "Reply queued: it goes out through Whatspie's API; the transcript shows when it was delivered. The bot stays silent for this customer.",
+  } as Record<string, string>,
+  refused: {
+    'not-configured': "Not sent: replies go out through Whatspie's API; set WHATSPIE_API_TOKEN and WHATSPIE_DEVICE in the server's settings (.env) and restart it.",
+    empty: 'Nothing to send or keep: the text is empty.',
+    'too-long': 'Too long: a note may have at most 4000 characters.',
+    'unknown-media': 'No such file in the media catalog (prompts/media.json).',
+    'bad-label': 'A label is one word of letters, digits, "-" or "_" (at most 40 characters).',
   } as Record<string, string>,
   notFound: 'No conversation with this number.',
 };
