@@ -97,7 +97,7 @@ describe('signing in to the console', () => {
     expect(cookie).toContain('Path=/console');
     expect(cookie).not.toContain('Secure');
     expect(await (await console.get('/console', cookieOf(signedIn))).text()).toBe('Signed in as Dewi');
-  });
+  }, 120_000);
 
   it('the cookie is Secure when PUBLIC_URL is https', async () => {
     const storage = await sqliteStorage();
@@ -106,7 +106,7 @@ describe('signing in to the console', () => {
     const signedIn = await console.signIn('Dewi', PASSWORD);
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.get('set-cookie')).toContain('Secure');
-  });
+  }, 120_000);
 
   it('a wrong password says so, and an unknown name gets the very same answer', async () => {
     const storage = await sqliteStorage();
@@ -120,7 +120,7 @@ describe('signing in to the console', () => {
     const wrongPage = await wrong.text();
     expect(wrongPage).toContain('Wrong username or password.');
     expect((await unknown.text()).replace('value="Dewi2"', 'value="Dewi"')).toBe(wrongPage);
-  });
+  }, 120_000);
 
   it('after 5 wrong passwords for an account, it is refused even with the right one until 15 minutes pass; other accounts are not', async () => {
     const storage = await sqliteStorage();
@@ -137,7 +137,7 @@ describe('signing in to the console', () => {
 
     console.clock.now += 15 * 60_000 + 1;
     expect((await console.signIn('Dewi', PASSWORD, { address: '198.51.100.99' })).status).toBe(303);
-  });
+  }, 120_000);
 
   it('after 20 wrong passwords from one address, it is refused for every account; other addresses are not', async () => {
     const storage = await sqliteStorage();
@@ -147,7 +147,7 @@ describe('signing in to the console', () => {
     for (let i = 0; i < 20; i++) expect((await console.signIn(`user${i % 4}`, 'guess', { address: '203.0.113.7' })).status).toBe(401);
     expect((await console.signIn('Dewi', PASSWORD, { address: '203.0.113.7' })).status).toBe(429);
     expect((await console.signIn('Dewi', PASSWORD, { address: '203.0.113.8' })).status).toBe(303);
-  });
+  }, 120_000);
 
   it('signing out ends the session on the server: a copy of the cookie no longer works', async () => {
     const storage = await sqliteStorage();
@@ -164,7 +164,7 @@ describe('signing in to the console', () => {
     const action = await console.post('/console/act', copy);
     expect(action.status).toBe(401);
     expect(await action.json()).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('sign in') } });
-  });
+  }, 120_000);
 
   it('a session lasts while it is used, and ends after a day without use', async () => {
     const storage = await sqliteStorage();
@@ -179,7 +179,7 @@ describe('signing in to the console', () => {
     const expired = await console.get('/console', cookie);
     expect(expired.status).toBe(303);
     expect(expired.headers.get('location')).toBe('/console/login?next=%2Fconsole');
-  });
+  }, 120_000);
 
   it('after signing in, the operator returns to the console page they asked for, never to another site', async () => {
     const storage = await sqliteStorage();
@@ -191,7 +191,7 @@ describe('signing in to the console', () => {
       expect((await console.signIn('Dewi', PASSWORD, { next })).headers.get('location')).toBe('/console');
     }
     expect(await (await console.get('/console/login?next=%2F%2Fevil.example')).text()).toContain('name="next" value="/console"');
-  });
+  }, 120_000);
 });
 
 describe('cross-site requests', () => {
@@ -213,7 +213,7 @@ describe('cross-site requests', () => {
 
     expect(await (await console.post('/console/act', cookie, { referer: `${console.origin}/console` })).json()).toEqual({ by: 'Dewi' });
     expect(await (await console.post('/console/act', cookie)).json()).toEqual({ by: 'Dewi' });
-  });
+  }, 120_000);
 
   it('with PUBLIC_URL set, only its origin is the server’s own', async () => {
     const storage = await sqliteStorage();
@@ -222,7 +222,7 @@ describe('cross-site requests', () => {
     const cookie = cookieOf(await console.signIn('Dewi', PASSWORD));
     expect((await console.post('/console/act', cookie, { origin: console.origin })).status).toBe(403);
     expect((await console.post('/console/act', cookie, { origin: 'https://shop.example' })).status).toBe(200);
-  });
+  }, 120_000);
 });
 
 describe.runIf(postgresUrl)('on PostgreSQL, several instances', () => {
@@ -246,5 +246,5 @@ describe.runIf(postgresUrl)('on PostgreSQL, several instances', () => {
     for (let i = 0; i < 5; i++) expect((await (i % 2 ? a : b).signIn('Dewi', `guess ${i}`)).status).toBe(401);
     expect((await a.signIn('Dewi', PASSWORD)).status).toBe(429);
     expect((await b.signIn('Dewi', PASSWORD)).status).toBe(429);
-  });
+  }, 120_000);
 });

@@ -55,13 +55,13 @@ describe.each(backends)('operator actions on %s', (backend) => {
     const bot = await makeBotOn(backend, { whatspieApiUrl: api.url });
     const where = bot.databaseUrl ?? (bot as unknown as { dbPath: string }).dbPath;
     const contact = await customer(bot, '6281900000501');
-    await reply(deps(bot.storage), { contact, by: 'Dewi', text: 'It ships today.' });
-    await until(() => api.sent.length === 1);
+    const { rowId } = await reply(deps(bot.storage), { contact, by: 'Dewi', text: 'It ships today.' });
+    await until(async () => (await bot.storage.outbox.deliveryOfRow(rowId)).state === 'sent');
     expect(api.sent[0]!.body).toMatchObject({ receiver: '6281900000501', params: { text: 'It ships today.' } });
 
     const show = await transcripts(where, ['show', '6281900000501']);
-    expect(show.out).toMatch(/ {2}bot {10}\s*\[text\] The bot answers\./);
-    expect(show.out).toMatch(/ {2}operator Dewi {2}\[text\] It ships today\./);
+    expect(show.out).toMatch(/ {2}bot\s+\[text\] The bot answers\./);
+    expect(show.out).toMatch(/\d\d {2}operator Dewi\s+\[text\] It ships today\.$/m);
     expect(show.out).toContain('Waiting for a human since');
 
     const exported = (await transcripts(where, ['export', '--contact', '6281900000501'])).out.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -90,7 +90,7 @@ describe.each(backends)('operator actions on %s', (backend) => {
 
     // The bot answers the next message without a word of the notes; then a reply goes out, alone.
     replyWith({ content: 'Anything else?' });
-    expect(await jsonOf(bot.post(textFrom('6281900000502', 'Hello again')))).toMatchObject([{ type: 'chat', text: 'Anything else?' }]);
+    expect(await jsonOf(bot.post(textFrom('6281900000502', 'Hello again')))).toMatchObject({ type: 'chat', body: 'Anything else?' });
     expect(JSON.stringify(llmRequests.at(-1))).not.toContain('4417');
     await reply(deps(bot.storage), { contact, by: 'Dewi', text: 'Your refund is on its way.' });
     await until(() => api.sent.length === 1);
@@ -141,7 +141,7 @@ describe('operator actions', () => {
     const waiting = (await bot.storage.conversations.contactByPhone('6281900000505'))!;
     expect(await handBack(deps(bot.storage), { contact: waiting, by: 'Budi' })).toEqual({ wasWaiting: true });
     replyWith({ content: 'Back again.' });
-    expect(await jsonOf(bot.post(textFrom('6281900000505', 'anyone?')))).toMatchObject([{ text: 'Back again.' }]);
+    expect(await jsonOf(bot.post(textFrom('6281900000505', 'anyone?')))).toMatchObject({ type: 'chat', body: 'Back again.' });
     expect((await bot.storage.accounts.auditTrail({ contactId: contact.id, limit: 5 })).map((a) => [a.operator, a.action])).toEqual([
       ['Budi', 'hand back'],
       ['Dewi', 'take over'],
@@ -149,7 +149,7 @@ describe('operator actions', () => {
   }, 120_000);
 
   it('a reply can be a file of the media catalog; an unknown file and a missing API are refused with what to do', async () => {
-    const bot = makeBot();
+    const bot = makeBot({ whatspieApiUrl: api.url });
     const contact = await customer(bot, '6281900000506');
     const mediaCatalog = () => [{ id: 'price-list', kind: 'document' as const, url: 'https://files.example/prices.pdf', fileName: 'prices.pdf', mimeType: 'application/pdf', caption: 'Our prices' }];
     await reply(deps(bot.storage, { mediaCatalog }), { contact, by: 'Dewi', mediaId: 'price-list' });
