@@ -1,11 +1,12 @@
 // The rows of `transcripts export`: one flat record per message, as JSON Lines or CSV.
 import type { TranscriptRow } from '../store/storage.js';
+import { writer } from './format.js';
 import { visible } from './terminal-text.js';
 
 const FIELDS = [
   'time', 'number', 'name', 'direction', 'kind', 'text', 'media_url', 'media_caption', 'media_file_name', 'reply_json',
   'model', 'llm_latency_ms', 'fell_back', 'fallback_reason', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'whatsapp_message_id',
-  'media_path', 'media_bytes', 'media_type', 'media_sha256', 'media_error', 'transcription',
+  'media_path', 'media_bytes', 'media_type', 'media_sha256', 'media_error', 'transcription', 'who',
 ] as const;
 
 function exportRecord(row: TranscriptRow): Record<(typeof FIELDS)[number], string | number | boolean | null> {
@@ -34,6 +35,7 @@ function exportRecord(row: TranscriptRow): Record<(typeof FIELDS)[number], strin
     media_sha256: row.mediaSha256,
     media_error: row.mediaError,
     transcription: row.transcription,
+    who: writer(row),
   };
 }
 
