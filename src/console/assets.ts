@@ -69,10 +69,13 @@ ul.unanswered{list-style:none;padding:0;margin:0}
 ul.unanswered li{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:.5rem .7rem;margin:0 0 .5rem}
 form.period{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end;margin:0 0 1rem}
 form.period label{display:flex;flex-direction:column;font-size:.85rem}
-.signin{max-width:22rem;margin:3rem auto;background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:1.2rem}
-.signin label{display:block;margin:.6rem 0 .2rem;font-weight:600}
-.signin input{width:100%}
-.signin button{margin-top:1rem;width:100%}
+.sign-in{max-width:22rem;margin:3rem auto;background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:1.2rem}
+.sign-in h1{margin-top:0}
+.sign-in label{display:block;margin:.6rem 0 .2rem;font-weight:600}
+.sign-in input{width:100%}
+.sign-in button{margin-top:1rem;width:100%}
+.sign-in .error{padding:.5rem .7rem;border-radius:6px;background:#ffe3e3}
+.sign-in .notice{padding:.5rem .7rem;border-radius:6px;background:#fff1d6}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (min-width:50rem){.actions{grid-template-columns:1fr 1fr}}
 `;

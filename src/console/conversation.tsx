@@ -8,7 +8,7 @@ import { readWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
 import { conversationUrl } from './inbox.js';
 import { Layout } from './layout.js';
 import { inlineType } from './media.js';
-import { ui } from './ui-text.js';
+import { ui } from './text.js';
 
 export interface TimelineNote {
   id: number;
@@ -156,7 +156,7 @@ function Message(props: { row: TranscriptRow }) {
       </li>
     );
   }
-  const byOperator = (row as TranscriptRow & { operator?: string | null }).operator ?? (row.model === 'operator' ? ui.anOperator : null);
+  const byOperator = row.operator ?? (row.model === 'operator' ? ui.anOperator : null);
   const marks = sentMarks(row);
   let replies: OutgoingMessage[] = [];
   try {

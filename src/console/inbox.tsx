@@ -4,7 +4,7 @@ import { formatTime } from '../cli/format.js';
 import type { InboxCounts, InboxFilter, InboxRow } from '../store/console-reads.js';
 import type { TranscriptRow } from '../store/storage.js';
 import { Layout } from './layout.js';
-import { ui } from './ui-text.js';
+import { ui } from './text.js';
 
 export const FILTERS: InboxFilter[] = ['waiting', 'needs-reply', 'taken-over', 'all'];
 

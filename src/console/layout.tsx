@@ -1,6 +1,6 @@
 // The frame of every console page: the stylesheet and script served by the server, the navigation and "Sign out".
 import type { Child } from 'hono/jsx';
-import { ui } from './ui-text.js';
+import { ui } from './text.js';
 
 export const ASSETS = { css: '/console/assets/console.css', js: '/console/assets/console.js' };
 

@@ -17,7 +17,7 @@ import { serveMedia } from './media.js';
 import { requireOperator, sameOriginOnly } from './session.js';
 import { signInRoutes } from './sign-in.js';
 import { periodOf, StatsPage, statsDays } from './stats.js';
-import { ui } from './ui-text.js';
+import { ui } from './text.js';
 
 export interface ConsoleDeps {
   storage: Storage;

@@ -6,7 +6,7 @@ import type { ConsoleDay, FallbackCount, HandoffCount, UnansweredRow } from '../
 import type { UsageDay } from '../store/storage.js';
 import { conversationUrl, shortText } from './inbox.js';
 import { Layout } from './layout.js';
-import { ui } from './ui-text.js';
+import { ui } from './text.js';
 
 const DAY_MS = 86_400_000;
 
