@@ -11,6 +11,7 @@ header.top{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding
 header.top a{color:#fff;text-decoration:none;font-weight:600}
 header.top nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;flex:1}
 header.top form{margin:0}
+header.top .muted{color:#cfe3d8}
 header.top button{background:transparent;color:#fff;border:1px solid #fff6;border-radius:6px;padding:.3rem .7rem;font:inherit;cursor:pointer}
 main{max-width:60rem;margin:0 auto;padding:1rem}
 h1{font-size:1.3rem;margin:.2rem 0 1rem}
@@ -52,16 +53,18 @@ ul.inbox a.row{display:block;padding:.6rem .8rem;color:inherit;text-decoration:n
 .banner.ok{background:#e8f3ec}
 .banner.error{background:#ffe3e3}
 .actions{display:grid;gap:1rem;margin:1.5rem 0}
+.actions > div{display:flex;flex-wrap:wrap;gap:.5rem;align-items:start}
 .actions form{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:.8rem;margin:0}
 .actions label{display:block;font-weight:600;margin:0 0 .3rem}
 .actions .line{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-top:.4rem}
 .actions .line select,.actions .line input{flex:1;min-width:0}
-table{border-collapse:collapse;width:100%;background:#fff;font-size:.9rem}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:.9rem;overflow-wrap:normal;word-break:normal}
+tbody th{white-space:nowrap}
 th,td{padding:.3rem .5rem;border-bottom:1px solid #e1e4e8;text-align:right}
 th:first-child,td:first-child{text-align:left}
 .table-wrap{max-width:100%;overflow-x:auto}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}
-.chart{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:.6rem}
+.chart{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:.6rem;margin:0}
 .chart h3{font-size:.95rem;margin:0 0 .3rem}
 .chart svg{display:block;width:100%;height:auto}
 .chart .total{font-size:1.3rem;font-weight:700}

@@ -113,13 +113,15 @@ export function ConversationPage(props: ConversationPageProps) {
           </div>
         </form>
         <div>
-          {props.state === 'bot' ? (
+          {/* Waiting for a human, an operator may still claim the conversation (taken over by NAME). */}
+          {props.state !== 'taken-over' && (
             <form method="post" action={`${base}/take-over`}>
               <button type="submit">{ui.takeOver}</button>
             </form>
-          ) : (
+          )}
+          {props.state !== 'bot' && (
             <form method="post" action={`${base}/hand-back`}>
-              <button type="submit">{ui.handBack}</button>
+              <button type="submit" class={props.state === 'waiting' ? 'secondary' : undefined}>{ui.handBack}</button>
             </form>
           )}
         </div>
