@@ -27,6 +27,7 @@ export interface TimelineAction {
 
 export interface ConversationPageProps {
   operator: { name: string };
+  liveMark?: string;
   contact: { phone: string; name: string | null };
   state: 'bot' | 'waiting' | 'taken-over';
   stateText: string;
@@ -69,7 +70,7 @@ export function ConversationPage(props: ConversationPageProps) {
     })),
   ].sort((a, b) => a.at - b.at || a.order - b.order);
   return (
-    <Layout title={props.contact.name ?? props.contact.phone} operator={props.operator}>
+    <Layout title={props.contact.name ?? props.contact.phone} operator={props.operator} liveMark={props.liveMark}>
       <h1>
         {props.contact.name ?? props.contact.phone} <span class="muted">{props.contact.phone}</span>
       </h1>

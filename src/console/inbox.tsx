@@ -33,6 +33,7 @@ export function StateBadge(props: { row: Pick<InboxRow, 'handoffAt' | 'handoffRe
 
 export interface InboxPageProps {
   operator: { name: string };
+  liveMark?: string;
   filter: InboxFilter;
   label: string | undefined;
   query: string;
@@ -53,7 +54,7 @@ const filterHref = (filter: InboxFilter, label?: string) => {
 
 export function InboxPage(props: InboxPageProps) {
   return (
-    <Layout title={ui.inbox} operator={props.operator} current="inbox">
+    <Layout title={ui.inbox} operator={props.operator} current="inbox" liveMark={props.liveMark}>
       <h1>{ui.inbox}</h1>
       <form class="search" method="get" action="/console" role="search">
         <input type="search" name="q" value={props.query} aria-label={ui.search} />

@@ -4,7 +4,8 @@ import { ui } from './text.js';
 
 export const ASSETS = { css: '/console/assets/console.css', js: '/console/assets/console.js' };
 
-export function Layout(props: { title: string; operator: { name: string }; current?: 'inbox' | 'stats'; children: Child }) {
+/** `liveMark`: the database's change mark read before the page's data, so that the live updates miss nothing after it. */
+export function Layout(props: { title: string; operator: { name: string }; current?: 'inbox' | 'stats'; liveMark?: string; children: Child }) {
   return (
     <html lang="en">
       <head>
@@ -14,7 +15,7 @@ export function Layout(props: { title: string; operator: { name: string }; curre
         <link rel="stylesheet" href={ASSETS.css} />
         <script src={ASSETS.js} defer></script>
       </head>
-      <body data-live-url="/console/live">
+      <body data-live-url={`/console/live${props.liveMark ? `?since=${encodeURIComponent(props.liveMark)}` : ''}`}>
         <header class="top">
           <nav aria-label="Console">
             <a href="/console" aria-current={props.current === 'inbox' ? 'page' : undefined}>{ui.inbox}</a>

@@ -7,22 +7,28 @@ import { streamSSE } from 'hono/streaming';
 import type { Logger } from '../logger.js';
 
 export interface LiveUpdates {
-  /** Calls `listener` whenever the mark changes, until the returned function is called. */
-  subscribe(listener: (mark: string) => void): () => void;
+  /**
+   * Calls `listener` whenever the mark differs from the last one it saw, until the returned function is called.
+   * `since`: the mark the console's page was rendered at, so that a change between the page and this subscription is
+   * not missed (the first poll tells it); without one, the first poll only sets what it has seen.
+   */
+  subscribe(listener: (mark: string) => void, since?: string): () => void;
   /** How many consoles listen (for tests and the bench). */
   readonly listeners: number;
 }
 
 export function createLiveUpdates(deps: { changeMark: () => Promise<string>; pollMs: number; logger: Logger }): LiveUpdates {
-  const listeners = new Set<(mark: string) => void>();
+  const listeners = new Map<(mark: string) => void, { seen: string | undefined }>();
   let timer: NodeJS.Timeout | undefined;
-  let last: string | undefined;
 
   async function poll() {
     try {
       const mark = await deps.changeMark();
-      if (last !== undefined && mark !== last) for (const listener of listeners) listener(mark);
-      last = mark;
+      for (const [listener, state] of listeners) {
+        const changed = state.seen !== undefined && state.seen !== mark;
+        state.seen = mark;
+        if (changed) listener(mark);
+      }
     } catch (error) {
       deps.logger.warn({ err: (error as Error).message }, 'console live updates: could not read the change mark');
     }
@@ -31,12 +37,9 @@ export function createLiveUpdates(deps: { changeMark: () => Promise<string>; pol
   }
 
   return {
-    subscribe(listener) {
-      listeners.add(listener);
-      if (!timer) {
-        last = undefined;
-        timer = setTimeout(poll, 0);
-      }
+    subscribe(listener, since) {
+      listeners.set(listener, { seen: since });
+      if (!timer) timer = setTimeout(poll, 0);
       return () => {
         listeners.delete(listener);
         if (listeners.size === 0 && timer) {
@@ -56,10 +59,14 @@ export function liveStream(c: Context, live: LiveUpdates) {
   return streamSSE(c, async (stream) => {
     let wake: (() => void) | undefined;
     const pending: string[] = [];
-    const unsubscribe = live.subscribe((mark) => {
-      pending.push(mark);
-      wake?.();
-    });
+    const since = c.req.query('since');
+    const unsubscribe = live.subscribe(
+      (mark) => {
+        pending.push(mark);
+        wake?.();
+      },
+      since && since.length <= 200 ? since : undefined,
+    );
     stream.onAbort(() => {
       unsubscribe();
       wake?.();

@@ -73,6 +73,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
     const query = (c.req.query('q') ?? '').slice(0, 200).trim();
     const words = query.split(/\s+/).filter(Boolean).slice(0, 10);
     const active = cutoff();
+    const liveMark = await storage.console.changeMark();
     const [rows, counts, labels, hits] = await Promise.all([
       words.length > 0 ? Promise.resolve([]) : storage.console.inbox({ filter, label, handoffActiveAfter: active, limit: INBOX_PAGE }),
       storage.console.inboxCounts({ handoffActiveAfter: active }),
@@ -80,13 +81,14 @@ export function consoleRoutes(deps: ConsoleDeps) {
       words.length > 0 ? storage.reports.searchMessages({ words, limit: 50 }) : Promise.resolve(null),
     ]);
     const isWaiting = (row: { handoffCountsFrom: number | null }) => row.handoffCountsFrom !== null && row.handoffCountsFrom > active;
-    return page(c, InboxPage({ operator: c.get('operator'), filter, label, query, rows, hits, counts, labels, isWaiting }));
+    return page(c, InboxPage({ operator: c.get('operator'), liveMark, filter, label, query, rows, hits, counts, labels, isWaiting }));
   });
 
   app.get('/console/live', (c) => liveStream(c, live));
 
   app.get('/console/stats', async (c) => {
     const period = periodOf({ from: c.req.query('from'), to: c.req.query('to') }, now());
+    const liveMark = await storage.console.changeMark();
     const [usage, extra, handoffs, fallbacks, unanswered] = await Promise.all([
       storage.reports.usageByDay({ since: period.since }),
       storage.console.consoleDays({ since: period.since }),
@@ -98,7 +100,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
     const days = statsDays({ from: period.from, to: period.to, usage: inPeriod(usage), extra: inPeriod(extra), handoffs: inPeriod(handoffs) });
     return page(
       c,
-      StatsPage({ operator: c.get('operator'), period, days, fallbacks: inPeriod(fallbacks), unanswered: unanswered.filter((r) => r.createdAt < period.until) }),
+      StatsPage({ operator: c.get('operator'), liveMark, period, days, fallbacks: inPeriod(fallbacks), unanswered: unanswered.filter((r) => r.createdAt < period.until) }),
     );
   });
 
@@ -108,6 +110,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
     const phone = c.req.param('phone');
     const contact = await storage.conversations.contactByPhone(phone);
     if (!contact) return c.html(html`<!doctype html><title>${ui.notFound}</title><p>${ui.notFound} <a href="/console">${ui.inbox}</a></p>`, 404);
+    const liveMark = await storage.console.changeMark();
     const [rows, notes, trail, labels] = await Promise.all([
       storage.reports.transcriptRows({ phone: contact.phone }),
       storage.annotations.notes({ contactId: contact.id }),
@@ -130,6 +133,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
       c,
       ConversationPage({
         operator: c.get('operator'),
+        liveMark,
         contact: { phone: contact.phone, name: contact.displayName },
         state,
         stateText,

@@ -103,6 +103,7 @@ function BarChart(props: { title: string; days: StatsDay[]; value: (d: StatsDay)
 
 export interface StatsPageProps {
   operator: { name: string };
+  liveMark?: string;
   period: Period;
   days: StatsDay[];
   fallbacks: FallbackCount[];
@@ -118,7 +119,7 @@ export function StatsPage(props: StatsPageProps) {
   const reasons = new Map<string, number>();
   for (const f of props.fallbacks) reasons.set(f.reason, (reasons.get(f.reason) ?? 0) + Number(f.n));
   return (
-    <Layout title={ui.stats} operator={props.operator} current="stats">
+    <Layout title={ui.stats} operator={props.operator} current="stats" liveMark={props.liveMark}>
       <h1>{ui.stats}</h1>
       {props.period.note && <p class="banner">{props.period.note}</p>}
       <form class="period" method="get" action="/console/stats">

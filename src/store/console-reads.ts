@@ -97,7 +97,8 @@ const LAST_OPERATOR_REPLY = `coalesce((SELECT max(o.id) FROM messages o WHERE o.
 const BOT_HANDED_OVER = `EXISTS (SELECT 1 FROM messages h WHERE h.contact_id = c.id AND h.direction = 'out' AND h.in_reply_to IS NOT NULL
   AND h.kind <> 'silent' AND h.created_at >= c.handoff_at)`;
 const WAITING = `(c.handoff_at IS NOT NULL AND coalesce(c.handoff_counts_from, c.handoff_at) > @active)`;
-const NEEDS_REPLY = `(EXISTS (SELECT 1 FROM messages f WHERE f.contact_id = c.id AND f.fell_back = 1 AND f.id > ${LAST_OPERATOR_REPLY})
+const NEEDS_REPLY = `(EXISTS (SELECT 1 FROM messages f WHERE f.contact_id = c.id AND f.fell_back = 1
+    AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.contact_id = c.id AND o.id > f.id AND o.direction = 'out' AND o.in_reply_to IS NULL))
   OR (${WAITING} AND ${BOT_HANDED_OVER} AND c.handoff_at > coalesce((SELECT o.created_at FROM messages o WHERE o.id = ${LAST_OPERATOR_REPLY}), 0)))`;
 
 const FILTERS: Record<InboxFilter, string> = {

@@ -76,6 +76,8 @@ export const messages = sqliteTable(
     uniqueIndex('messages_contact_wa_id').on(t.contactId, t.waMessageId).where(sql`${t.waMessageId} IS NOT NULL`),
     index('messages_contact_id').on(t.contactId, t.id),
     index('messages_late_pending').on(t.latePending).where(sql`${t.latePending} = 1`),
+    // The console's "needs a reply": a contact's fallbacks, found without reading every message of every contact.
+    index('messages_fallbacks').on(t.contactId, t.id).where(sql`${t.fellBack} = 1`),
   ],
 );
 

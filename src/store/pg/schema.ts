@@ -75,6 +75,8 @@ export const messages = pgTable(
     index('messages_contact_id').on(t.contactId, t.id),
     index('messages_in_reply_to').on(t.inReplyTo).where(sql`${t.inReplyTo} IS NOT NULL`),
     index('messages_late_pending').on(t.latePending).where(sql`${t.latePending}`),
+    // The console's "needs a reply": a contact's fallbacks, found without reading every message of every contact.
+    index('messages_fallbacks').on(t.contactId, t.id).where(sql`${t.fellBack}`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "messages_fallbacks" ON "messages" USING btree ("contact_id","id") WHERE "messages"."fell_back";

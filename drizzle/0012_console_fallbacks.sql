@@ -1,0 +1,1 @@
+CREATE INDEX `messages_fallbacks` ON `messages` (`contact_id`,`id`) WHERE "messages"."fell_back" = 1;
