@@ -4,6 +4,7 @@
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import { handoffCutoff, isWaitingForHuman } from '../agent/handoff-rule.js';
+import { formatTime } from '../cli/format.js';
 import { ActionRefused, addLabel, addNote, canReply, handBack, removeLabel, reply, takeOver, type OperatorActionDeps } from '../agent/operator-actions.js';
 import type { Logger } from '../logger.js';
 import type { InboxFilter } from '../store/console-reads.js';
@@ -123,7 +124,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
     const state = !waiting ? 'bot' : byBot ? 'waiting' : 'taken-over';
     const stateText =
       state === 'bot' ? ui.botAnswering
-      : state === 'waiting' ? `${ui.waitingSince(new Date(contact.handoff!.at).toISOString().slice(0, 16).replace('T', ' '))} UTC · ${contact.handoff!.reason ?? ''}`
+      : state === 'waiting' ? `${ui.waitingSince(formatTime(contact.handoff!.at))} · ${contact.handoff!.reason ?? ''}`
       : ui.takenOverBy(lastOperator ?? ui.anOperator);
     const done = c.req.query('done');
     const refused = ui.refused[c.req.query('refused') ?? ''];
