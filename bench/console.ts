@@ -61,11 +61,15 @@ async function timePage(url: string, cookie: string, times: number): Promise<{ p
   return { p50: Math.round(percentile(ms, 50)), p99: Math.round(percentile(ms, 99)), bytes };
 }
 
-/** A console as the browser runs it: listens to /console/live and fetches the inbox again on each change, one at a time. */
+/**
+ * A console as the browser runs it (src/console/assets.ts): listens to /console/live and fetches the inbox again on a
+ * change, one at a time, at most once every two seconds.
+ */
 function openConsole(url: string, cookie: string): { close: () => void; refreshes: () => number } {
   const controller = new AbortController();
   let refreshes = 0;
   let busy = false;
+  let last = 0;
   void (async () => {
     try {
       const response = await fetch(`${url}/console/live`, { headers: { cookie }, signal: controller.signal });
@@ -73,6 +77,9 @@ function openConsole(url: string, cookie: string): { close: () => void; refreshe
       for await (const chunk of response.body!) {
         if (!decoder.decode(chunk as Uint8Array, { stream: true }).includes('event: change') || busy) continue;
         busy = true;
+        const wait = last + 2000 - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        last = Date.now();
         void fetch(`${url}/console`, { headers: { cookie }, signal: controller.signal })
           .then((r) => r.text())
           .then(() => (refreshes += 1))

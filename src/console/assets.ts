@@ -91,10 +91,14 @@ export const CONSOLE_JS = `
 (function () {
   var live = document.querySelectorAll('[data-live]');
   if (!live.length || !window.EventSource || !window.DOMParser) return;
-  var busy = false, again = false;
+  // At most one refresh every two seconds, however fast messages come: "within a few seconds" costs the server little.
+  var busy = false, again = false, last = 0;
   function refresh() {
     if (busy) { again = true; return; }
+    var wait = last + 2000 - Date.now();
+    if (wait > 0) { busy = true; setTimeout(function () { busy = false; refresh(); }, wait); return; }
     busy = true;
+    last = Date.now();
     fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {

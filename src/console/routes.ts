@@ -43,6 +43,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
   const { storage, now } = deps;
   const auth = { accounts: storage.accounts, now, publicUrl: deps.publicUrl };
   const actionDeps: OperatorActionDeps = { ...deps.actions, storage, now, handoffHours: deps.handoffHours };
+  const inboxCache = sharedReads();
   const live = createLiveUpdates({ changeMark: () => storage.console.changeMark(), pollMs: deps.livePollMs ?? 1000, logger: deps.logger });
   const app = new Hono();
 
@@ -75,10 +76,13 @@ export function consoleRoutes(deps: ConsoleDeps) {
     const words = query.split(/\s+/).filter(Boolean).slice(0, 10);
     const active = cutoff();
     const liveMark = await storage.console.changeMark();
+    // Many consoles open on one instance refresh at the same change: they share one read of the lists per change mark
+    // and minute (the waiting state depends on the time too). Derived data only: nothing another instance needs.
+    const key = `${liveMark}|${Math.floor(now() / 60_000)}|${filter}|${label ?? ''}`;
     const [rows, counts, labels, hits] = await Promise.all([
-      words.length > 0 ? Promise.resolve([]) : storage.console.inbox({ filter, label, handoffActiveAfter: active, limit: INBOX_PAGE }),
-      storage.console.inboxCounts({ handoffActiveAfter: active }),
-      storage.console.labelsInUse(),
+      words.length > 0 ? Promise.resolve([]) : inboxCache.get(`rows|${key}`, () => storage.console.inbox({ filter, label, handoffActiveAfter: active, limit: INBOX_PAGE })),
+      inboxCache.get(`counts|${key}`, () => storage.console.inboxCounts({ handoffActiveAfter: active })),
+      inboxCache.get(`labels|${key}`, () => storage.console.labelsInUse()),
       words.length > 0 ? storage.reports.searchMessages({ words, limit: 50 }) : Promise.resolve(null),
     ]);
     const isWaiting = (row: { handoffCountsFrom: number | null }) => row.handoffCountsFrom !== null && row.handoffCountsFrom > active;
@@ -220,4 +224,21 @@ async function securityHeaders(c: Context, next: () => Promise<void>) {
   c.res.headers.set('X-Content-Type-Options', 'nosniff');
   c.res.headers.set('Referrer-Policy', 'same-origin');
   c.res.headers.set('X-Frame-Options', 'DENY');
+}
+
+/** Reads shared by identical requests while their key holds; only the newest keys are kept. */
+function sharedReads() {
+  const entries = new Map<string, Promise<unknown>>();
+  return {
+    get<T>(key: string, read: () => Promise<T>): Promise<T> {
+      let entry = entries.get(key) as Promise<T> | undefined;
+      if (!entry) {
+        entry = read();
+        entries.set(key, entry);
+        entry.catch(() => entries.delete(key));
+        while (entries.size > 30) entries.delete(entries.keys().next().value!);
+      }
+      return entry;
+    },
+  };
 }

@@ -48,13 +48,16 @@ function usageByDay(db: Db, input: { since?: number }): UsageDay[] {
 
 /** Messages in the order they happened, optionally for one contact and from a time on. */
 function transcriptRows(db: Db, input: { phone?: string; since?: number }): TranscriptRow[] {
+  // One contact's rows by the contact's index (a million messages are not walked for 200); SQLite plans an
+  // "@phone IS NULL OR …" as a scan, so the two cases are two statements.
+  const contact = input.phone === undefined ? '' : 'm.contact_id = (SELECT id FROM contacts WHERE phone = @phone) AND';
   return db.$client
     .prepare(
       `SELECT ${TRANSCRIPT_COLUMNS} FROM messages m JOIN contacts c ON c.id = m.contact_id
-        WHERE (@phone IS NULL OR c.phone = @phone) AND m.created_at >= @since
+        WHERE ${contact} m.created_at >= @since
         ORDER BY m.id`,
     )
-    .all({ phone: input.phone ?? null, since: input.since ?? 0 }) as TranscriptRow[];
+    .all({ ...(input.phone !== undefined && { phone: input.phone }), since: input.since ?? 0 }) as TranscriptRow[];
 }
 
 /** Messages containing every word (case-insensitive), newest first. */

@@ -44,7 +44,7 @@ export function pgReports(pool: pg.Pool): Reports {
     transcriptRows: ({ phone, since }) =>
       rows<TranscriptRow>(
         `SELECT ${TRANSCRIPT_COLUMNS} FROM messages m JOIN contacts c ON c.id = m.contact_id
-          WHERE ($1::text IS NULL OR c.phone = $1) AND m.created_at >= $2 ORDER BY m.id`,
+          WHERE ($1::text IS NULL OR m.contact_id = (SELECT id FROM contacts WHERE phone = $1)) AND m.created_at >= $2 ORDER BY m.id`,
         [phone ?? null, since ?? 0],
       ),
     searchMessages: ({ words, limit }) => {
