@@ -8,11 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/console/password.js';
 import { requireOperator, sameOriginOnly } from '../src/console/session.js';
 import { signInRoutes } from '../src/console/sign-in.js';
-import { silentLogger } from '../src/logger.js';
+import { silentLogger, type Logger } from '../src/logger.js';
 import { openPostgresStorage } from '../src/store/pg/storage.js';
 import { openSqliteStorage } from '../src/store/sqlite-storage.js';
 import type { Storage } from '../src/store/storage.js';
-import { tempDir } from './helpers/app.js';
+import { captureLogs, tempDir } from './helpers/app.js';
 import { freshPostgresDatabase, postgresUrl } from './helpers/postgres.js';
 
 const PASSWORD = 'correct horse battery';
@@ -23,9 +23,9 @@ afterAll(async () => {
 });
 
 /** The console's sign-in and two guarded routes on a real HTTP server, over `storage`, with a clock the test moves. */
-async function startConsole(storage: Storage, options: { publicUrl?: string; clock?: { now: number } } = {}) {
+async function startConsole(storage: Storage, options: { publicUrl?: string; clock?: { now: number }; logger?: Logger } = {}) {
   const clock = options.clock ?? { now: Date.UTC(2026, 10, 30, 9) };
-  const deps = { accounts: storage.accounts, now: () => clock.now, publicUrl: options.publicUrl, logger: silentLogger };
+  const deps = { accounts: storage.accounts, now: () => clock.now, publicUrl: options.publicUrl, logger: options.logger ?? silentLogger };
   const app = new Hono();
   app.route('/', signInRoutes(deps));
   app.use('/console/*', sameOriginOnly(deps));
@@ -108,10 +108,11 @@ describe('signing in to the console', () => {
     expect(signedIn.headers.get('set-cookie')).toContain('Secure');
   }, 120_000);
 
-  it('a wrong password says so, and an unknown name gets the very same answer', async () => {
+  it('a wrong password says so, and an unknown name gets the very same answer; no password or session id is logged', async () => {
     const storage = await sqliteStorage();
     await addOperator(storage, 'Dewi');
-    const console = await startConsole(storage);
+    const logs = captureLogs();
+    const console = await startConsole(storage, { logger: logs.logger });
     const wrong = await console.signIn('Dewi', 'not the password');
     const unknown = await console.signIn('Dewi2', 'not the password');
     expect(wrong.status).toBe(401);
@@ -120,6 +121,12 @@ describe('signing in to the console', () => {
     const wrongPage = await wrong.text();
     expect(wrongPage).toContain('Wrong username or password.');
     expect((await unknown.text()).replace('value="Dewi2"', 'value="Dewi"')).toBe(wrongPage);
+
+    const sessionId = cookieOf(await console.signIn('Dewi', PASSWORD)).split('=')[1]!;
+    expect(logs.text()).toContain('wrong username or password');
+    expect(logs.text()).not.toContain('not the password');
+    expect(logs.text()).not.toContain(PASSWORD);
+    expect(logs.text()).not.toContain(sessionId);
   }, 120_000);
 
   it('after 5 wrong passwords for an account, it is refused even with the right one until 15 minutes pass; other accounts are not', async () => {

@@ -2,9 +2,10 @@
 // script, nothing loaded from elsewhere (the console's CSP forbids inline script).
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
+import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import type { Logger } from '../logger.js';
-import { endSession, signIn, THROTTLE } from './accounts.js';
+import { endSession, operatorOfSession, signIn, THROTTLE } from './accounts.js';
 import { MAX_NAME_CHARS } from './operator-name.js';
 import { MAX_PASSWORD_CHARS } from './password.js';
 import { clearSessionCookie, clientAddress, LOGIN_PATH, safeNext, sameOriginOnly, sessionIdOf, setSessionCookie, type ConsoleAuthDeps } from './session.js';
@@ -64,7 +65,10 @@ export function signInRoutes(deps: SignInDeps) {
     return c.html(page({ next: safeNext(c.req.query('next')), noOperators }));
   });
 
-  app.post(LOGIN_PATH, async (c) => {
+  // A sign-in form is a few hundred bytes; nothing larger is read into memory.
+  const small = bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('The form is too large.', 413) });
+
+  app.post(LOGIN_PATH, small, async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const field = (key: string) => (typeof form[key] === 'string' ? (form[key] as string) : '');
     const next = safeNext(field('next'));
@@ -89,7 +93,12 @@ export function signInRoutes(deps: SignInDeps) {
 
   app.post('/console/logout', async (c) => {
     const sessionId = sessionIdOf(c);
-    if (sessionId) await endSession(deps.accounts, sessionId);
+    if (sessionId) {
+      const now = deps.now();
+      const operator = await operatorOfSession(deps.accounts, sessionId, now);
+      await endSession(deps.accounts, sessionId);
+      if (operator) await deps.accounts.audit({ at: now, operator: operator.name, action: 'sign out', contactId: null, detail: null });
+    }
     clearSessionCookie(c, deps);
     return c.redirect(LOGIN_PATH, 303);
   });
