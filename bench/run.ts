@@ -1,7 +1,7 @@
 // npm run bench: our overhead and our 5-second promise, measured side by side with baselines in one run.
 // Prints a table and writes bench/results/latest.json. Settings (environment):
 //   BENCH_RUNS (3)  BENCH_DURATION seconds per load run (10)  BENCH_HANG_SECONDS (60)  BENCH_LATE_SECONDS (30)
-//   BENCH_SKIP=overhead,deadline,hanging,big-history,cost,late,media,instances
+//   BENCH_SKIP=overhead,deadline,hanging,big-history,cost,late,media,instances,console
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { explainRecentMessages, findContactByPhone } from '../src/store/queries.
 import { runClosedLoop, runLoad, type LoadResult } from './load.js';
 import { peakRssMb, rssMb, START_COMMAND, startProcess, type Running } from './processes.js';
 import { seededPhone, seedHistory } from './seed-history.js';
+import { consoleScenario } from './console.js';
 import pg from 'pg';
 import { POSTGRES_MISSING, startPostgresCluster } from '../test/postgres-cluster.js';
 
@@ -558,6 +559,9 @@ async function main() {
   if (!SKIP.has('late')) results.late = await lateAnswers();
   if (!SKIP.has('media')) results.media = await media();
   if (!SKIP.has('instances')) results.instances = await instances();
+  if (!SKIP.has('console')) {
+    results.console = await withFakeLlm(0, (llm) => consoleScenario({ work, start: (dbPath) => startBot(llm, dbPath), secret: SECRET, durationSeconds: DURATION, runs: RUNS }));
+  }
 
   if (over) {
     const relay = over['relay (Hono + fetch to LLM)']!;
@@ -618,6 +622,7 @@ async function main() {
     console.log(`\naverage request body ${c.averageRequestBytes} bytes; rebuilt requests identical to those sent: ${c.rebuiltRequestsIdenticalToSent} (target: >= 80% repeating)`);
     console.log(`A customer with ${longHistory.earlierMessages} earlier messages: ${longHistory.historyTurnsSent} history turns sent, request ${longHistory.requestBytes} bytes`);
   }
+  if (results.console) console.log('\nConsole (10 000 contacts, 1 000 000 messages; inbox and a 200-message conversation, ms over loopback; webhook req/s with 20 live consoles against none):', JSON.stringify(results.console));
   if (results.media) console.log('\nMedia (instant fakes, 10 connections; files from a loopback host):', JSON.stringify(results.media));
   if (results.instances) {
     const rows = Object.entries(results.instances as Record<string, ReturnType<typeof summarise>>).filter(([, r]) => typeof r === 'object');

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { createResponder, type ResponderDeps } from './agent/responder.js';
+import { consoleRoutes, type ConsoleDeps } from './console/routes.js';
 import { jsonError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics-route.js';
@@ -12,6 +13,8 @@ export interface AppDeps extends Omit<ResponderDeps, 'now'> {
   secret: string;
   metricsEnabled: boolean;
   now?: () => number;
+  /** The operators' console (/console); absent: not served. */
+  console?: Omit<ConsoleDeps, 'logger' | 'now'>;
 }
 
 export function createApp(deps: AppDeps) {
@@ -56,6 +59,8 @@ export function createApp(deps: AppDeps) {
     .route('/', webhookRoutes({ responder, secret: deps.secret, now, metrics }))
     .route('/', healthRoutes({ store: deps.store }))
     .route('/', metricsRoutes({ metrics, secret: deps.secret, enabled: deps.metricsEnabled }));
+  const operatorsConsole = deps.console ? consoleRoutes({ ...deps.console, logger, now }) : null;
+  if (operatorsConsole) app.route('/', operatorsConsole);
   app.notFound((c) => jsonError(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
     logger.error({ err: error.message, path: c.req.path }, 'unhandled error');
@@ -63,5 +68,9 @@ export function createApp(deps: AppDeps) {
   });
   // Late answers outlive the requests that started them: a shutdown waits for them, or hands them on; `npm run eval`
   // waits for them between turns.
-  return Object.assign(app, { finishLateAnswers: responder.finishLateAnswers, lateAnswersIdle: responder.lateAnswersIdle });
+  return Object.assign(app, {
+    finishLateAnswers: responder.finishLateAnswers,
+    lateAnswersIdle: responder.lateAnswersIdle,
+    consoleLive: operatorsConsole?.live ?? null,
+  });
 }

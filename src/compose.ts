@@ -200,6 +200,13 @@ export function assembleBot(
     answerBroadcasts: config.ANSWER_BROADCASTS,
     limits: { maxInputChars: config.MAX_INPUT_CHARS, historyLimit: config.HISTORY_LIMIT, historyMaxChars: config.HISTORY_MAX_CHARS },
     metricsEnabled: config.METRICS_ENABLED,
+    console: {
+      storage,
+      actions: { api, mediaCatalog: () => prompts.mediaCatalog(), queued: () => worker?.kick() },
+      mediaDir: config.MEDIA_DIR,
+      handoffHours: config.HANDOFF_HOURS,
+      publicUrl: config.PUBLIC_URL,
+    },
     ...(overrides.now ? { now: overrides.now } : {}),
   });
   return {

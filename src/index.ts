@@ -75,6 +75,7 @@ async function start() {
   const hint = token === secret ? '' : ' (token masked; SHOW_WEBHOOK_URL=true prints it in full)';
   if (config.PUBLIC_URL) console.log(`Webhook URL for Whatspie: ${config.PUBLIC_URL.replace(/\/+$/, '')}${path}${hint}`);
   else console.log(`Webhook path for Whatspie: ${path}${hint}${bot.secretGenerated ? ' (secret generated and saved in the database)' : ''}`);
+  if ((await bot.storage.accounts.count()) === 0) logger.info('no console operator yet: create one with "npm run operators -- add NAME", then sign in at /console/login');
   logger.info({ port: (server.address() as AddressInfo).port, host: config.HOST, model: bot.llm?.model ?? null, llmUrl: bot.llm?.address ?? null, database: bot.storage.location, timeZone: config.TIME_ZONE }, 'listening');
 
   // Stop taking requests, let those in flight finish (they end by their deadline), give the late answers being worked

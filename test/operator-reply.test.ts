@@ -34,7 +34,7 @@ describe('transcripts reply', () => {
       { device: WHATSPIE_DEVICE, receiver: customer, type: 'chat', params: { text: 'Hi, this is Dewi. Your *refund* is on its way.' }, simulate_typing: 1 },
     ]);
     const show = await transcripts(bot.dbPath, ['show', customer]);
-    expect(show.out).toMatch(/operator\s+\[text\] Hi, this is Dewi\. Your \*refund\* is on its way\./);
+    expect(show.out).toMatch(/operator terminal\s+\[text\] Hi, this is Dewi\. Your \*refund\* is on its way\./);
     expect(show.out).toContain('Waiting for a human since');
 
     const again = makeBot({ dbPath: bot.dbPath, promptsDir: bot.promptsDir });
@@ -71,7 +71,7 @@ describe('transcripts reply', () => {
     replyWith({ content: 'Bot answer' });
     const bot = makeBot();
     await bot.post(textFrom('6281900000404', 'hello'));
-    expect((await transcripts(bot.dbPath, ['reply', '6281900000404', 'Hello'], false)).out).toContain('set WHATSPIE_API_TOKEN and WHATSPIE_DEVICE');
+    expect((await transcripts(bot.dbPath, ['reply', '6281900000404', 'Hello'], false)).out).toContain('configure WHATSPIE_API_TOKEN and WHATSPIE_DEVICE');
     expect((await transcripts(bot.dbPath, ['reply', '6281900000404'])).out).toContain('what to send?');
   });
 });

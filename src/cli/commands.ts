@@ -1,14 +1,14 @@
 // What every transcripts command is, and the two that write: taking a conversation over and handing it back.
 import type { ParseArgsConfig } from 'node:util';
-import { isWaitingForHuman, operatorHandoff } from '../agent/handoff-rule.js';
+import { isWaitingForHuman } from '../agent/handoff-rule.js';
+import { ActionRefused, addLabel, addNote, handBack, NOT_CONFIGURED, removeLabel, reply, takeOver, type OperatorActionDeps } from '../agent/operator-actions.js';
+import { TERMINAL } from '../console/operator-name.js';
+import type { WhatspieApi } from '../delivery/whatspie-client.js';
 import type { Config } from '../config.js';
 import type { Storage } from '../store/storage.js';
-import { textMessages } from '../agent/outgoing.js';
 import { whatspieApiFrom } from '../compose.js';
 import type { ConversationStore } from '../store/conversation-store.js';
-import { replyRecord } from '../agent/reply-record.js';
 import type { Ask } from './confirm.js';
-import { OPERATOR } from './format.js';
 import { UsageError } from './args.js';
 import { namedContact } from './named-contact.js';
 import { takeNumber } from './numbers.js';
@@ -67,12 +67,26 @@ const writeTarget = (store: ConversationStore, command: string, args: ParsedArgs
 
 const resendHint = (ids: number[]) => ids.map((id) => `"npm run transcripts -- resend ${id}"`).join(', ');
 
+/** The operator actions as the transcripts tool runs them: recorded as the terminal's, refusals as usage errors. */
+function actionDeps(storage: Storage, io: Io, api: WhatspieApi | null = null): OperatorActionDeps {
+  return { storage, api, now: () => io.now, handoffHours: io.settings.HANDOFF_HOURS };
+}
+
+async function refusedAsUsage<T>(action: Promise<T>): Promise<T> {
+  try {
+    return await action;
+  } catch (error) {
+    if (error instanceof ActionRefused) throw new UsageError(error.message, false);
+    throw error;
+  }
+}
+
 export const handoffCommands: Record<string, Command> = {
   reply: {
     usage: `reply <number> [--] <text…>
   Sends your message to the customer through Whatspie's API (WHATSPIE_API_TOKEN, WHATSPIE_DEVICE), records it in
-  the transcript as the operator's, and pauses the bot for this customer as a handoff does (until "resume" or
-  HANDOFF_HOURS), so that it never talks over you. Works whether the server runs or not.
+  the transcript as the operator's ("operator terminal"), and pauses the bot for this customer as a handoff does
+  (until "resume" or HANDOFF_HOURS), so that it never talks over you. Works whether the server runs or not.
   When the text starts with a digit, put -- between the number and the text (reply 62812345678 -- 1 more day):
   words that can be read as two customers' numbers, or as no customer's, are refused and nothing is sent.`,
     options: {},
@@ -80,19 +94,13 @@ export const handoffCommands: Record<string, Command> = {
     async run(storage, args, io) {
       const apiUrl = io.settings.WHATSPIE_API_URL ?? 'https://api.whatspie.com';
       const api = whatspieApiFrom({ WHATSPIE_API_TOKEN: io.settings.WHATSPIE_API_TOKEN, WHATSPIE_DEVICE: io.settings.WHATSPIE_DEVICE, WHATSPIE_API_URL: apiUrl });
-      if (!api) throw new UsageError("reply sends through Whatspie's API: set WHATSPIE_API_TOKEN and WHATSPIE_DEVICE (in .env or the environment)");
-      const { conversations: store, outbox } = await storage();
-      const { contact, phone, rest } = await writeTarget(store, 'reply', args, io);
+      if (!api) throw new UsageError(NOT_CONFIGURED, false);
+      const opened = await storage();
+      const { contact, phone, rest } = await writeTarget(opened.conversations, 'reply', args, io);
       const text = rest.join(' ').trim();
       if (!text) throw new UsageError('what to send? e.g. reply 62856123456 Your order ships today.');
-      const messages = textMessages(text, 'model');
-      if (messages.length === 0) throw new UsageError('the message is empty once formatted');
-      const rowId = await outbox.enqueue({
-        record: replyRecord({ contactId: contact.id, inReplyTo: null }, messages, { turn: null, note: OPERATOR, llmLatencyMs: null, fallback: null }),
-        messages,
-        at: io.now,
-      });
-      await store.startHandoff({ contactId: contact.id, reason: 'an operator replied', ...operatorHandoff(io.now) });
+      const { rowId } = await refusedAsUsage(reply(actionDeps(opened, io, api), { contact, by: TERMINAL, text }));
+      const { outbox } = opened;
       const who = `${shownName(contact, phone)} (${phone})`;
       // Said before the first try: an unreachable Whatspie takes the whole wait, which must not pass in silence.
       io.out(`Sending to ${who} through Whatspie's API at ${apiHost(apiUrl)} (for up to ${DELIVER_WAIT_MS / 1000} s)…`);
@@ -112,10 +120,9 @@ export const handoffCommands: Record<string, Command> = {
     options: {},
     writes: true,
     async run(storage, args, io) {
-      const store = (await storage()).conversations;
-      const { contact, phone, rest } = await writeTarget(store, 'pause', args, io);
-      const reason = rest.join(' ') || 'taken over by an operator';
-      await store.startHandoff({ contactId: contact.id, reason, ...operatorHandoff(io.now) });
+      const opened = await storage();
+      const { contact, phone, rest } = await writeTarget(opened.conversations, 'pause', args, io);
+      await takeOver(actionDeps(opened, io), { contact, by: TERMINAL, reason: rest.join(' ') || 'taken over by an operator' });
       io.out(`Paused: the bot stays silent for ${shownName(contact, phone)} (${phone}) until you resume it.`);
       return 0;
     },
@@ -126,16 +133,59 @@ export const handoffCommands: Record<string, Command> = {
     options: {},
     writes: true,
     async run(storage, args, io) {
-      const store = (await storage()).conversations;
-      const { contact, phone } = await writeTarget(store, 'resume', args, io, false);
-      if (!waitingForHuman(contact.handoff, io)) {
-        if (contact.handoff) await store.endHandoff(contact.id);
-        io.out(`${phone} was not waiting for a human; the bot already answers.`);
-        return 0;
-      }
-      await store.endHandoff(contact.id);
-      io.out(`Resumed: the bot answers ${shownName(contact, phone)} (${phone}) again.`);
+      const opened = await storage();
+      const { contact, phone } = await writeTarget(opened.conversations, 'resume', args, io, false);
+      const { wasWaiting } = await handBack(actionDeps(opened, io), { contact, by: TERMINAL });
+      io.out(wasWaiting ? `Resumed: the bot answers ${shownName(contact, phone)} (${phone}) again.` : `${phone} was not waiting for a human; the bot already answers.`);
       return 0;
     },
   },
+  note: {
+    usage: `note <number> [--] <text…>
+  Adds an internal note to the conversation: shown to operators ("transcripts show", the console), never sent
+  to the customer. A text that starts with a digit goes after --, as in reply.`,
+    options: {},
+    writes: true,
+    async run(storage, args, io) {
+      const opened = await storage();
+      const { contact, phone, rest } = await writeTarget(opened.conversations, 'note', args, io);
+      const text = rest.join(' ').trim();
+      if (!text) throw new UsageError('what is the note? e.g. note 62856123456 Called back, refund approved.');
+      await refusedAsUsage(addNote(actionDeps(opened, io), { contact, by: TERMINAL, text }));
+      io.out(`Note added to ${shownName(contact, phone)} (${phone}); it is never sent to the customer.`);
+      return 0;
+    },
+  },
+  label: {
+    usage: `label <number> <word>
+  Puts a label (a free word, such as vip or refund) on the conversation; the console filters by it.`,
+    options: {},
+    writes: true,
+    run: (storage, args, io) => labelCommand(storage, args, io, 'label'),
+  },
+  unlabel: {
+    usage: `unlabel <number> <word>
+  Takes a label off the conversation.`,
+    options: {},
+    writes: true,
+    run: (storage, args, io) => labelCommand(storage, args, io, 'unlabel'),
+  },
 };
+
+async function labelCommand(storage: () => Promise<Storage>, args: ParsedArgs, io: Io, command: 'label' | 'unlabel'): Promise<number> {
+  const opened = await storage();
+  const { contact, phone, rest } = await writeTarget(opened.conversations, command, args, io);
+  if (rest.length !== 1) throw new UsageError(`${command} takes one word after the number, e.g. ${command} 62856123456 vip`);
+  const deps = actionDeps(opened, io);
+  const input = { contact, by: TERMINAL, label: rest[0]! };
+  const who = `${shownName(contact, phone)} (${phone})`;
+  const label = cell(rest[0]!.trim().toLowerCase(), 40);
+  if (command === 'label') {
+    const added = await refusedAsUsage(addLabel(deps, input));
+    io.out(added ? `Labelled ${who} "${label}".` : `${who} already has the label "${label}".`);
+  } else {
+    const removed = await refusedAsUsage(removeLabel(deps, input));
+    io.out(removed ? `Took the label "${label}" off ${who}.` : `${who} has no label "${label}".`);
+  }
+  return 0;
+}

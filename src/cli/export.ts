@@ -1,11 +1,12 @@
 // The rows of `transcripts export`: one flat record per message, as JSON Lines or CSV.
 import type { TranscriptRow } from '../store/storage.js';
+import { writer } from './format.js';
 import { visible } from './terminal-text.js';
 
 const FIELDS = [
   'time', 'number', 'name', 'direction', 'kind', 'text', 'media_url', 'media_caption', 'media_file_name', 'reply_json',
   'model', 'llm_latency_ms', 'fell_back', 'fallback_reason', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'whatsapp_message_id',
-  'media_path', 'media_bytes', 'media_type', 'media_sha256', 'media_error', 'transcription', 'tool_calls',
+  'media_path', 'media_bytes', 'media_type', 'media_sha256', 'media_error', 'transcription', 'who', 'tool_calls',
 ] as const;
 
 function exportRecord(row: TranscriptRow): Record<(typeof FIELDS)[number], string | number | boolean | null> {
@@ -36,6 +37,7 @@ function exportRecord(row: TranscriptRow): Record<(typeof FIELDS)[number], strin
     transcription: row.transcription,
     // As stored: JSON of each call of an operator's tool (tool, arguments, status, outcome, ms, the answer's start).
     tool_calls: row.toolCalls,
+    who: writer(row),
   };
 }
 

@@ -1,10 +1,19 @@
 // How conversations print in a terminal: times, tables, and one line per message as a person reads a chat.
+import { OPERATOR_MODEL } from '../agent/operator-actions.js';
+import type { ContactNote } from '../store/operators.js';
 import type { TranscriptRow } from '../store/storage.js';
 import { readWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
 import { cell } from './terminal-text.js';
 
-/** The model column of a message an operator wrote (transcripts reply). */
-export const OPERATOR = 'operator';
+/**
+ * Who wrote a message, as every transcript reads it (show, search, the export, the SQL view): the customer, the bot,
+ * or the operator by name ("operator Dewi"; "operator terminal" from the transcripts tool).
+ */
+export function writer(row: Pick<TranscriptRow, 'direction' | 'model' | 'operator'>): 'customer' | 'bot' | `operator${string}` {
+  if (row.direction === 'in') return 'customer';
+  if (row.operator !== null) return `operator ${row.operator}`;
+  return row.model === OPERATOR_MODEL ? 'operator' : 'bot';
+}
 
 /** The longest message `show` prints in full; the export has every character. */
 const MESSAGE_CHARS = 2000;
@@ -105,17 +114,22 @@ export function describeSent(row: TranscriptRow): string[] {
     // An unreadable row is shown by its text below.
   }
   const lines = replies.length > 0 ? replies.map(describeSentReply) : [line(row.text)];
-  const details = [
+  const details = sentMarks(row);
+  if (details.length > 0) lines[lines.length - 1] += `   (${details.join(', ')})`;
+  return lines;
+}
+
+/** What `show` marks on a sent row (late, undelivered, failed, unknown, fallback, model, latency); the console shows the same. */
+export function sentMarks(row: TranscriptRow): string[] {
+  return [
     row.via === 'api' && row.inReplyTo !== null ? 'LATE, through the API' : null,
     row.delivery === 'pending' ? `UNDELIVERED: still being sent${row.deliveryError ? ` (last try: ${line(row.deliveryError, 120)})` : ''}` : null,
     row.delivery === 'failed' ? `FAILED: ${line(row.deliveryError ?? 'unknown', 160)}` : null,
     row.delivery === 'unknown' ? deliveryUnknown(row) : null,
     row.fellBack ? `FALLBACK: ${line(row.fallbackReason, 60)}` : null,
-    row.model === null || row.model === OPERATOR ? null : line(row.model, 80),
+    row.model === null || row.model === OPERATOR_MODEL ? null : line(row.model, 80),
     row.llmLatencyMs !== null ? `LLM ${row.llmLatencyMs} ms` : null,
-  ].filter(Boolean);
-  if (details.length > 0) lines[lines.length - 1] += `   (${details.join(', ')})`;
-  return lines;
+  ].filter((mark): mark is string => Boolean(mark));
 }
 
 /** The calls of the operators' tools kept with a reply (messages.tool_calls), one line each; none when unreadable. */
@@ -135,14 +149,26 @@ export function toolCallLines(row: Pick<TranscriptRow, 'toolCalls'>): string[] {
   });
 }
 
-export function chatLines(rows: TranscriptRow[]): string[] {
-  const who = (row: TranscriptRow) => (row.direction === 'in' ? line(row.name ?? row.phone, 30) : row.model === OPERATOR ? 'operator' : 'bot');
-  const width = Math.max(3, ...rows.map((r) => who(r).length), rows.some((r) => r.toolCalls) ? 4 : 0);
-  return rows.flatMap((row) => {
-    // The lookups the model made come first: they happened before the reply they served.
-    const lookups = row.direction === 'out' ? toolCallLines(row).map((text) => `${formatTime(row.createdAt)}  ${'tool'.padEnd(width)}  ${text}`) : [];
-    const texts = row.direction === 'in' ? [describeReceived(row)] : describeSent(row);
-    return [...lookups, ...texts.map((text, i) => `${i === 0 ? formatTime(row.createdAt) : ' '.repeat(16)}  ${(i === 0 ? who(row) : '').padEnd(width)}  ${text}`)];
-  });
+/** A conversation as chat lines, with the operators' notes in their place, marked as internal, and the lookups of the
+ * operators' tools before the reply they served. */
+export function chatLines(rows: TranscriptRow[], notes: ContactNote[] = []): string[] {
+  const who = (row: TranscriptRow) => (row.direction === 'in' ? line(row.name ?? row.phone, 30) : line(writer(row), 80));
+  const noteWho = (note: ContactNote) => `note by ${line(note.operator, 70)}`;
+  const width = Math.max(3, ...rows.map((r) => who(r).length), ...notes.map((n) => noteWho(n).length), rows.some((r) => r.toolCalls) ? 4 : 0);
+  const entries = [
+    ...rows.map((row) => ({
+      at: row.createdAt,
+      // The lookups the model made come first: they happened before the reply they served.
+      lookups: row.direction === 'out' ? toolCallLines(row) : [],
+      who: who(row),
+      texts: row.direction === 'in' ? [describeReceived(row)] : describeSent(row),
+    })),
+    ...notes.map((note) => ({ at: note.createdAt, lookups: [] as string[], who: noteWho(note), texts: note.text.split('\n').map((part, i) => `${i === 0 ? '(internal, never sent) ' : ''}${line(part)}`) })),
+  ];
+  // Stable: a note written in the same millisecond as a message follows it.
+  entries.sort((a, b) => a.at - b.at);
+  return entries.flatMap((entry) => [
+    ...entry.lookups.map((text) => `${formatTime(entry.at)}  ${'tool'.padEnd(width)}  ${text}`),
+    ...entry.texts.map((text, i) => `${i === 0 ? formatTime(entry.at) : ' '.repeat(16)}  ${(i === 0 ? entry.who : '').padEnd(width)}  ${text}`),
+  ]);
 }
-

@@ -22,8 +22,9 @@ const ONE_LINE = false;
 export async function namedContact(store: ConversationStore, options: NamedContactOptions): Promise<{ contact: Contact; phone: string; rest: string[] }> {
   const { command, positionals, beforeDashes, takesText, defaultCountryCode } = options;
   const nothing = command === 'reply' ? 'nothing was sent' : 'nothing was changed';
+  const words = command === 'reply' || command === 'note' ? 'text' : command === 'pause' ? 'reason' : 'word';
   const howToWrite = takesText
-    ? `put -- between the number and the ${command === 'reply' ? 'text' : 'reason'} (${command} NUMBER -- ${command === 'reply' ? 'TEXT' : 'REASON'})`
+    ? `put -- between the number and the ${words} (${command} NUMBER -- ${words.toUpperCase()})`
     : `write the number alone, in one word (${command} NUMBER)`;
   if (positionals.length === 0 || beforeDashes === 0) throw new UsageError(`which number? e.g. ${command} 62856123456`);
 

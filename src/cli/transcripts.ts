@@ -15,7 +15,7 @@ import type { Storage, TranscriptRow } from '../store/storage.js';
 import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, requireDatabase, UsageError } from './args.js';
 import { handoffCommands, requireNumber, shownName, TOOL_SETTINGS, waitingForHuman, type Command, type Io, type ParsedArgs } from './commands.js';
 import { toCsv, toJsonLines } from './export.js';
-import { chatLines, describeReceived, describeSent, formatTime, handedOver, handedOverInFull, table } from './format.js';
+import { chatLines, describeReceived, describeSent, formatTime, handedOver, handedOverInFull, table, writer } from './format.js';
 import { isNumberPart, normaliseNumber } from './numbers.js';
 import { resendCommand } from './resend.js';
 import { forgetCommand } from './forget.js';
@@ -66,20 +66,25 @@ commands.list = {
 commands.show = {
   usage: `show <number> [--since 7d|2026-11-01]
   One conversation as a chat: time, who, what was said. Media are labelled lines; the bot's replies show
-  their type, fallbacks their reason, and the LLM's latency.`,
+  their type, fallbacks their reason, and the LLM's latency; an operator's reply shows their name, and the
+  operators' internal notes (never sent to the customer) stand in their place, marked as internal.`,
   options: { since: { type: 'string' } },
   async run(storage, { values, positionals }, io) {
     const { phone } = requireNumber(positionals, io);
-    const { conversations, reports } = await storage();
+    const { conversations, reports, annotations } = await storage();
     const contact = await conversations.contactByPhone(phone);
     if (!contact) throw new UsageError(`no conversation with ${cell(phone, 40)}; "npm run transcripts -- list" shows every number`);
-    const rows = await reports.transcriptRows({ phone, since: parseSince(values.since as string | undefined, io.now) });
+    const since = parseSince(values.since as string | undefined, io.now);
+    const rows = await reports.transcriptRows({ phone, since });
     io.out(`Conversation with ${shownName(contact, 'unknown name')} (${cell(contact.phone, 40)}), ${rows.length} messages`);
     if (contact.handoff && waitingForHuman(contact.handoff, io)) {
       io.out(`Waiting for a human ${handedOverInFull(contact.handoff, io.settings.HANDOFF_HOURS)}: ${cell(contact.handoff.reason, 200)}`);
     }
+    const notes = await annotations.notes({ contactId: contact.id, ...(since !== undefined && { since }) });
+    const labels = await annotations.labels(contact.id);
+    if (labels.length > 0) io.out(`Labels: ${labels.map((l) => cell(l.label, 40)).join(', ')}`);
     io.out('');
-    io.out(chatLines(rows).join('\n'));
+    io.out(chatLines(rows, notes).join('\n'));
     return 0;
   },
 };
@@ -96,7 +101,7 @@ commands.search = {
       return 0;
     }
     const line = (row: TranscriptRow) => cell(row.direction === 'in' ? describeReceived(row) : describeSent(row).join(' | '), 160);
-    io.out(table(['TIME', 'NUMBER', 'NAME', 'WHO', 'MESSAGE'], hits.map((r) => [formatTime(r.createdAt), cell(r.phone, 40), cell(r.name, 40), r.direction === 'in' ? 'customer' : 'bot', line(r)])));
+    io.out(table(['TIME', 'NUMBER', 'NAME', 'WHO', 'MESSAGE'], hits.map((r) => [formatTime(r.createdAt), cell(r.phone, 40), cell(r.name, 40), cell(writer(r), 80), line(r)])));
     return 0;
   },
 };

@@ -105,6 +105,8 @@ export interface OutboundRecord {
   toolCalls?: string | null;
   /** 'api' when it goes out through Whatspie's REST API rather than in the webhook's answer. */
   via?: 'api' | null;
+  /** The operator who wrote it (an account name, or "terminal"); null or absent for the bot. */
+  operator?: string | null;
   /** A holding reply whose late answer is still being worked on. */
   latePending?: boolean | null;
   at: number;
@@ -112,7 +114,7 @@ export interface OutboundRecord {
 
 export function storeOutbound(db: Db, record: OutboundRecord): void {
   const { at, ...rest } = record;
-  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, cachedTokens: null, completionTokens: null, toolCalls: null, via: null, latePending: null, ...rest, createdAt: at });
+  statements(db).insertOutbound.run({ mediaUrl: null, promptTokens: null, cachedTokens: null, completionTokens: null, toolCalls: null, via: null, operator: null, latePending: null, ...rest, createdAt: at });
 }
 
 /**

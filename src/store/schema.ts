@@ -1,6 +1,6 @@
 // The conversation store. Times are Unix milliseconds; the `transcript` view shows them readably.
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, sqliteView, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, sqliteView, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const contacts = sqliteTable('contacts', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -55,6 +55,8 @@ export const messages = sqliteTable(
     fallbackReason: text('fallback_reason'),
     /** Outbound: 'api' when sent through Whatspie's REST API (a late answer, an operator's reply); null for the webhook answer. */
     via: text('via'),
+    /** Outbound: the operator who wrote it (the console's account name, or "terminal" for the transcripts tool); null: the bot. */
+    operator: text('operator'),
     /**
      * On a holding reply: its late answer is still being worked on. Cleared by whoever settles it first: the answer,
      * or the sweep that sends the fallback when the process working on it died.
@@ -78,6 +80,8 @@ export const messages = sqliteTable(
     // Retention (RETENTION_DAYS) deletes the oldest first, a batch at a time.
     index('messages_created_at').on(t.createdAt),
     index('messages_late_pending').on(t.latePending).where(sql`${t.latePending} = 1`),
+    // The console's "needs a reply": a contact's fallbacks, found without reading every message of every contact.
+    index('messages_fallbacks').on(t.contactId, t.id).where(sql`${t.fellBack} = 1`),
   ],
 );
 
@@ -146,6 +150,88 @@ export const settings = sqliteTable('settings', {
   value: text('value').notNull(),
 });
 
+/**
+ * The people who sign in to the console. The password is kept as an scrypt hash with its own salt and parameters
+ * (src/console/password.ts says the format), never in clear.
+ */
+export const operators = sqliteTable('operators', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * Signed-in console sessions, kept in the database so that every instance accepts them. Only a hash of the cookie's
+ * id is stored: reading the database gives no live cookie.
+ */
+export const operatorSessions = sqliteTable(
+  'operator_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    operatorId: integer('operator_id')
+      .notNull()
+      .references(() => operators.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+  },
+  (t) => [index('operator_sessions_operator').on(t.operatorId)],
+);
+
+/** Wrong passwords, by account ("account:NAME") and by address ("address:IP"), for the sign-in throttle. */
+export const signInFailures = sqliteTable(
+  'sign_in_failures',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('sign_in_failures_key').on(t.key, t.at)],
+);
+
+/** What operators did, who and when: take over, reply, hand back, note, label, sign in and out. */
+export const operatorActions = sqliteTable(
+  'operator_actions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    operator: text('operator').notNull(),
+    action: text('action').notNull(),
+    contactId: integer('contact_id'),
+    detail: text('detail'),
+  },
+  (t) => [index('operator_actions_contact').on(t.contactId, t.id)],
+);
+
+/** Operators' internal notes on a conversation: shown to operators in the transcript, never sent to the customer. */
+export const contactNotes = sqliteTable(
+  'contact_notes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    operator: text('operator').notNull(),
+    text: text('text').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('contact_notes_contact').on(t.contactId, t.id)],
+);
+
+/** Free words operators put on a conversation, to find it again (a filter of the console's inbox). */
+export const contactLabels = sqliteTable(
+  'contact_labels',
+  {
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    label: text('label').notNull(),
+    operator: text('operator').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.contactId, t.label] }), index('contact_labels_label').on(t.label)],
+);
+
 /** A conversation as a person reads it: `SELECT * FROM transcript WHERE phone = '…'`. */
 export const transcript = sqliteView('transcript').as((qb) =>
   qb
@@ -153,7 +239,8 @@ export const transcript = sqliteView('transcript').as((qb) =>
       phone: contacts.phone,
       name: contacts.displayName,
       at: sql<string>`strftime('%Y-%m-%d %H:%M:%S', ${messages.createdAt} / 1000.0, 'unixepoch')`.as('at'),
-      who: sql<string>`case ${messages.direction} when 'in' then 'customer' else 'bot' end`.as('who'),
+      // An operator's reply is theirs, by name; older rows kept only model = 'operator'.
+      who: sql<string>`case when ${messages.direction} = 'in' then 'customer' when ${messages.operator} is not null then 'operator ' || ${messages.operator} when ${messages.model} = 'operator' then 'operator' else 'bot' end`.as('who'),
       kind: messages.kind,
       text: messages.text,
       mediaUrl: messages.mediaUrl,

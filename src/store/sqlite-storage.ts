@@ -3,6 +3,7 @@ import { createKeyedQueue } from '../util/keyed-queue.js';
 import { forgetContact, recordDeletion, retentionBatch } from './data-care.js';
 import { runOnSqlite } from './steps.js';
 import { describeTables } from './tables.js';
+import { sqliteConsoleReads } from './console-reads.js';
 import { sqliteConversations } from './conversation-store.js';
 import { openDatabase, type Db } from './db.js';
 import { sqliteKnowledge } from './knowledge.js';
@@ -11,6 +12,7 @@ import { initSetting, readSetting } from './queries.js';
 import { holdServerLock, type ServerLock } from './server-lock.js';
 import type { ContactTurns, Storage } from './storage.js';
 import { sqliteReports } from './transcripts.js';
+import { sqliteAccounts, sqliteAnnotations } from './sqlite-operators.js';
 
 export type SqliteStorage = Storage & { readonly db: Db };
 
@@ -37,6 +39,7 @@ export function sqliteStorage(db: Db, location: string, lock?: ServerLock): Sqli
     outbox: sqliteOutbox(db),
     knowledge: sqliteKnowledge(db),
     reports: sqliteReports(db),
+    console: sqliteConsoleReads(db),
     settings: {
       read: async (key) => readSetting(db, key),
       init: async (key, value) => initSetting(db, key, value),
@@ -48,6 +51,8 @@ export function sqliteStorage(db: Db, location: string, lock?: ServerLock): Sqli
       recordRetention: async ({ at, messages }) => runOnSqlite(db, recordDeletion({ at, kind: 'retention', by: 'retention', messages })),
       tables: async () => runOnSqlite(db, describeTables),
     },
+    accounts: sqliteAccounts(db),
+    annotations: sqliteAnnotations(db),
     async close() {
       db.$client.close();
       lock?.release();

@@ -77,6 +77,7 @@ function prepareAll(db: Db) {
         completionTokens: p('completionTokens'),
         toolCalls: p('toolCalls'),
         via: p('via'),
+        operator: p('operator'),
         latePending: p('latePending'),
         createdAt: p('createdAt'),
       })

@@ -2,8 +2,10 @@
 // default) and PostgreSQL (DATABASE_URL; several instances on one database). The agent, the HTTP layer and the tools
 // speak only these types, so they do not know which one runs.
 import type { Section } from '../knowledge/sections.js';
+import type { ConsoleReads } from './console-reads.js';
 import type { ConversationStore, StoredMessage } from './conversation-store.js';
 import type { Forgotten, RetentionBatch, RetentionInput } from './data-care.js';
+import type { AccountStore, Annotations } from './operators.js';
 import type { Outbox } from './outbox.js';
 import type { Table } from './tables.js';
 
@@ -81,6 +83,8 @@ export interface TranscriptRow {
   mediaError: string | null;
   /** A voice note's transcript. */
   transcription: string | null;
+  /** Who wrote an outbound message by hand: an operator's name, or "terminal" (the transcripts tool); null: the bot. */
+  operator: string | null;
 }
 
 export interface EventRow {
@@ -165,8 +169,14 @@ export interface Storage {
   readonly outbox: Outbox;
   readonly knowledge: KnowledgeIndex;
   readonly reports: Reports;
+  /** What the operators' console reads (src/console/). */
+  readonly console: ConsoleReads;
   readonly settings: SettingsStore;
   readonly turns: ContactTurns;
   readonly data: DataCare;
+  /** The console's operators: accounts, sessions, the sign-in throttle, the audit. */
+  readonly accounts: AccountStore;
+  /** Operators' notes and labels on conversations. */
+  readonly annotations: Annotations;
   close(): Promise<void>;
 }

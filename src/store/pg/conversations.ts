@@ -28,12 +28,12 @@ const INSERT_INBOUND = `
 export async function insertOutbound(db: pg.Pool | pg.PoolClient, record: ReplyRecord): Promise<number> {
   const { rows } = await db.query(
     `INSERT INTO messages (contact_id, direction, in_reply_to, kind, text, media_url, reply_json, model, llm_latency_ms,
-                           fell_back, fallback_reason, prompt_tokens, cached_tokens, completion_tokens, via, late_pending, created_at, tool_calls)
-     VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+                           fell_back, fallback_reason, prompt_tokens, cached_tokens, completion_tokens, via, late_pending, created_at, tool_calls, operator)
+     VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
     [
       record.contactId, record.inReplyTo, record.kind, record.text, record.mediaUrl ?? null, record.replyJson, record.model,
       record.llmLatencyMs, record.fellBack, record.fallbackReason, record.promptTokens ?? null, record.cachedTokens ?? null, record.completionTokens ?? null,
-      record.via ?? null, record.latePending ?? null, record.at, record.toolCalls ?? null,
+      record.via ?? null, record.latePending ?? null, record.at, record.toolCalls ?? null, record.operator ?? null,
     ],
   );
   return (rows[0] as { id: number }).id;

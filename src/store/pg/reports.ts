@@ -8,7 +8,7 @@ const TRANSCRIPT_COLUMNS = `m.id, m.direction, m.kind, m.text, m.media_url AS "m
   m.completion_tokens AS "completionTokens", m.wa_message_id AS "waMessageId", m.created_at AS "createdAt",
   c.phone, c.display_name AS name, m.via, m.in_reply_to AS "inReplyTo",
   m.media_path AS "mediaPath", m.media_bytes AS "mediaBytes", m.media_type AS "mediaType", m.media_sha256 AS "mediaSha256",
-  m.media_error AS "mediaError", m.transcription, m.tool_calls AS "toolCalls",
+  m.media_error AS "mediaError", m.transcription, m.tool_calls AS "toolCalls", m.operator,
   (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN count(*) FILTER (WHERE o.state IN ('pending', 'sending')) > 0 THEN 'pending'
                WHEN count(*) FILTER (WHERE o.state = 'unknown') > 0 THEN 'unknown'
                WHEN count(*) FILTER (WHERE o.state = 'failed') > 0 THEN 'failed' ELSE 'sent' END
@@ -52,7 +52,7 @@ export function pgReports(pool: pg.Pool): Reports {
     transcriptRows: ({ phone, since }) =>
       rows<TranscriptRow>(
         `SELECT ${TRANSCRIPT_COLUMNS} FROM messages m JOIN contacts c ON c.id = m.contact_id
-          WHERE ($1::text IS NULL OR c.phone = $1) AND m.created_at >= $2 ORDER BY m.id`,
+          WHERE ($1::text IS NULL OR m.contact_id = (SELECT id FROM contacts WHERE phone = $1)) AND m.created_at >= $2 ORDER BY m.id`,
         [phone ?? null, since ?? 0],
       ),
     searchMessages: ({ words, limit }) => {

@@ -2,7 +2,7 @@
 // PostgreSQL's types. Times are Unix milliseconds (bigint read as a JavaScript number); the `transcript` view shows
 // them readably. Generated into drizzle-pg/ by `npm run db:generate`.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, customType, index, integer, pgTable, pgView, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, index, integer, pgTable, pgView, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 const id = () => bigserial('id', { mode: 'number' }).primaryKey();
@@ -55,6 +55,8 @@ export const messages = pgTable(
     fellBack: boolean('fell_back'),
     fallbackReason: text('fallback_reason'),
     via: text('via'),
+    /** Outbound: the operator who wrote it (the console's account name, or "terminal" for the transcripts tool); null: the bot. */
+    operator: text('operator'),
     latePending: boolean('late_pending'),
     promptTokens: integer('prompt_tokens'),
     /** Of the prompt tokens, how many the provider read from its cache (when it reports it). */
@@ -77,6 +79,8 @@ export const messages = pgTable(
     index('messages_created_at').on(t.createdAt),
     index('messages_in_reply_to').on(t.inReplyTo).where(sql`${t.inReplyTo} IS NOT NULL`),
     index('messages_late_pending').on(t.latePending).where(sql`${t.latePending}`),
+    // The console's "needs a reply": a contact's fallbacks, found without reading every message of every contact.
+    index('messages_fallbacks').on(t.contactId, t.id).where(sql`${t.fellBack}`),
   ],
 );
 
@@ -147,6 +151,82 @@ export const knowledge = pgTable(
   (t) => [index('knowledge_document').using('gin', t.document)],
 );
 
+/** The people who sign in to the console; the password as an scrypt hash with its salt and parameters. */
+export const operators = pgTable('operators', {
+  id: id(),
+  name: text('name').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: ms('created_at').notNull(),
+});
+
+/** Signed-in console sessions (every instance accepts them); only a hash of the cookie's id is stored. */
+export const operatorSessions = pgTable(
+  'operator_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    operatorId: ms('operator_id')
+      .notNull()
+      .references(() => operators.id, { onDelete: 'cascade' }),
+    createdAt: ms('created_at').notNull(),
+    lastSeenAt: ms('last_seen_at').notNull(),
+  },
+  (t) => [index('operator_sessions_operator').on(t.operatorId)],
+);
+
+/** Wrong passwords, by account ("account:NAME") and by address ("address:IP"), for the sign-in throttle. */
+export const signInFailures = pgTable(
+  'sign_in_failures',
+  {
+    id: id(),
+    key: text('key').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [index('sign_in_failures_key').on(t.key, t.at)],
+);
+
+/** What operators did, who and when. */
+export const operatorActions = pgTable(
+  'operator_actions',
+  {
+    id: id(),
+    at: ms('at').notNull(),
+    operator: text('operator').notNull(),
+    action: text('action').notNull(),
+    contactId: ms('contact_id'),
+    detail: text('detail'),
+  },
+  (t) => [index('operator_actions_contact').on(t.contactId, t.id)],
+);
+
+/** Operators' internal notes on a conversation, never sent to the customer. */
+export const contactNotes = pgTable(
+  'contact_notes',
+  {
+    id: id(),
+    contactId: ms('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    operator: text('operator').notNull(),
+    text: text('text').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [index('contact_notes_contact').on(t.contactId, t.id)],
+);
+
+/** Free words operators put on a conversation. */
+export const contactLabels = pgTable(
+  'contact_labels',
+  {
+    contactId: ms('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    label: text('label').notNull(),
+    operator: text('operator').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.contactId, t.label] }), index('contact_labels_label').on(t.label)],
+);
+
 /** A conversation as a person reads it: `SELECT * FROM transcript WHERE phone = '…'`. */
 export const transcript = pgView('transcript').as((qb) =>
   qb
@@ -154,7 +234,8 @@ export const transcript = pgView('transcript').as((qb) =>
       phone: contacts.phone,
       name: contacts.displayName,
       at: sql<string>`to_char(to_timestamp(${messages.createdAt} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')`.as('at'),
-      who: sql<string>`case ${messages.direction} when 'in' then 'customer' else 'bot' end`.as('who'),
+      // An operator's reply is theirs, by name; older rows kept only model = 'operator'.
+      who: sql<string>`case when ${messages.direction} = 'in' then 'customer' when ${messages.operator} is not null then 'operator ' || ${messages.operator} when ${messages.model} = 'operator' then 'operator' else 'bot' end`.as('who'),
       kind: messages.kind,
       text: messages.text,
       mediaUrl: messages.mediaUrl,

@@ -6,10 +6,12 @@ import { connectPostgres } from './connect.js';
 import { forgetContact, recordDeletion, retentionBatch } from '../data-care.js';
 import { runOnPostgres, type Dialect, type Steps } from '../steps.js';
 import { describeTables } from '../tables.js';
+import { pgConsoleReads } from './console-reads.js';
 import { pgConversations } from './conversations.js';
 import { pgKnowledge } from './knowledge.js';
 import { pgOutbox } from './outbox.js';
 import { pgReports } from './reports.js';
+import { pgAccounts, pgAnnotations } from './operators.js';
 import { pgTurns } from './turns.js';
 
 export interface PostgresOptions {
@@ -42,6 +44,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     outbox: pgOutbox(pool),
     knowledge: pgKnowledge(pool),
     reports: pgReports(pool),
+    console: pgConsoleReads(pool),
     settings: {
       async read(key) {
         const { rows } = await pool.query('SELECT value FROM settings WHERE key = $1', [key]);
@@ -60,6 +63,8 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       recordRetention: ({ at, messages }) => run(recordDeletion({ at, kind: 'retention', by: 'retention', messages })),
       tables: () => run(describeTables),
     },
+    accounts: pgAccounts(pool),
+    annotations: pgAnnotations(pool),
     close: () => pool.end(),
   };
 }
