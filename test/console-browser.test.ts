@@ -193,6 +193,44 @@ describe.skipIf(!hasChromium)('the console in a browser (SQLite)', { timeout: 12
     await page2.close();
   });
 
+  it("shows the model's lookups in the shop's systems with the reply they served", async () => {
+    const reply = bot.db.$client.prepare(`SELECT m.id FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE c.phone = ? AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1`).get(A) as { id: number };
+    const call = { tool: 'order_status', arguments: { order_id: 'A-1001' }, status: 200, outcome: 'ok', ms: 42, answer: '{"state":"<b>shipped</b>"}' };
+    bot.db.$client.prepare('UPDATE messages SET tool_calls = ? WHERE id = ?').run(JSON.stringify([call]), reply.id);
+    await page.goto(`${server.url}/console/c/${A}`);
+    await shown(page.getByText('lookup: order_status(order_id: "A-1001") → HTTP 200 in 42 ms: {"state":"<b>shipped</b>"}'));
+  });
+
+  it('forgets a customer only when the operator types their number again; then nothing of theirs is left', async () => {
+    replyWith({ content: 'Noted' });
+    const D = '6281900000904';
+    await bot.post(textFrom(D, 'Please delete my data, my secret word is tangerine'));
+    await page.goto(`${server.url}/console/c/${D}`);
+    await page.getByLabel('Note').fill('Asked to be forgotten');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await shown(page.getByText('Asked to be forgotten'));
+
+    await page.getByText('Forget this customer').click();
+    await page.getByLabel("Type the customer's number to confirm").fill('6281900000901');
+    await page.getByRole('button', { name: 'Forget for good' }).click();
+    await shown(page.getByText("Not forgotten: the number typed is not this customer's."));
+    await shown(page.getByText('Please delete my data, my secret word is tangerine'));
+
+    await page.getByText('Forget this customer').click();
+    await page.getByLabel("Type the customer's number to confirm").fill(`+${D}`);
+    await page.getByRole('button', { name: 'Forget for good' }).click();
+    await shown(page.getByText(/^Forgotten: 2 messages/));
+    const everything = JSON.stringify(
+      (bot.db.$client.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(({ name }) => bot.db.$client.prepare(`SELECT * FROM "${name}"`).all()),
+    );
+    expect(everything).not.toContain(D);
+    expect(everything).not.toContain('tangerine');
+    expect(everything).not.toContain('Asked to be forgotten');
+    await page.goto(`${server.url}/console`);
+    await shown(page.getByRole('link', { name: /Customer 6281900000901/ }));
+    expect(await page.getByRole('link', { name: /6281900000904/ }).count()).toBe(0);
+  });
+
   it('fits every page in 390 pixels', async () => {
     replyWith({ content: 'Fine' });
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });

@@ -26,6 +26,9 @@ input[type=text],input[type=search],input[type=password],textarea,select{padding
 textarea{width:100%;min-height:4.5rem}
 button,.button{padding:.45rem .9rem;border-radius:6px;border:1px solid #12372a;background:#12372a;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#12372a}
+button.danger{background:#a40e26;border-color:#a40e26}
+details.forget{margin:1.5rem 0 0;padding:.6rem .8rem;border:1px solid #e1e4e8;border-radius:8px;background:#fff}
+details.forget summary{cursor:pointer;color:#a40e26}
 ul.inbox{list-style:none;margin:0;padding:0}
 ul.inbox li{background:#fff;border:1px solid #e1e4e8;border-radius:8px;margin:0 0 .5rem}
 ul.inbox a.row{display:block;padding:.6rem .8rem;color:inherit;text-decoration:none}

@@ -2,7 +2,7 @@
 // sentMarks), with kept photos inline, voice notes playable with their transcript and documents to download, served
 // by the console's own URLs; operators' notes and actions in their place; and the actions' forms.
 import type { Child } from 'hono/jsx';
-import { formatTime, sentMarks } from '../cli/format.js';
+import { formatTime, sentMarks, toolCallLines } from '../cli/format.js';
 import type { TranscriptRow } from '../store/storage.js';
 import { readWebhookReply, type OutgoingMessage } from '../whatspie/reply.js';
 import { conversationUrl } from './inbox.js';
@@ -143,6 +143,17 @@ export function ConversationPage(props: ConversationPageProps) {
           )}
         </form>
       </div>
+      <details class="forget">
+        <summary>{ui.forget}</summary>
+        <form method="post" action={`${base}/forget`}>
+          <p>{ui.forgetWarning}</p>
+          <label for="forget-number">{ui.forgetConfirm}</label>
+          <div class="line">
+            <input id="forget-number" type="text" name="confirm" inputmode="tel" autocomplete="off" required />
+            <button type="submit" class="danger">{ui.forgetButton}</button>
+          </div>
+        </form>
+      </details>
     </Layout>
   );
 }
@@ -172,6 +183,10 @@ function Message(props: { row: TranscriptRow }) {
       <span class="meta">
         {byOperator ? ui.operator(byOperator) : ui.bot} · <time>{formatTime(row.createdAt)}</time>
       </span>
+      {/* The lookups in the shop's systems the model made for this reply, as `transcripts show` prints them. */}
+      {toolCallLines(row).map((lookup) => (
+        <span class="mark info lookup">{`${ui.lookup}: ${lookup}`}</span>
+      ))}
       {row.kind === 'silent' || replies.length === 0 ? <span class="muted">{row.text ?? ''}</span> : replies.map((reply) => <Sent reply={reply} />)}
       {marks.length > 0 && (
         <span>

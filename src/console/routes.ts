@@ -5,6 +5,7 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import { handoffCutoff, isWaitingForHuman } from '../agent/handoff-rule.js';
 import { formatTime } from '../cli/format.js';
+import { forgetCustomer } from '../agent/forget-customer.js';
 import { ActionRefused, addLabel, addNote, canReply, handBack, removeLabel, reply, takeOver, type OperatorActionDeps } from '../agent/operator-actions.js';
 import type { Logger } from '../logger.js';
 import type { InboxFilter } from '../store/console-reads.js';
@@ -214,6 +215,25 @@ export function consoleRoutes(deps: ConsoleDeps) {
       return 'label-added';
     }),
   );
+
+  // Forgetting a customer on their request (transcripts forget is the same action): the operator types the number
+  // again, so that a slip of the mouse never deletes a conversation; a number that differs deletes nothing.
+  app.post('/console/c/:phone/forget', async (c) => {
+    const contact = await storage.conversations.contactByPhone(c.req.param('phone'));
+    if (!contact) return c.text(ui.notFound, 404);
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const typed = typeof body.confirm === 'string' ? body.confirm.replace(/[\s+().-]/g, '') : '';
+    if (typed !== contact.phone) return c.redirect(`${conversationUrl(contact.phone)}?refused=not-confirmed`, 303);
+    const by = c.get('operator').name;
+    const result = await forgetCustomer(storage, { contact, by, at: now() });
+    if (!result) return c.text(ui.notFound, 404);
+    deps.logger.info({ operator: by, messages: result.messages, files: result.files, filesLeft: result.filesLeft.length }, 'customer forgotten from the console');
+    if (result.filesLeft.length > 0) deps.logger.warn({ files: result.filesLeft }, 'kept files of a forgotten customer could not be deleted');
+    return page(
+      c,
+      html`<html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><title>${ui.forget}</title><link rel="stylesheet" href="${ASSETS.css}" /></head><body><main><p class="banner ok" role="status">${ui.forgotten(result)}</p>${result.filesLeft.length > 0 ? html`<p class="banner error">${ui.forgottenFilesLeft(result.filesLeft.length)}</p>` : ''}<p><a href="/console">${ui.inbox}</a></p></main></body></html>`,
+    );
+  });
 
   return Object.assign(app, { live });
 }

@@ -89,7 +89,16 @@ export const ui = {
     empty: 'Nothing to send or keep: the text is empty.',
     'too-long': 'Too long: a note may have at most 4000 characters.',
     'unknown-media': 'No such file in the media catalog (prompts/media.json).',
+    'not-confirmed': 'Not forgotten: the number typed is not this customer\'s.',
     'bad-label': 'A label is one word of letters, digits, "-" or "_" (at most 40 characters).',
   } as Record<string, string>,
   notFound: 'No conversation with this number.',
+  lookup: 'lookup',
+  forget: 'Forget this customer',
+  forgetWarning:
+    'Deletes this customer for good, on their request: every message, reply, kept file and queued send. Only that a deletion happened, when and by whom, is kept. Backups made before keep them until they are deleted.',
+  forgetConfirm: "Type the customer's number to confirm",
+  forgetButton: 'Forget for good',
+  forgotten: (counts: { messages: number; files: number }) => `Forgotten: ${counts.messages} messages and ${counts.files} kept files deleted. Nothing of theirs remains in the database.`,
+  forgottenFilesLeft: (count: number) => `${count} kept files could not be deleted: remove them from MEDIA_DIR by hand (the server's log names them).`,
 };
