@@ -50,9 +50,15 @@ export async function signIn(
   return { outcome: 'signed-in', operator: { id: account.id, name: account.name }, sessionId };
 }
 
+/**
+ * How stale a session's last-use mark may get before a request writes it again: a day's idle limit needs no finer
+ * mark, and an open console (live updates, a page every few seconds) then writes once a minute, not every request.
+ */
+const TOUCH_EVERY_MS = 60_000;
+
 /** The operator of a live session (and it counts as used now); null when it does not exist, ended or lapsed. */
 export function operatorOfSession(accounts: AccountStore, sessionId: string, now: number): Promise<Operator | null> {
-  return accounts.useSession({ idHash: sessionIdHash(sessionId), now, idleSince: now - SESSION_IDLE_MS });
+  return accounts.useSession({ idHash: sessionIdHash(sessionId), now, idleSince: now - SESSION_IDLE_MS, touchBefore: now - TOUCH_EVERY_MS });
 }
 
 export function endSession(accounts: AccountStore, sessionId: string): Promise<void> {

@@ -33,10 +33,10 @@ export interface AccountStore {
   /** Stores a new session under the hash of its id. */
   createSession(input: { idHash: string; operatorId: number; at: number }): Promise<void>;
   /**
-   * The session's operator when it was used after `idleSince` (and marks it used `now`); null when there is no such
-   * session or it lapsed (a lapsed one is deleted).
+   * The session's operator when it was used after `idleSince` (and marks it used `now` when its mark is older than
+   * `touchBefore`); null when there is no such session or it lapsed (a lapsed one is deleted).
    */
-  useSession(input: { idHash: string; now: number; idleSince: number }): Promise<Operator | null>;
+  useSession(input: { idHash: string; now: number; idleSince: number; touchBefore: number }): Promise<Operator | null>;
   endSession(idHash: string): Promise<void>;
   /** Records a wrong password under each key ("account:NAME", "address:IP"); forgets those older than `forgetBefore`. */
   recordFailure(input: { keys: string[]; at: number; forgetBefore: number }): Promise<void>;

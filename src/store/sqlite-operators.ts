@@ -44,17 +44,19 @@ export function sqliteAccounts(db: Db): AccountStore {
     async createSession({ idHash, operatorId, at }) {
       sql.prepare('INSERT INTO operator_sessions (id_hash, operator_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)').run(idHash, operatorId, at, at);
     },
-    async useSession({ idHash, now, idleSince }) {
+    async useSession({ idHash, now, idleSince, touchBefore }) {
       const row = sql
         .prepare(
-          `UPDATE operator_sessions SET last_seen_at = max(last_seen_at, @now)
-            WHERE id_hash = @idHash AND last_seen_at > @idleSince
-           RETURNING operator_id AS id, (SELECT name FROM operators WHERE id = operator_id) AS name`,
+          `SELECT o.id, o.name, s.last_seen_at AS lastSeenAt FROM operator_sessions s JOIN operators o ON o.id = s.operator_id
+            WHERE s.id_hash = ? AND s.last_seen_at > ?`,
         )
-        .get({ idHash, now, idleSince }) as { id: number; name: string | null } | undefined;
-      if (row?.name) return { id: row.id, name: row.name };
-      sql.prepare('DELETE FROM operator_sessions WHERE id_hash = ?').run(idHash);
-      return null;
+        .get(idHash, idleSince) as { id: number; name: string; lastSeenAt: number } | undefined;
+      if (!row) {
+        sql.prepare('DELETE FROM operator_sessions WHERE id_hash = ?').run(idHash);
+        return null;
+      }
+      if (row.lastSeenAt < touchBefore) sql.prepare('UPDATE operator_sessions SET last_seen_at = max(last_seen_at, ?) WHERE id_hash = ?').run(now, idHash);
+      return { id: row.id, name: row.name };
     },
     async endSession(idHash) {
       sql.prepare('DELETE FROM operator_sessions WHERE id_hash = ?').run(idHash);

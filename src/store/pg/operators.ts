@@ -41,16 +41,18 @@ export function pgAccounts(pool: pg.Pool): AccountStore {
     async createSession({ idHash, operatorId, at }) {
       await pool.query('INSERT INTO operator_sessions (id_hash, operator_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)', [idHash, operatorId, at]);
     },
-    async useSession({ idHash, now, idleSince }) {
-      const [row] = await rows<Operator>(
-        `UPDATE operator_sessions s SET last_seen_at = greatest(s.last_seen_at, $2) FROM operators o
-          WHERE s.id_hash = $1 AND s.last_seen_at > $3 AND o.id = s.operator_id
-         RETURNING o.id, o.name`,
-        [idHash, now, idleSince],
+    async useSession({ idHash, now, idleSince, touchBefore }) {
+      const [row] = await rows<Operator & { lastSeenAt: string }>(
+        `SELECT o.id, o.name, s.last_seen_at AS "lastSeenAt" FROM operator_sessions s JOIN operators o ON o.id = s.operator_id
+          WHERE s.id_hash = $1 AND s.last_seen_at > $2`,
+        [idHash, idleSince],
       );
-      if (row) return row;
-      await pool.query('DELETE FROM operator_sessions WHERE id_hash = $1', [idHash]);
-      return null;
+      if (!row) {
+        await pool.query('DELETE FROM operator_sessions WHERE id_hash = $1', [idHash]);
+        return null;
+      }
+      if (Number(row.lastSeenAt) < touchBefore) await pool.query('UPDATE operator_sessions SET last_seen_at = greatest(last_seen_at, $2) WHERE id_hash = $1', [idHash, now]);
+      return { id: row.id, name: row.name };
     },
     async endSession(idHash) {
       await pool.query('DELETE FROM operator_sessions WHERE id_hash = $1', [idHash]);
