@@ -6,7 +6,7 @@ import { visible } from './terminal-text.js';
 const FIELDS = [
   'time', 'number', 'name', 'direction', 'kind', 'text', 'media_url', 'media_caption', 'media_file_name', 'reply_json',
   'model', 'llm_latency_ms', 'fell_back', 'fallback_reason', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'whatsapp_message_id',
-  'media_path', 'media_bytes', 'media_type', 'media_sha256', 'media_error', 'transcription', 'who', 'tool_calls',
+  'media_path', 'media_bytes', 'media_type', 'media_sha256', 'media_error', 'transcription', 'tool_calls', 'who',
 ] as const;
 
 function exportRecord(row: TranscriptRow): Record<(typeof FIELDS)[number], string | number | boolean | null> {
