@@ -74,10 +74,13 @@ export function liveStream(c: Context, live: LiveUpdates) {
     await stream.writeSSE({ event: 'ready', data: 'ok' });
     try {
       while (!stream.aborted && !stream.closed) {
+        let keepAlive: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, 20_000).unref();
+          keepAlive = setTimeout(resolve, 20_000);
         });
+        // A change woke it: the keep-alive timer goes, or every change would leave one behind for 20 s.
+        clearTimeout(keepAlive);
         wake = undefined;
         if (stream.aborted || stream.closed) break;
         if (pending.length > 0) {

@@ -87,7 +87,11 @@ export function consoleRoutes(deps: ConsoleDeps) {
       words.length > 0 ? storage.reports.searchMessages({ words, limit: 50 }) : Promise.resolve(null),
     ]);
     const isWaiting = (row: { handoffCountsFrom: number | null }) => row.handoffCountsFrom !== null && row.handoffCountsFrom > active;
-    return page(c, InboxPage({ operator: c.get('operator'), liveMark, filter, label, query, rows, hits, counts, labels, isWaiting }));
+    const operator = c.get('operator');
+    const render = () => html`<!doctype html>${InboxPage({ operator, liveMark, filter, label, query, rows, hits, counts, labels, isWaiting })}`;
+    // Open consoles refresh on the same change: one operator's consoles share the rendered page too (a search is not shared).
+    if (hits !== null) return c.html(render());
+    return c.html(await inboxCache.get(`page|${key}|${operator.id}`, async () => String(await render())));
   });
 
   app.get('/console/live', (c) => liveStream(c, live));
