@@ -161,5 +161,8 @@ describe('operator actions', () => {
     expect(refused).toBeInstanceOf(ActionRefused);
     expect((refused as ActionRefused).code).toBe('not-configured');
     expect((refused as ActionRefused).message).toContain('configure WHATSPIE_API_TOKEN and WHATSPIE_DEVICE');
+    // A paste gone wrong is refused whole, not sent as a string of WhatsApp messages.
+    await expect(reply(deps(bot.storage, { mediaCatalog }), { contact, by: 'Dewi', text: 'a'.repeat(4001) })).rejects.toThrow('a reply may have at most 4000 characters');
+    expect(api.sent).toHaveLength(1);
   }, 120_000);
 });

@@ -105,6 +105,11 @@ describe('npm run operators', () => {
     expect(usage.err).toContain('Usage: npm run operators -- <command>');
     expect(await inProcess(['rename', 'Dewi', '--db', db])).toMatchObject({ code: 1, err: 'Error: unknown command "rename"\nSee: npm run operators -- --help\n' });
     expect((await inProcess(['add', '--db', db])).err).toContain('add takes one name');
+
+    // Two names that differ only in capitals would read as one person in the transcripts and the audit.
+    expect((await inProcess(['add', 'dewi', '--db', db], `${PASSWORD}\n`)).code).toBe(0);
+    expect(await inProcess(['add', 'DEWI', '--db', db], `${PASSWORD}\n`)).toMatchObject({ code: 1, err: expect.stringContaining('names that differ only in capitals are refused') });
+    expect(await open(db).accounts.count()).toBe(1);
   }, 180_000);
 
   it('two accounts with the same password have different hashes; neither the password nor a session id is stored in clear', async () => {

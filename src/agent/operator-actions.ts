@@ -44,6 +44,8 @@ export class ActionRefused extends Error {
 
 export const NOT_CONFIGURED = "Replies go out through Whatspie's API: configure WHATSPIE_API_TOKEN and WHATSPIE_DEVICE (in .env or the environment).";
 export const MAX_NOTE_CHARS = 4000;
+/** A reply longer than this is refused rather than sent as a string of WhatsApp messages (a paste gone wrong). */
+export const MAX_REPLY_CHARS = 4000;
 export const MAX_LABEL_CHARS = 40;
 
 const audit = (deps: OperatorActionDeps, input: ActionInput, action: string, detail: string | null = null) =>
@@ -69,6 +71,8 @@ export type ReplyContent = { text: string } | { mediaId: string; caption?: strin
  */
 export async function reply(deps: OperatorActionDeps, input: ActionInput & ReplyContent): Promise<{ rowId: number; messages: OutgoingMessage[] }> {
   if (!deps.api) throw new ActionRefused('not-configured', NOT_CONFIGURED);
+  const written = 'mediaId' in input ? (input.caption ?? '') : input.text;
+  if (written.length > MAX_REPLY_CHARS) throw new ActionRefused('too-long', `a reply may have at most ${MAX_REPLY_CHARS} characters`);
   const messages = 'mediaId' in input ? [catalogMessage(deps, input.mediaId, input.caption)] : textMessages(input.text, 'operator');
   if (messages.length === 0) throw new ActionRefused('empty', 'the message is empty once formatted');
   const now = deps.now();

@@ -81,6 +81,9 @@ export async function runOperators(argv: string[], io: OperatorsIo): Promise<num
     const { accounts } = await storage();
     if (command === 'password' && !(await accounts.byName(name!))) throw new UsageError(`no operator ${shown(name!)}; "npm run operators -- list" shows them`, false);
     if (command === 'add' && (await accounts.byName(name!))) throw new UsageError(`an operator ${shown(name!)} exists already; to change the password: npm run operators -- password ${shown(name!)}`, false);
+    // Names that differ only in capitals would read as one person in the transcripts and the audit.
+    const lookAlike = command === 'add' ? (await accounts.list()).find((operator) => operator.name.toLowerCase() === name!.toLowerCase()) : undefined;
+    if (lookAlike) throw new UsageError(`an operator ${shown(lookAlike.name)} exists already; names that differ only in capitals are refused`, false);
     const password = await readNewPassword(io.passwords);
     const weak = passwordProblem(password);
     if (weak) throw new UsageError(`${weak}; nothing was changed`, false);

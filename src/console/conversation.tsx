@@ -72,7 +72,8 @@ export function ConversationPage(props: ConversationPageProps) {
   return (
     <Layout title={props.contact.name ?? props.contact.phone} operator={props.operator} liveMark={props.liveMark}>
       <h1>
-        {props.contact.name ?? props.contact.phone} <span class="muted">{props.contact.phone}</span>
+        {/* bdi: a name's own direction marks (U+202E…) never reorder the number or the time beside it. */}
+        <bdi>{props.contact.name ?? props.contact.phone}</bdi> <span class="muted">{props.contact.phone}</span>
       </h1>
       {props.flash && <p class={`banner ${props.flash.kind}`} role="status">{props.flash.text}</p>}
       <div id="conversation-state" data-live>
@@ -164,7 +165,7 @@ function Message(props: { row: TranscriptRow }) {
     return (
       <li class="msg in" id={`m${row.id}`}>
         <span class="meta">
-          {row.name ?? row.phone} · <time>{formatTime(row.createdAt)}</time>
+          <bdi>{row.name ?? row.phone}</bdi> · <time>{formatTime(row.createdAt)}</time>
         </span>
         <Received row={row} />
       </li>

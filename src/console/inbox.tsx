@@ -98,7 +98,7 @@ function InboxList(props: { rows: InboxRow[]; isWaiting: (row: InboxRow) => bool
             <li>
               <a class="row" href={conversationUrl(row.phone)}>
                 <span class="who">
-                  <span class="name">{row.name ?? row.phone}</span>
+                  <bdi class="name">{row.name ?? row.phone}</bdi>
                   <span class="number">{row.phone}</span>
                   <time>{formatTime(row.lastAt)}</time>
                 </span>
@@ -134,7 +134,7 @@ function SearchResults(props: { query: string; hits: TranscriptRow[] }) {
             <li>
               <a class="row" href={`${conversationUrl(hit.phone)}#m${hit.id}`}>
                 <span class="who">
-                  <span class="name">{hit.name ?? hit.phone}</span>
+                  <bdi class="name">{hit.name ?? hit.phone}</bdi>
                   <span class="number">{hit.phone}</span>
                   <time>{formatTime(hit.createdAt)}</time>
                 </span>

@@ -153,7 +153,11 @@ export function StatsPage(props: StatsPageProps) {
             {props.unanswered.map((row) => (
               <li>
                 <a href={`${conversationUrl(row.phone)}#m${row.id}`}>{shortText({ kind: row.kind, text: row.text ?? row.transcription }, 300) || '(empty)'}</a>
-                <span class="muted">{` · ${row.name ?? row.phone} · ${formatTime(row.createdAt)} · ${row.why}`}</span>
+                <span class="muted">
+                  {' · '}
+                  <bdi>{row.name ?? row.phone}</bdi>
+                  {` · ${formatTime(row.createdAt)} · ${row.why}`}
+                </span>
               </li>
             ))}
           </ul>

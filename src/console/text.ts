@@ -87,7 +87,7 @@ export const ui = {
   refused: {
     'not-configured': "Not sent: replies go out through Whatspie's API; set WHATSPIE_API_TOKEN and WHATSPIE_DEVICE in the server's settings (.env) and restart it.",
     empty: 'Nothing to send or keep: the text is empty.',
-    'too-long': 'Too long: a note may have at most 4000 characters.',
+    'too-long': 'Too long: a reply or a note may have at most 4000 characters.',
     'unknown-media': 'No such file in the media catalog (prompts/media.json).',
     'not-confirmed': 'Not forgotten: the number typed is not this customer\'s.',
     'bad-label': 'A label is one word of letters, digits, "-" or "_" (at most 40 characters).',

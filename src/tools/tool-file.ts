@@ -127,7 +127,7 @@ export function parseToolFile(text: string, path: string, variables: Readonly<Re
       }
       if (placeholder.kind === 'variable') {
         const value = variables[placeholder.name];
-        if (value === undefined) throw problem(template.path, `\${${placeholder.name}} is not set: set ${placeholder.name} in the environment or in .env`);
+        if (value === undefined) throw problem(template.path, `\${${placeholder.name}} is not set: set ${placeholder.name} in the environment or in .env, then restart the server (settings are read at start)`);
         named[placeholder.name] = value;
       }
     }
