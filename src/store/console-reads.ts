@@ -90,23 +90,31 @@ export interface ConsoleReads {
   changeMark(): Promise<string>;
 }
 
-// An operator's message answers no customer message (in_reply_to is null); the bot's always answers one.
-// The last operator reply of contact c, as a message id (0: none).
-const LAST_OPERATOR_REPLY = `coalesce((SELECT max(o.id) FROM messages o WHERE o.contact_id = c.id AND o.direction = 'out' AND o.in_reply_to IS NULL), 0)`;
-// The bot handed over: a reply of its own (not a silence) came at or after the handoff. An operator's takeover has none.
-const BOT_HANDED_OVER = `EXISTS (SELECT 1 FROM messages h WHERE h.contact_id = c.id AND h.direction = 'out' AND h.in_reply_to IS NOT NULL
+/**
+ * The inbox's rules as SQL, written once for both dialects: `active` is the parameter holding the handoff cutoff, and
+ * the dialects differ only in how a flag is true (SQLite's 1, whose partial index messages_fallbacks it uses).
+ */
+export function inboxRules(dialect: { active: string; fellBack: string; all: string }) {
+  // An operator's message answers no customer message (in_reply_to is null); the bot's always answers one.
+  // The last operator reply of contact c, as a message id (0: none).
+  const LAST_OPERATOR_REPLY = `coalesce((SELECT max(o.id) FROM messages o WHERE o.contact_id = c.id AND o.direction = 'out' AND o.in_reply_to IS NULL), 0)`;
+  // The bot handed over: a reply of its own (not a silence) came at or after the handoff. An operator's takeover has none.
+  const BOT_HANDED_OVER = `EXISTS (SELECT 1 FROM messages h WHERE h.contact_id = c.id AND h.direction = 'out' AND h.in_reply_to IS NOT NULL
   AND h.kind <> 'silent' AND h.created_at >= c.handoff_at)`;
-const WAITING = `(c.handoff_at IS NOT NULL AND coalesce(c.handoff_counts_from, c.handoff_at) > @active)`;
-const NEEDS_REPLY = `(EXISTS (SELECT 1 FROM messages f WHERE f.contact_id = c.id AND f.fell_back = 1
+  const WAITING = `(c.handoff_at IS NOT NULL AND coalesce(c.handoff_counts_from, c.handoff_at) > ${dialect.active})`;
+  const NEEDS_REPLY = `(EXISTS (SELECT 1 FROM messages f WHERE f.contact_id = c.id AND ${dialect.fellBack}
     AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.contact_id = c.id AND o.id > f.id AND o.direction = 'out' AND o.in_reply_to IS NULL))
   OR (${WAITING} AND ${BOT_HANDED_OVER} AND c.handoff_at > coalesce((SELECT o.created_at FROM messages o WHERE o.id = ${LAST_OPERATOR_REPLY}), 0)))`;
+  const FILTERS: Record<InboxFilter, string> = {
+    all: dialect.all,
+    waiting: WAITING,
+    'needs-reply': NEEDS_REPLY,
+    'taken-over': `(${WAITING} AND NOT ${BOT_HANDED_OVER})`,
+  };
+  return { WAITING, BOT_HANDED_OVER, NEEDS_REPLY, FILTERS };
+}
 
-const FILTERS: Record<InboxFilter, string> = {
-  all: '1',
-  waiting: WAITING,
-  'needs-reply': NEEDS_REPLY,
-  'taken-over': `(${WAITING} AND NOT ${BOT_HANDED_OVER})`,
-};
+const { WAITING, BOT_HANDED_OVER, NEEDS_REPLY, FILTERS } = inboxRules({ active: '@active', fellBack: 'f.fell_back = 1', all: '1' });
 
 type RawInboxRow = Omit<InboxRow, 'labels' | 'handedOverByBot' | 'needsReply' | 'handoffWithinHours'> & {
   labels: string | null;

@@ -1,22 +1,9 @@
 // What the operators' console reads, on PostgreSQL: the same rows as ../console-reads.ts returns on SQLite.
 import type pg from 'pg';
-import type { ConsoleDay, ConsoleReads, FallbackCount, HandoffCount, InboxCounts, InboxFilter, InboxRow, KeptMedia, UnansweredRow } from '../console-reads.js';
+import { inboxRules, type ConsoleDay, type ConsoleReads, type FallbackCount, type HandoffCount, type InboxCounts, type InboxRow, type KeptMedia, type UnansweredRow } from '../console-reads.js';
 
-// The same rules as on SQLite (see there): an operator's message answers no customer message.
-const LAST_OPERATOR_REPLY = `coalesce((SELECT max(o.id) FROM messages o WHERE o.contact_id = c.id AND o.direction = 'out' AND o.in_reply_to IS NULL), 0)`;
-const BOT_HANDED_OVER = `EXISTS (SELECT 1 FROM messages h WHERE h.contact_id = c.id AND h.direction = 'out' AND h.in_reply_to IS NOT NULL
-  AND h.kind <> 'silent' AND h.created_at >= c.handoff_at)`;
-const WAITING = `(c.handoff_at IS NOT NULL AND coalesce(c.handoff_counts_from, c.handoff_at) > $1)`;
-const NEEDS_REPLY = `(EXISTS (SELECT 1 FROM messages f WHERE f.contact_id = c.id AND f.fell_back
-    AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.contact_id = c.id AND o.id > f.id AND o.direction = 'out' AND o.in_reply_to IS NULL))
-  OR (${WAITING} AND ${BOT_HANDED_OVER} AND c.handoff_at > coalesce((SELECT o.created_at FROM messages o WHERE o.id = ${LAST_OPERATOR_REPLY}), 0)))`;
-
-const FILTERS: Record<InboxFilter, string> = {
-  all: 'true',
-  waiting: WAITING,
-  'needs-reply': NEEDS_REPLY,
-  'taken-over': `(${WAITING} AND NOT ${BOT_HANDED_OVER})`,
-};
+// The same rules as on SQLite (one text for both, in ../console-reads.ts).
+const { WAITING, BOT_HANDED_OVER, NEEDS_REPLY, FILTERS } = inboxRules({ active: '$1', fellBack: 'f.fell_back', all: 'true' });
 
 const DAY = (column: string) => `to_char(to_timestamp(${column} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
 
