@@ -16,7 +16,8 @@ const api = fakeWhatspieForThisFile();
 
 describe.each(backends)('the console’s reads on %s', (backend) => {
   it('orders waiting conversations first, and filters by state, needs-a-reply and label', async () => {
-    const bot = await makeBotOn(backend);
+    // The model's answers must not turn into fallbacks on a busy machine: the window is as long as Whatspie allows.
+    const bot = await makeBotOn(backend, { deadlineMs: 4500 });
     const reads = bot.storage.console;
     const active = () => handoffCutoff(Date.now(), 24);
     replyWith({ content: 'Happy to help.' });
