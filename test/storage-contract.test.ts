@@ -8,7 +8,7 @@ import { openSqliteStorage } from '../src/store/sqlite-storage.js';
 import type { Storage } from '../src/store/storage.js';
 import { parseInbound } from '../src/whatspie/inbound.js';
 import { toWebhookReply } from '../src/whatspie/reply.js';
-import { tempDir } from './helpers/app.js';
+import { BUSY_MACHINE_CONNECT_MS, tempDir } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
 import { backends, freshPostgresDatabase, type Backend } from './helpers/postgres.js';
 
@@ -21,7 +21,7 @@ afterAll(async () => {
 async function open(backend: Backend): Promise<{ storage: Storage; again: () => Promise<Storage> }> {
   const where = backend === 'sqlite' ? join(tempDir(), 'bot.db') : await freshPostgresDatabase();
   const connect = async () => {
-    const storage = backend === 'sqlite' ? openSqliteStorage(where, { busyTimeoutMs: 2000 }) : await openPostgresStorage({ url: where, poolSize: 10, deadlineMs: 2000, logger: silentLogger });
+    const storage = backend === 'sqlite' ? openSqliteStorage(where, { busyTimeoutMs: 2000 }) : await openPostgresStorage({ url: where, poolSize: 10, deadlineMs: 2000, logger: silentLogger, connectTimeoutMs: BUSY_MACHINE_CONNECT_MS });
     opened.push(storage);
     return storage;
   };
@@ -298,7 +298,7 @@ describe.runIf(backends.includes('postgres'))('PostgreSQL only', () => {
 
   it('two instances starting at the same moment on an empty database both start (migrations under a lock)', async () => {
     const url = await freshPostgresDatabase();
-    const started = await Promise.all(Array.from({ length: 4 }, () => openPostgresStorage({ url, poolSize: 2, deadlineMs: 2000, logger: silentLogger })));
+    const started = await Promise.all(Array.from({ length: 4 }, () => openPostgresStorage({ url, poolSize: 2, deadlineMs: 2000, logger: silentLogger, connectTimeoutMs: BUSY_MACHINE_CONNECT_MS })));
     opened.push(...started);
     expect(await Promise.all(started.map((s) => s.conversations.healthy()))).toEqual([true, true, true, true]);
   });

@@ -157,11 +157,14 @@ export function makeBot(options: BotOptions = {}): TestBot {
 }
 
 /** The same bot on the given backend: a fresh SQLite file, or a fresh database on the tests' PostgreSQL server. */
+/** Opening a PostgreSQL connection on a machine other programs keep busy: the server's 3 s is a webhook's bound, not a test's. */
+export const BUSY_MACHINE_CONNECT_MS = 30_000;
+
 export async function makeBotOn(backend: Backend, options: BotOptions & { databaseUrl?: string } = {}): Promise<AnyBot & { databaseUrl: string | null }> {
   if (backend === 'sqlite') return { ...makeBot(options), databaseUrl: null };
   // Another bot's databaseUrl: a second instance on the same database.
   const databaseUrl = options.databaseUrl ?? (await freshPostgresDatabase());
-  const storage = await openPostgresStorage({ url: databaseUrl, poolSize: 10, deadlineMs: options.deadlineMs ?? 2000, logger: silentLogger, ...(options.now && { now: options.now }) });
+  const storage = await openPostgresStorage({ url: databaseUrl, poolSize: 10, deadlineMs: options.deadlineMs ?? 2000, logger: silentLogger, connectTimeoutMs: BUSY_MACHINE_CONNECT_MS, ...(options.now && { now: options.now }) });
   return { ...botOn(storage, options, { dbPath: join(tempDir(), 'unused.db'), promptsDir: options.promptsDir ?? copyPrompts(), databaseUrl }), databaseUrl };
 }
 

@@ -63,6 +63,11 @@ export interface PoolOptions {
   max: number;
   /** Called when an idle connection fails (a restarted server): logged, never a crash. */
   onError(error: Error): void;
+  /**
+   * How long opening a connection may take (default 3 s, inside a webhook's 5-s window). Tests on a machine kept busy
+   * by other programs give more: PostgreSQL starts a process per connection, and ten at once can take longer there.
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -70,7 +75,7 @@ export interface PoolOptions {
  * reads those parameters itself.
  */
 export async function connectPostgres(url: string, options: PoolOptions): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: options.max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, types, Client: NulSafeClient });
+  const pool = new pg.Pool({ connectionString: url, max: options.max, connectionTimeoutMillis: options.connectTimeoutMs ?? 3000, idleTimeoutMillis: 30_000, types, Client: NulSafeClient });
   pool.on('error', options.onError);
   try {
     const client = await pool.connect();

@@ -21,11 +21,14 @@ export interface PostgresOptions {
   deadlineMs: number;
   logger: Logger;
   now?: () => number;
+  /** See PoolOptions.connectTimeoutMs (tests only; the server keeps the default). */
+  connectTimeoutMs?: number;
 }
 
 export async function openPostgresStorage(options: PostgresOptions): Promise<Storage> {
   const pool = await connectPostgres(options.url, {
     max: options.poolSize,
+    ...(options.connectTimeoutMs && { connectTimeoutMs: options.connectTimeoutMs }),
     onError: (error) => options.logger.warn({ err: error.message }, 'a PostgreSQL connection failed; the pool opens another'),
   });
   const windowMs = options.deadlineMs + 1000;
