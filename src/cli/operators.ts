@@ -4,12 +4,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { nameProblem, TERMINAL } from '../console/operator-name.js';
 import { hashPassword, passwordProblem } from '../console/password.js';
-import { silentLogger } from '../logger.js';
-import { isOtherUrl, isPostgresUrl } from '../store/database-url.js';
 import { DatabaseOpenError } from '../store/db.js';
-import { openStorageAt } from '../store/open-storage.js';
 import type { Storage } from '../store/storage.js';
-import { exitQuietlyWhenStdoutCloses, requireDatabase, UsageError } from './args.js';
+import { exitQuietlyWhenStdoutCloses, UsageError } from './args.js';
+import { openToolStorage } from './tool-storage.js';
 import { formatTime, table } from './format.js';
 import { readNewPassword, stdinPasswords, type PasswordSource } from './password-input.js';
 import { cell, visible } from './terminal-text.js';
@@ -57,7 +55,7 @@ export async function runOperators(argv: string[], io: OperatorsIo): Promise<num
       throw new UsageError(command === 'list' ? 'list takes no name' : `${command} takes one name (quote a name with spaces: ${command} "Dewi S")`);
     }
     const where = values.db ?? io.settings.DATABASE_URL ?? io.settings.DATABASE_PATH;
-    const storage = () => (opened ??= open(where, command !== 'list'));
+    const storage = () => (opened ??= openToolStorage(where, { writes: command !== 'list', mayCreate: true }));
 
     if (command === 'list') {
       const operators = await (await storage()).accounts.list();
@@ -116,12 +114,6 @@ export async function runOperators(argv: string[], io: OperatorsIo): Promise<num
   } finally {
     await opened?.then((s) => s.close()).catch(() => {});
   }
-}
-
-/** Opens the database: for writing (and migrating) to change accounts, read-only to list them. */
-function open(where: string, writes: boolean): Promise<Storage> {
-  if (!writes && !isPostgresUrl(where) && !isOtherUrl(where)) requireDatabase(where);
-  return openStorageAt(where, { logger: silentLogger, poolSize: 2, readonly: !writes, busyTimeoutMs: 5000 });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

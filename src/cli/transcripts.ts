@@ -8,11 +8,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { handoffCutoff } from '../agent/handoff-rule.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { DatabaseOpenError } from '../store/db.js';
-import { silentLogger } from '../logger.js';
-import { describeDatabase, isOtherUrl, isPostgresUrl } from '../store/database-url.js';
-import { openStorageAt } from '../store/open-storage.js';
+import { describeDatabase } from '../store/database-url.js';
 import type { Storage, TranscriptRow } from '../store/storage.js';
-import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, requireDatabase, UsageError } from './args.js';
+import { exitQuietlyWhenStdoutCloses, parseSince, positiveInt, UsageError } from './args.js';
+import { openToolStorage } from './tool-storage.js';
 import { handoffCommands, requireNumber, shownName, TOOL_SETTINGS, waitingForHuman, type Command, type Io, type ParsedArgs } from './commands.js';
 import { toCsv, toJsonLines } from './export.js';
 import { chatLines, describeReceived, describeSent, formatTime, handedOver, handedOverInFull, table, writer } from './format.js';
@@ -295,7 +294,7 @@ export async function runTranscripts(argv: string[], io: Io & { err: (text: stri
       return 0;
     }
     const where = (args.values.db as string | undefined) ?? defaultDb;
-    const storage = () => (opened ??= openToolStorage(where, command.writes ?? false));
+    const storage = () => (opened ??= openToolStorage(where, { writes: command.writes ?? false }));
     // Every value from outside is already made safe where it is formatted; this is the last line of defence.
     // The export is data (JSON Lines or CSV), safe by construction, and must stay byte-exact.
     const out = name === 'export' ? io.out : (text: string) => io.out(visible(text));
@@ -321,15 +320,6 @@ function splitCommand(argv: string[]): { name: string | undefined; rest: string[
   const first = tokens.find((token) => token.kind === 'positional' || token.kind === 'option-terminator');
   if (first?.kind !== 'positional') return { name: undefined, rest: argv };
   return { name: first.value, rest: argv.filter((_, i) => i !== first.index) };
-}
-
-/**
- * A PostgreSQL URL, or a SQLite file. The file is opened read-only by the commands that only read, so that they can
- * never disturb the server; PostgreSQL's readers never block its writers anyway.
- */
-function openToolStorage(where: string, writes: boolean): Promise<Storage> {
-  if (!isPostgresUrl(where) && !isOtherUrl(where)) requireDatabase(where);
-  return openStorageAt(where, { logger: silentLogger, poolSize: 2, readonly: !writes, busyTimeoutMs: 5000 });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
