@@ -108,6 +108,7 @@ export function openStorage(config: Config, logger: Logger, overrides: Pick<BotO
   return openStorageAt(config.DATABASE_URL ?? config.DATABASE_PATH, {
     logger,
     poolSize: config.DATABASE_POOL_SIZE,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
     deadlineMs: config.REPLY_DEADLINE_MS,
     busyTimeoutMs: overrides.busyTimeoutMs ?? 200,
     // This is the server's storage (createBot): on SQLite, one server per file.

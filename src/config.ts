@@ -128,6 +128,7 @@ const configSchema = z.object({
     z.string().trim().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a PostgreSQL URL such as postgres://bot:secret@db.internal:5432/bot').optional(),
   ),
   DATABASE_POOL_SIZE: int(10, 1, 200),
+  DATABASE_CONNECT_TIMEOUT_MS: int(3000, 100, 120_000),
   PROMPTS_DIR: text('prompts'),
   OPENAI_API_KEY: credential,
   OPENAI_BASE_URL: httpUrl,

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { silentLogger } from '../logger.js';
-import { openStorageAt } from '../store/open-storage.js';
+import { openStorageAt, TOOL_CONNECT_TIMEOUT_MS } from '../store/open-storage.js';
 import { readWebhookReply } from '../whatspie/reply.js';
 import { exitQuietlyWhenStdoutCloses } from './args.js';
 import { describeSentReply } from './format.js';
@@ -211,7 +211,7 @@ async function findToken(given: string | undefined, settings: ChatSettings): Pro
   if (given) return given;
   if (settings.WEBHOOK_SECRET) return settings.WEBHOOK_SECRET;
   if (!settings.DATABASE_URL && !existsSync(settings.DATABASE_PATH)) return undefined;
-  const storage = await openStorageAt(settings.DATABASE_URL ?? settings.DATABASE_PATH, { logger: silentLogger, poolSize: 1, readonly: true });
+  const storage = await openStorageAt(settings.DATABASE_URL ?? settings.DATABASE_PATH, { logger: silentLogger, poolSize: 1, readonly: true, connectTimeoutMs: TOOL_CONNECT_TIMEOUT_MS });
   try {
     return await storage.settings.read('webhook_secret');
   } finally {

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, llmConfigured, loadConfig, type Config } from '../config.js';
 import { silentLogger } from '../logger.js';
 import { parseMediaCatalog, type MediaItem } from '../prompts/media-catalog.js';
-import { openStorageAt } from '../store/open-storage.js';
+import { openStorageAt, TOOL_CONNECT_TIMEOUT_MS } from '../store/open-storage.js';
 import { caseLabel, loadCases, matchesFilter, TestFileError, testFilesIn } from '../eval/cases.js';
 import { recordConversation } from '../eval/record.js';
 import { jsonReport, junitReport, textReport } from '../eval/report.js';
@@ -64,7 +64,7 @@ async function record(config: Config, number: string, out: string | undefined): 
   const phone = normaliseNumber(number, config.DEFAULT_COUNTRY_CODE);
   if (!config.DATABASE_URL) requireDatabase(config.DATABASE_PATH);
   // Read-only: the one time eval looks at the real database, it cannot change it.
-  const storage = await openStorageAt(config.DATABASE_URL ?? config.DATABASE_PATH, { logger: silentLogger, poolSize: 1, readonly: true });
+  const storage = await openStorageAt(config.DATABASE_URL ?? config.DATABASE_PATH, { logger: silentLogger, poolSize: 1, readonly: true, connectTimeoutMs: TOOL_CONNECT_TIMEOUT_MS });
   let text: string | null;
   try {
     text = recordConversation(await storage.reports.transcriptRows({ phone }), { zone: config.TIME_ZONE, catalog: catalogOf(config), now: Date.now() });

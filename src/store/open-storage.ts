@@ -11,6 +11,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** PostgreSQL: REPLY_DEADLINE_MS, which bounds how long a message holds its customer's next one. */
   deadlineMs?: number;
+  /** PostgreSQL: how long opening a connection may take (the server: DATABASE_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
   now?: () => number;
   /** SQLite: open the file read-only (the tools that only read, so they can never disturb the server). */
   readonly?: boolean;
@@ -23,13 +25,23 @@ export interface OpenOptions {
   serverLock?: boolean;
 }
 
+/** The command-line tools' wait for a PostgreSQL connection: no webhook window bounds them, and a busy server is no error. */
+export const TOOL_CONNECT_TIMEOUT_MS = 10_000;
+
 export async function openStorageAt(where: string, options: OpenOptions): Promise<Storage> {
   // Opened as a file, a mistyped URL would be created as one, and named with its password in every error.
   if (isOtherUrl(where)) throw new DatabaseOpenError(`cannot open the database ${describeDatabase(where)}`);
   if (isPostgresUrl(where)) {
     // Loaded only for PostgreSQL: node-postgres and its store are memory a SQLite server never needs.
     const { openPostgresStorage } = await import('./pg/storage.js');
-    return openPostgresStorage({ url: where, poolSize: options.poolSize ?? 2, deadlineMs: options.deadlineMs ?? 4500, logger: options.logger, ...(options.now && { now: options.now }) });
+    return openPostgresStorage({
+      url: where,
+      poolSize: options.poolSize ?? 2,
+      deadlineMs: options.deadlineMs ?? 4500,
+      logger: options.logger,
+      ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.now && { now: options.now }),
+    });
   }
   return openSqliteStorage(where, {
     ...(options.readonly !== undefined && { readonly: options.readonly }),

@@ -19,7 +19,8 @@ export async function startServerProcess(env: Record<string, string>, options: {
     ...options,
     // No inherited OPENAI_* or .env surprises: the test names every setting it relies on.
     // KEEP_MEDIA off unless a test turns it on: the documented payloads link to hosts a test must never look up.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', KEEP_MEDIA: 'false', ...env },
+    // A connection to PostgreSQL gets 30 s, not 3: beside other busy programs, a process per connection starts slowly.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', KEEP_MEDIA: 'false', DATABASE_CONNECT_TIMEOUT_MS: '30000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -28,7 +29,7 @@ export async function startServerProcess(env: Record<string, string>, options: {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
     const check = () => {
       const match = output.match(/"port":(\d+)[^\n]*"msg":"listening"/);
       if (match) {

@@ -64,8 +64,9 @@ export interface PoolOptions {
   /** Called when an idle connection fails (a restarted server): logged, never a crash. */
   onError(error: Error): void;
   /**
-   * How long opening a connection may take (default 3 s, inside a webhook's 5-s window). Tests on a machine kept busy
-   * by other programs give more: PostgreSQL starts a process per connection, and ten at once can take longer there.
+   * How long opening a connection may take (DATABASE_CONNECT_TIMEOUT_MS, default 3 s: inside a webhook's 5-s window).
+   * A machine kept busy by other programs needs more: PostgreSQL starts a process per connection, and ten at once can
+   * take longer there; so do the command-line tools, which no window bounds.
    */
   connectTimeoutMs?: number;
 }

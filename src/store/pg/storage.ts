@@ -21,7 +21,7 @@ export interface PostgresOptions {
   deadlineMs: number;
   logger: Logger;
   now?: () => number;
-  /** See PoolOptions.connectTimeoutMs (tests only; the server keeps the default). */
+  /** See PoolOptions.connectTimeoutMs (the server: DATABASE_CONNECT_TIMEOUT_MS). */
   connectTimeoutMs?: number;
 }
 
