@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { csvCell } from '../src/cli/export.js';
 import { normaliseNumber, numberReadings, takeNumber } from '../src/cli/numbers.js';
 import { runTranscripts } from '../src/cli/transcripts.js';
-import { clip, oneLine, visible } from '../src/cli/terminal-text.js';
+import { cell, clip, oneLine, visible } from '../src/cli/terminal-text.js';
 import { makeBot, tempDir } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
 import { llmRequests, replyWith } from './helpers/llm.js';
@@ -167,5 +167,12 @@ describe('terminal text helpers', () => {
     expect(visible('a\tb\nc\u001bd')).toBe('a\tb\nc\\x1bd');
     expect(oneLine('a\r\nb')).toBe('a ⏎ b');
     expect(clip('ab😀cd', 4)).toBe('ab…');
+  });
+
+  it('show a name made only of zero-width characters as escapes, and leave them inside other text (emoji, Persian)', async () => {
+    expect(visible('\u200b\u200b')).toBe('\\u200b\\u200b');
+    expect(cell('\ufeff \u2060', 40)).toBe('\\ufeff \\u2060');
+    expect(visible('👨\u200d👩\u200d👧')).toBe('👨\u200d👩\u200d👧');
+    expect(visible('می\u200cخواهم')).toBe('می\u200cخواهم');
   });
 });

@@ -11,9 +11,17 @@ const escape = (char: string) => {
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 };
 
+/**
+ * A text made only of invisible characters (zero-width spaces and other format characters, and spaces): a name that
+ * shows as nothing, or as a blank that looks like another. Its format characters are shown as escapes. Inside other
+ * text they stay, since emoji sequences (👨‍👩‍👧, joined by U+200D) and scripts such as Persian need them.
+ */
+const INVISIBLE_ONLY = /^[\p{Cf}\s]*\p{Cf}[\p{Cf}\s]*$/u;
+
 /** Control characters shown as \x1b-style escapes; tab and newline are kept. */
 export function visible(text: string): string {
-  return text.replace(CONTROL, escape);
+  const shown = text.replace(CONTROL, escape);
+  return INVISIBLE_ONLY.test(shown) ? shown.replace(/\p{Cf}/gu, escape) : shown;
 }
 
 /** One line: line breaks shown as ⏎, everything else made visible. */
