@@ -136,6 +136,11 @@ describe('npm run eval', { timeout: 240_000 }, () => {
     expect(stderr).toContain(`Error: ${broken} line 6: [1].turns[0].expects: "expects" is not something a test file knows (did you mean expect:?)`);
     expect(stdout).toBe('');
     expect(llm.requests).toBe(before);
+    // With --json, the reason is also one JSON document on stdout, for the CI step that parses it.
+    const asJson = await evalCli([broken, '--json']);
+    expect(asJson.code).toBe(2);
+    expect(JSON.parse(asJson.stdout)).toEqual({ error: { message: expect.stringContaining(`${broken} line 6: [1].turns[0].expects`) } });
+    expect((await evalCli([join(tempDir(), 'missing.yaml'), '--json'])).stdout).toMatch(/^\{"error":\{"message":".*missing\.yaml.*"\}\}\n$/);
   });
 
   it('exits 2 when the model cannot be reached at all', async () => {

@@ -5,11 +5,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, llmConfigured, loadConfig, type Config } from '../config.js';
+import { llmConfigured, loadConfig, type Config } from '../config.js';
 import { silentLogger } from '../logger.js';
 import { parseMediaCatalog, type MediaItem } from '../prompts/media-catalog.js';
 import { openStorageAt, TOOL_CONNECT_TIMEOUT_MS } from '../store/open-storage.js';
-import { caseLabel, loadCases, matchesFilter, TestFileError, testFilesIn } from '../eval/cases.js';
+import { caseLabel, loadCases, matchesFilter, testFilesIn } from '../eval/cases.js';
 import { recordConversation } from '../eval/record.js';
 import { jsonReport, junitReport, textReport } from '../eval/report.js';
 import { judgeLlmFor, runCases } from '../eval/runner.js';
@@ -132,10 +132,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   exitQuietlyWhenStdoutCloses();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof UsageError) console.error(`Error: ${visible(error.message)}\nSee: npm run eval -- --help`);
-      else if (error instanceof TestFileError || error instanceof ConfigError || error instanceof CannotRun) console.error(`Error: ${visible(error.message)}`);
-      else console.error(`Error: ${visible((error as Error).message)}`);
+    async (error: unknown) => {
+      const message = (error as Error).message;
+      if (error instanceof UsageError) console.error(`Error: ${visible(message)}\nSee: npm run eval -- --help`);
+      else console.error(`Error: ${visible(message)}`);
+      // A CI step that reads --json's document gets one here too, rather than nothing to parse.
+      if (process.argv.includes('--json')) {
+        await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify({ error: { message } })}\n`, () => resolve()));
+      }
       process.exit(2);
     },
   );
