@@ -55,6 +55,8 @@ describe('eval test files', () => {
     expect(refusal('- name: a\n  turns:\n    - customer: hi: there\n')).toBe('tests/shop.yaml line 3: not valid YAML: Nested mappings are not allowed in compact mappings');
     expect(refusal('- name: a\n  turns:\n    - customer: hi\n   expect: x\n')).toBe('tests/shop.yaml line 4: not valid YAML: All mapping items must start at the same column');
     expect(refusal('- name: a\n  name: b\n  turns: []\n')).toBe('tests/shop.yaml line 2: not valid YAML: Map keys must be unique');
+    // An unclosed bracket is found at the end of the input: named by the file's last line, not the one after it.
+    expect(refusal('- name: a\n  turns:\n    - customer: hi\n      expect: { sends: [text\n\n')).toMatch(/^tests\/shop\.yaml line 4: not valid YAML: Flow sequence/);
   });
 
   it('refuses a key it does not know, on the key\'s line, with the likely one', () => {

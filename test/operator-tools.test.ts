@@ -289,7 +289,7 @@ describe('tool files', () => {
   });
 
   it.each([
-    ['YAML that cannot be read', 'name: order_status\ndescription: [unclosed\n', /tools\/bad\.yaml line \d: not valid YAML/],
+    ['YAML that cannot be read', 'name: order_status\ndescription: [unclosed\n', /tools\/bad\.yaml line 2: not valid YAML/],
     ['a placeholder that is no parameter', orderStatusFileWith('{order_id}', '{order_number}'), /tools\/bad\.yaml line 7: \{order_number\} is not one of the parameters \(order_id\)/],
     ['a variable of the bot\'s own', orderStatusFileWith('${TOOL_SHOP_KEY}', '${OPENAI_API_KEY}'), /tools\/bad\.yaml line 9: \$\{OPENAI_API_KEY\} is not a variable a tool may read: only variables whose names begin with TOOL_/],
     ['a TOOL_ variable that is not set', orderStatusFileWith('${TOOL_SHOP_KEY}', '${TOOL_MISSING_KEY}'), /tools\/bad\.yaml line 9: \$\{TOOL_MISSING_KEY\} is not set: set TOOL_MISSING_KEY in the environment or in \.env/],

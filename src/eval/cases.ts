@@ -5,6 +5,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import type { ToolAnswers } from '../cli/trial-bot.js';
+import { yamlErrorLine } from '../util/yaml-error-line.js';
 
 /** What a turn must have sent: `text`, `image [ID]`, `document [ID]`, `reaction`, `handoff` or `nothing`. */
 export type Sends = { kind: 'text' | 'reaction' | 'handoff' | 'nothing' } | { kind: 'image' | 'document'; id: string | null };
@@ -145,7 +146,7 @@ export function parseTestFile(path: string, text: string, dir: string): Case[] {
     throw new TestFileError(`${path} line ${line}: ${message}`);
   };
   const yamlError = doc.errors[0];
-  if (yamlError) refuse(lineCounter.linePos(yamlError.pos[0]).line, `not valid YAML: ${yamlError.message.split('\n')[0]}`);
+  if (yamlError) refuse(yamlErrorLine(text, lineCounter, yamlError), `not valid YAML: ${yamlError.message.split('\n')[0]}`);
   const root = doc.contents as Node | null;
   if (root === null) return [];
   if (!isSeq(root)) refuse(lineOf(root), 'a test file is a list of cases, each starting with "- name:"');

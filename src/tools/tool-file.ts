@@ -5,6 +5,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml
 import { z } from 'zod';
 import { PromptFileError } from '../prompts/prompt-file-error.js';
 import { placeholdersOf } from './placeholders.js';
+import { yamlErrorLine } from '../util/yaml-error-line.js';
 
 /** What the model may read of an answer unless the file says otherwise. */
 export const DEFAULT_MAX_RESULT_CHARS = 2000;
@@ -97,8 +98,7 @@ export function parseToolFile(text: string, path: string, variables: Readonly<Re
   const at = (line: number | null) => (line === null ? path : `${path} line ${line}`);
   const firstError = doc.errors[0];
   if (firstError) {
-    const line = firstError.linePos?.[0]?.line ?? lines.linePos(firstError.pos[0]).line;
-    throw new PromptFileError(`${at(line)}: not valid YAML: ${firstError.message.split('\n')[0]}`);
+    throw new PromptFileError(`${at(yamlErrorLine(text, lines, firstError))}: not valid YAML: ${firstError.message.split('\n')[0]}`);
   }
   const parsed = fileSchema.safeParse(doc.toJS());
   if (!parsed.success) {
