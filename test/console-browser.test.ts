@@ -220,6 +220,8 @@ describe.skipIf(!hasChromium)('the console in a browser (SQLite)', { timeout: 12
     await page.getByLabel("Type the customer's number to confirm").fill(`+${D}`);
     await page.getByRole('button', { name: 'Forget for good' }).click();
     await shown(page.getByText(/^Forgotten: 2 messages/));
+    // The result is a console page like the others: the operator can go on from its top bar.
+    await shown(page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'How the bot is doing' }));
     const everything = JSON.stringify(
       (bot.db.$client.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(({ name }) => bot.db.$client.prepare(`SELECT * FROM "${name}"`).all()),
     );

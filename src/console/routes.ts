@@ -13,7 +13,7 @@ import type { Storage } from '../store/storage.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { ConversationPage } from './conversation.js';
 import { conversationUrl, FILTERS, InboxPage } from './inbox.js';
-import { ASSETS } from './layout.js';
+import { ASSETS, Layout } from './layout.js';
 import { createLiveUpdates, liveStream } from './live.js';
 import { serveMedia } from './media.js';
 import { requireOperator, sameOriginOnly } from './session.js';
@@ -119,7 +119,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
   app.get('/console/c/:phone', async (c) => {
     const phone = c.req.param('phone');
     const contact = await storage.conversations.contactByPhone(phone);
-    if (!contact) return c.html(html`<!doctype html><title>${ui.notFound}</title><p>${ui.notFound} <a href="/console">${ui.inbox}</a></p>`, 404);
+    if (!contact) return c.html(html`<!doctype html>${Layout({ title: ui.notFound, operator: c.get('operator'), children: html`<p>${ui.notFound} <a href="/console">${ui.inbox}</a></p>` })}`, 404);
     const liveMark = await storage.console.changeMark();
     const [rows, notes, trail, labels] = await Promise.all([
       storage.reports.transcriptRows({ phone: contact.phone }),
@@ -235,7 +235,11 @@ export function consoleRoutes(deps: ConsoleDeps) {
     if (result.filesLeft.length > 0) deps.logger.warn({ files: result.filesLeft }, 'kept files of a forgotten customer could not be deleted');
     return page(
       c,
-      html`<html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><title>${ui.forget}</title><link rel="stylesheet" href="${ASSETS.css}" /></head><body><main><p class="banner ok" role="status">${ui.forgotten(result)}</p>${result.filesLeft.length > 0 ? html`<p class="banner error">${ui.forgottenFilesLeft(result.filesLeft.length)}</p>` : ''}<p><a href="/console">${ui.inbox}</a></p></main></body></html>`,
+      Layout({
+        title: ui.forget,
+        operator: c.get('operator'),
+        children: html`<p class="banner ok" role="status">${ui.forgotten(result)}</p>${result.filesLeft.length > 0 ? html`<p class="banner error">${ui.forgottenFilesLeft(result.filesLeft.length)}</p>` : ''}<p><a href="/console">${ui.inbox}</a></p>`,
+      }),
     );
   });
 
