@@ -19,6 +19,7 @@ import { recordEvent } from './whatspie-events.js';
 import type { OutboxWorker } from '../delivery/outbox-worker.js';
 import type { Outbox } from '../store/outbox.js';
 import type { ContactTurns } from '../store/storage.js';
+import { isConnectTimeout } from '../store/db.js';
 import { rateVerdict, RATE_WINDOW_MS, rowsToScan, type RateVerdict } from './rate-limiter.js';
 import { textMessages } from './outgoing.js';
 import { customerLanguage, RECENT_MESSAGES } from './customer-language.js';
@@ -85,7 +86,7 @@ export interface Responder {
 /** SQLite's errors carry SQLITE_* codes; PostgreSQL's are DatabaseErrors, or a connection that failed. */
 const isDatabaseError = (error: unknown) => {
   const { code, name } = error as { code?: string; name?: string };
-  return code?.startsWith('SQLITE') || name === 'DatabaseError' || code === 'ECONNREFUSED' || /timeout exceeded when trying to connect/i.test((error as Error).message ?? '');
+  return code?.startsWith('SQLITE') || name === 'DatabaseError' || code === 'ECONNREFUSED' || isConnectTimeout(error);
 };
 
 export function createResponder(deps: ResponderDeps): Responder {

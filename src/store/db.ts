@@ -16,6 +16,13 @@ export class DatabaseOpenError extends Error {
   override name = 'DatabaseOpenError';
 }
 
+/**
+ * A PostgreSQL connection not opened within DATABASE_CONNECT_TIMEOUT_MS. node-postgres says so in two ways: the
+ * pool's wait for a free connection, and the new connection's own timeout.
+ */
+export const isConnectTimeout = (error: unknown): boolean =>
+  /timeout exceeded when trying to connect|terminated due to connection timeout/i.test((error as Error | undefined)?.message ?? '');
+
 const READ_ONLY = 'the file or its folder is read-only for this user, and the server must write to both';
 
 /** Why the database at `path` cannot be opened, in words an operator can act on. */

@@ -5,7 +5,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { withoutNul } from '../../util/nul.js';
 import { describeUrl } from '../database-url.js';
-import { DatabaseOpenError } from '../db.js';
+import { DatabaseOpenError, isConnectTimeout } from '../db.js';
 
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle-pg', import.meta.url));
 
@@ -95,6 +95,12 @@ export async function connectPostgres(url: string, options: PoolOptions): Promis
     return pool;
   } catch (error) {
     await pool.end().catch(() => {});
+    // The pool's own timeout wraps what the ended connection said ("Connection terminated unexpectedly"): the wait
+    // is the news, and the setting that bounds it.
+    if (isConnectTimeout(error)) {
+      const ms = options.connectTimeoutMs ?? 3000;
+      throw new DatabaseOpenError(`cannot open the database ${describeUrl(url)}: no answer within ${ms} ms (the server waits DATABASE_CONNECT_TIMEOUT_MS, the tools 10 s): are the host and port right, and is the database not overloaded?`);
+    }
     throw explain(url, (error as { cause?: unknown }).cause ?? error);
   }
 }
