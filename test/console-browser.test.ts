@@ -231,6 +231,10 @@ describe.skipIf(!hasChromium)('the console in a browser (SQLite)', { timeout: 12
     await page.goto(`${server.url}/console`);
     await shown(page.getByRole('link', { name: /Customer 6281900000901/ }));
     expect(await page.getByRole('link', { name: /6281900000904/ }).count()).toBe(0);
+    // Their conversation's address now finds nothing, on a console page with its top bar.
+    const gone = await page.goto(`${server.url}/console/c/${D}`);
+    expect(gone?.status()).toBe(404);
+    await shown(page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'How the bot is doing' }));
   });
 
   it('fits every page in 390 pixels', async () => {

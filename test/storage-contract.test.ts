@@ -8,9 +8,9 @@ import { openSqliteStorage } from '../src/store/sqlite-storage.js';
 import type { Storage } from '../src/store/storage.js';
 import { parseInbound } from '../src/whatspie/inbound.js';
 import { toWebhookReply } from '../src/whatspie/reply.js';
-import { BUSY_MACHINE_CONNECT_MS, tempDir } from './helpers/app.js';
+import { tempDir } from './helpers/app.js';
 import { textFrom } from './helpers/fixtures.js';
-import { backends, freshPostgresDatabase, type Backend } from './helpers/postgres.js';
+import { backends, BUSY_MACHINE_CONNECT_MS, freshPostgresDatabase, type Backend } from './helpers/postgres.js';
 
 const opened: Storage[] = [];
 afterAll(async () => {

@@ -8,14 +8,13 @@ import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { silentLogger } from '../logger.js';
-import { openStorageAt, TOOL_CONNECT_TIMEOUT_MS } from '../store/open-storage.js';
 import { readWebhookReply } from '../whatspie/reply.js';
 import { exitQuietlyWhenStdoutCloses } from './args.js';
 import { describeSentReply } from './format.js';
 import { normaliseNumber, takeNumber } from './numbers.js';
 import { clockLine, movableClock, readLocalTime } from './chat-clock.js';
 import { cell, visible } from './terminal-text.js';
+import { openToolStorage } from './tool-storage.js';
 import { startTrialBot, type TrialBot } from './trial-bot.js';
 
 const HELP = `Type a message and press Enter to send it as the customer. Commands:
@@ -211,7 +210,7 @@ async function findToken(given: string | undefined, settings: ChatSettings): Pro
   if (given) return given;
   if (settings.WEBHOOK_SECRET) return settings.WEBHOOK_SECRET;
   if (!settings.DATABASE_URL && !existsSync(settings.DATABASE_PATH)) return undefined;
-  const storage = await openStorageAt(settings.DATABASE_URL ?? settings.DATABASE_PATH, { logger: silentLogger, poolSize: 1, readonly: true, connectTimeoutMs: TOOL_CONNECT_TIMEOUT_MS });
+  const storage = await openToolStorage(settings.DATABASE_URL ?? settings.DATABASE_PATH, { writes: false });
   try {
     return await storage.settings.read('webhook_secret');
   } finally {

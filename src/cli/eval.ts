@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { llmConfigured, loadConfig, type Config } from '../config.js';
-import { silentLogger } from '../logger.js';
 import { parseMediaCatalog, type MediaItem } from '../prompts/media-catalog.js';
-import { openStorageAt, TOOL_CONNECT_TIMEOUT_MS } from '../store/open-storage.js';
 import { caseLabel, loadCases, matchesFilter, testFilesIn } from '../eval/cases.js';
 import { recordConversation } from '../eval/record.js';
 import { jsonReport, junitReport, textReport } from '../eval/report.js';
 import { judgeLlmFor, runCases } from '../eval/runner.js';
-import { exitQuietlyWhenStdoutCloses, positiveInt, requireDatabase, UsageError } from './args.js';
+import { exitQuietlyWhenStdoutCloses, positiveInt, UsageError } from './args.js';
+import { openToolStorage } from './tool-storage.js';
 import { normaliseNumber } from './numbers.js';
 import { cell, visible } from './terminal-text.js';
 
@@ -62,9 +61,8 @@ function catalogOf(config: Config): MediaItem[] {
 
 async function record(config: Config, number: string, out: string | undefined): Promise<void> {
   const phone = normaliseNumber(number, config.DEFAULT_COUNTRY_CODE);
-  if (!config.DATABASE_URL) requireDatabase(config.DATABASE_PATH);
   // Read-only: the one time eval looks at the real database, it cannot change it.
-  const storage = await openStorageAt(config.DATABASE_URL ?? config.DATABASE_PATH, { logger: silentLogger, poolSize: 1, readonly: true, connectTimeoutMs: TOOL_CONNECT_TIMEOUT_MS });
+  const storage = await openToolStorage(config.DATABASE_URL ?? config.DATABASE_PATH, { writes: false });
   let text: string | null;
   try {
     text = recordConversation(await storage.reports.transcriptRows({ phone }), { zone: config.TIME_ZONE, catalog: catalogOf(config), now: Date.now() });

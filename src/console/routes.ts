@@ -66,7 +66,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
   app.use('/console', guard);
   app.use('/console/*', sameOrigin, guard);
 
-  const page = (c: Context, body: unknown) => c.html(html`<!doctype html>${body}`);
+  const page = (c: Context, body: unknown, status: 200 | 404 = 200) => c.html(html`<!doctype html>${body}`, status);
   const cutoff = () => handoffCutoff(now(), deps.handoffHours);
 
   app.get('/console', async (c) => {
@@ -119,7 +119,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
   app.get('/console/c/:phone', async (c) => {
     const phone = c.req.param('phone');
     const contact = await storage.conversations.contactByPhone(phone);
-    if (!contact) return c.html(html`<!doctype html>${Layout({ title: ui.notFound, operator: c.get('operator'), children: html`<p>${ui.notFound} <a href="/console">${ui.inbox}</a></p>` })}`, 404);
+    if (!contact) return page(c, Layout({ title: ui.notFound, operator: c.get('operator'), children: html`<p>${ui.notFound} <a href="/console">${ui.inbox}</a></p>` }), 404);
     const liveMark = await storage.console.changeMark();
     const [rows, notes, trail, labels] = await Promise.all([
       storage.reports.transcriptRows({ phone: contact.phone }),

@@ -25,9 +25,6 @@ export interface OpenOptions {
   serverLock?: boolean;
 }
 
-/** The command-line tools' wait for a PostgreSQL connection: no webhook window bounds them, and a busy server is no error. */
-export const TOOL_CONNECT_TIMEOUT_MS = 10_000;
-
 export async function openStorageAt(where: string, options: OpenOptions): Promise<Storage> {
   // Opened as a file, a mistyped URL would be created as one, and named with its password in every error.
   if (isOtherUrl(where)) throw new DatabaseOpenError(`cannot open the database ${describeDatabase(where)}`);

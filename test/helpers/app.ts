@@ -10,7 +10,7 @@ import type { Db } from '../../src/store/db.js';
 import { openPostgresStorage } from '../../src/store/pg/storage.js';
 import { openSqliteStorage } from '../../src/store/sqlite-storage.js';
 import type { Storage } from '../../src/store/storage.js';
-import { freshPostgresDatabase, type Backend } from './postgres.js';
+import { BUSY_MACHINE_CONNECT_MS, freshPostgresDatabase, type Backend } from './postgres.js';
 import { LLM_BASE_URL } from './llm.js';
 
 export const SECRET = 'test-secret-0123456789';
@@ -157,8 +157,6 @@ export function makeBot(options: BotOptions = {}): TestBot {
 }
 
 /** The same bot on the given backend: a fresh SQLite file, or a fresh database on the tests' PostgreSQL server. */
-/** Opening a PostgreSQL connection on a machine other programs keep busy: the server's 3 s is a webhook's bound, not a test's. */
-export const BUSY_MACHINE_CONNECT_MS = 30_000;
 
 export async function makeBotOn(backend: Backend, options: BotOptions & { databaseUrl?: string } = {}): Promise<AnyBot & { databaseUrl: string | null }> {
   if (backend === 'sqlite') return { ...makeBot(options), databaseUrl: null };

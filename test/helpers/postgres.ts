@@ -11,6 +11,9 @@ export const postgresUrl: string | null = inject('postgresUrl');
 /** The backends this machine can test: both where PostgreSQL is installed, else SQLite alone. */
 export const backends: Backend[] = postgresUrl ? ['sqlite', 'postgres'] : ['sqlite'];
 
+/** Opening a PostgreSQL connection on a machine other programs keep busy: the server's 3 s is a webhook's bound, not a test's. */
+export const BUSY_MACHINE_CONNECT_MS = 30_000;
+
 /** A new, empty database on the tests' server; its URL. */
 export async function freshPostgresDatabase(): Promise<string> {
   if (!postgresUrl) throw new Error('PostgreSQL is not available on this machine');

@@ -1,6 +1,7 @@
 // Starts the real server (npm start's entry point, compiled by the tests' global setup) as a child process on a free port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { BUSY_MACHINE_CONNECT_MS } from './postgres.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,8 +20,8 @@ export async function startServerProcess(env: Record<string, string>, options: {
     ...options,
     // No inherited OPENAI_* or .env surprises: the test names every setting it relies on.
     // KEEP_MEDIA off unless a test turns it on: the documented payloads link to hosts a test must never look up.
-    // A connection to PostgreSQL gets 30 s, not 3: beside other busy programs, a process per connection starts slowly.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', KEEP_MEDIA: 'false', DATABASE_CONNECT_TIMEOUT_MS: '30000', ...env },
+    // A connection to PostgreSQL gets more than the server's 3 s: beside other busy programs, a process per connection starts slowly.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', KEEP_MEDIA: 'false', DATABASE_CONNECT_TIMEOUT_MS: String(BUSY_MACHINE_CONNECT_MS), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

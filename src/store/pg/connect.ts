@@ -76,7 +76,8 @@ export interface PoolOptions {
  * reads those parameters itself.
  */
 export async function connectPostgres(url: string, options: PoolOptions): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: options.max, connectionTimeoutMillis: options.connectTimeoutMs ?? 3000, idleTimeoutMillis: 30_000, types, Client: NulSafeClient });
+  const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
+  const pool = new pg.Pool({ connectionString: url, max: options.max, connectionTimeoutMillis: connectTimeoutMs, idleTimeoutMillis: 30_000, types, Client: NulSafeClient });
   pool.on('error', options.onError);
   try {
     const client = await pool.connect();
@@ -98,8 +99,7 @@ export async function connectPostgres(url: string, options: PoolOptions): Promis
     // The pool's own timeout wraps what the ended connection said ("Connection terminated unexpectedly"): the wait
     // is the news, and the setting that bounds it.
     if (isConnectTimeout(error)) {
-      const ms = options.connectTimeoutMs ?? 3000;
-      throw new DatabaseOpenError(`cannot open the database ${describeUrl(url)}: no answer within ${ms} ms (the server waits DATABASE_CONNECT_TIMEOUT_MS, the tools 10 s): are the host and port right, and is the database not overloaded?`);
+      throw new DatabaseOpenError(`cannot open the database ${describeUrl(url)}: no answer within ${connectTimeoutMs} ms (the server waits DATABASE_CONNECT_TIMEOUT_MS): are the host and port right, and is the database not overloaded?`);
     }
     throw explain(url, (error as { cause?: unknown }).cause ?? error);
   }
